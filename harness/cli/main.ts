@@ -1,0 +1,32 @@
+/**
+ * `loginflow <command>`: each command lives next to the module it drives and is loaded
+ * only when asked for, so `loginflow fusionauth` does not pay for cucumber, and so on.
+ * Exit codes, for every command: 0 ok, 1 a MUST failed (or a check failed), 2 kit or
+ * config error.
+ */
+type Command = { summary: string; load: () => { main(argv: string[]): Promise<number> } };
+
+const commands: Record<string, Command> = {
+  run: { summary: 'run a workflow against a backend (default: the bundled reference)', load: () => require('./run') },
+  'check-spec': { summary: 'check that every numbered diagram arrow is covered by a feature step', load: () => require('../spec/cli') },
+  fusionauth: { summary: 'run the FusionAuth double standalone (default port 9011)', load: () => require('../fusionauth/cli') },
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const cmd = commands[name];
+  if (!cmd) {
+    console.error(`loginflow: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  return cmd.load().main(rest);
+}
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([n, c]) => `  ${n.padEnd(12)} ${c.summary}`);
+  return `usage: loginflow <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nexit codes: 0 conforms, 1 a MUST check failed, 2 kit or config error`;
+}

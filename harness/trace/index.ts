@@ -1,0 +1,3 @@
+export * from './exchange';
+export * from './journal';
+export * from './redact';
