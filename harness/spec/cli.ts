@@ -1,0 +1,27 @@
+import { parseArgs } from 'node:util';
+import { checkAll } from './traceability';
+import { listWorkflows } from './diagram';
+
+/** `loginflow check-spec [--workflow W]`: exit 0 when every diagram is fully covered. */
+export async function main(argv: string[]): Promise<number> {
+  // node:util parseArgs: core, strict about unknown flags, enough for a two-flag command.
+  const { values } = parseArgs({ args: argv, options: { workflow: { type: 'string', multiple: true } }, strict: true });
+  const workflows = values.workflow ?? listWorkflows();
+  const known = listWorkflows();
+  const unknown = workflows.filter((w) => !known.includes(w));
+  if (unknown.length) {
+    console.error(`check-spec: no diagram for ${unknown.join(', ')} (known: ${known.join(', ')})`);
+    return 2;
+  }
+  let bad = 0;
+  for (const r of checkAll(undefined, workflows)) {
+    if (r.problems.length) {
+      bad += r.problems.length;
+      console.log(`✗ ${r.workflow}: ${r.covered.length}/${r.arrows} arrows covered`);
+      for (const p of r.problems) console.log(`    ${p.kind}: ${p.message}`);
+    } else {
+      console.log(`✓ ${r.workflow}: all ${r.arrows} numbered arrows covered by feature steps`);
+    }
+  }
+  return bad ? 1 : 0;
+}

@@ -1,0 +1,3 @@
+export * from './diagram';
+export * from './feature';
+export * from './traceability';
