@@ -1,0 +1,136 @@
+import fs from 'node:fs';
+// node:util parseArgs: core Node, no extra dependency.
+import { parseArgs } from 'node:util';
+import { Journal, type Exchange } from '../trace';
+import { FusionAuthDouble, type DoubleOptions } from './double';
+import { expectedLoginStatus } from './directory';
+
+const USAGE = `usage: loginflow fusionauth [--port 9011] [--config FILE] [--signing HS256|RS256]
+                            [--refresh-failure-status 400|404] [--refresh-token-policy Reusable|OneTimeUse]
+
+Runs the FusionAuth double on 127.0.0.1 until SIGINT/SIGTERM. --config is a JSON file with
+DoubleOptions fields (directory, signing, refreshFailureStatus, refreshTokenPolicy,
+requireApiKey, issuer, jwtTtlSeconds, publicHost); flags override it.`;
+
+export interface CliIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  /** Resolves when the double should stop (default: SIGINT or SIGTERM). */
+  until?: Promise<unknown>;
+  /** Called once the double is listening (tests use it). */
+  onReady?: (info: { url: string; double: FusionAuthDouble }) => void;
+}
+
+export async function main(argv: string[], io: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) }): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string', default: '9011' },
+        config: { type: 'string' },
+        signing: { type: 'string' },
+        'refresh-failure-status': { type: 'string' },
+        'refresh-token-policy': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    io.err(`loginflow fusionauth: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  const opts: DoubleOptions = {};
+  if (typeof values.config === 'string') {
+    try {
+      Object.assign(opts, JSON.parse(fs.readFileSync(values.config, 'utf8')) as DoubleOptions);
+    } catch (err) {
+      io.err(`loginflow fusionauth: cannot read --config ${values.config}: ${(err as Error).message}`);
+      return 2;
+    }
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) return usageError(io, `--port must be a port number, got ${values.port}`);
+  if (values.signing !== undefined) {
+    if (values.signing !== 'HS256' && values.signing !== 'RS256') return usageError(io, `--signing must be HS256 or RS256`);
+    opts.signing = values.signing;
+  }
+  const rfs = values['refresh-failure-status'];
+  if (rfs !== undefined) {
+    if (rfs !== '400' && rfs !== '404') return usageError(io, `--refresh-failure-status must be 400 or 404`);
+    opts.refreshFailureStatus = Number(rfs) as 400 | 404;
+  }
+  const rtp = values['refresh-token-policy'];
+  if (rtp !== undefined) {
+    if (rtp !== 'Reusable' && rtp !== 'OneTimeUse') return usageError(io, `--refresh-token-policy must be Reusable or OneTimeUse`);
+    opts.refreshTokenPolicy = rtp;
+  }
+
+  const journal = new Journal();
+  const double = await FusionAuthDouble.start({ ...opts, journal });
+  let relay;
+  try {
+    relay = await double.relay('client', port);
+  } catch (err) {
+    await double.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    io.err(code === 'EADDRINUSE' ? `loginflow fusionauth: port ${port} is already in use on 127.0.0.1; pick another with --port` : `loginflow fusionauth: cannot listen on ${port}: ${(err as Error).message}`);
+    return 2;
+  }
+
+  const d = double.directory;
+  const o = double.options;
+  const lines = [
+    `FusionAuth double listening on ${relay.url}  (standing in for ${o.publicHost})`,
+    `  signing ${o.signing} (kid ${o.signing === 'HS256' ? d.kid : d.rsaKid}), issuer ${o.issuer}, JWT TTL ${o.jwtTtlSeconds}s, refresh token policy ${o.refreshTokenPolicy}, refresh failure status ${o.refreshFailureStatus}, API key ${o.requireApiKey ? 'required' : 'not required'} with applicationId`,
+    `  API key        ${d.apiKey}`,
+    `  HMAC secret    ${d.hmacSecret}   (FUSIONAUTH_JWT_HMAC_SECRET)`,
+    `  tenant id      ${d.tenantId}`,
+    ...Object.entries(d.applications).map(([k, a]) => `  application    ${k.padEnd(8)} id ${a.id}  client secret ${a.clientSecret}`),
+    `  JWKS           ${relay.url}/.well-known/jwks.json`,
+    `  users (login with applicationId of store):`,
+    ...d.users.map((u) => `    ${u.email.padEnd(36)} ${u.password.padEnd(10)} → ${expectedLoginStatus(u, 'store', d)}${u.note ? `  ${u.note.replace(/^\d{3},?\s*/, '')}` : ''}`),
+    `    (unknown loginId or wrong password → 404)`,
+    `Ctrl-C to stop.`,
+  ];
+  for (const l of lines) io.out(l);
+
+  journal.on('exchange', (ex: Exchange) => {
+    const r = double.redactor.exchange(ex);
+    const body = r.request.body ? ` ${oneLine(r.request.body, 160)}` : '';
+    const resBody = r.response?.body ? ` ${oneLine(r.response.body, 160)}` : '';
+    io.out(`${new Date(ex.at).toISOString()} ${ex.from} → FusionAuth ${r.request.method} ${r.request.path}${body} ⇒ ${r.response?.status ?? 'ERR'}${resBody}${ex.unexpected ? '  (unexpected: no such endpoint in the double)' : ''}`);
+  });
+  io.onReady?.({ url: relay.url, double });
+
+  const until =
+    io.until ??
+    new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+  await until;
+  await double.close();
+  io.out('FusionAuth double stopped.');
+  return 0;
+}
+
+function usageError(io: CliIo, msg: string): number {
+  io.err(`loginflow fusionauth: ${msg}\n${USAGE}`);
+  return 2;
+}
+
+function oneLine(s: string, max: number): string {
+  const t = s.replace(/\s+/g, ' ');
+  return t.length > max ? `${t.slice(0, max)}…` : t;
+}
