@@ -16,7 +16,7 @@ export interface TestServer {
 
 /** A node:http server on 127.0.0.1:0 that records what reached it. */
 export async function startServer(
-  handler: (req: SeenRequest, res: http.ServerResponse) => void | Promise<void>,
+  handler: (req: SeenRequest, res: http.ServerResponse) => unknown,
 ): Promise<TestServer> {
   const seen: SeenRequest[] = [];
   const server = http.createServer((req, res) => {
