@@ -1,0 +1,16 @@
+export * from './config';
+export * from './contract';
+export {
+  startTarget,
+  stopAll,
+  freePort,
+  portAnswers,
+  groupAlive,
+  listenerPids,
+  buildEnv,
+  substitute,
+  installCleanupHandlers,
+  OUTPUT_LIMIT,
+  type StartedTarget,
+  type StartOptions,
+} from './launcher';

@@ -1,0 +1,121 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ConfigError, DEFAULT_ROUTES, loadConfig, resolveRoutes, validateConfig } from '../../harness/backend';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loginflow-config-'));
+process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+function write(content: unknown): string {
+  const file = path.join(dir, `c${++n}.json`);
+  fs.writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+  return file;
+}
+const good = {
+  store: { command: ['node', 'store.js'], cwd: 'apps/store', env: { CB: 'http://${PUBLIC_HOST}:${PORT}/cb' } },
+  forums: { command: 'node forums.js', routes: { posts: '/threads' }, identity: { contains: 'Signed in' } },
+};
+
+function rejects(content: unknown, ...needles: (string | RegExp)[]): ConfigError {
+  const file = write(content);
+  let err: unknown;
+  try {
+    loadConfig(file);
+  } catch (e) {
+    err = e;
+  }
+  assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
+  assert.ok(err.message.includes(file), `message names the file: ${err.message}`);
+  for (const n of needles) {
+    if (typeof n === 'string') assert.ok(err.message.includes(n), `message ${JSON.stringify(err.message)} should include ${JSON.stringify(n)}`);
+    else assert.match(err.message, n);
+  }
+  return err;
+}
+
+test('a valid config loads with defaults and its directory', () => {
+  const file = write({ ...good, envMap: { FA_BASE: 'FUSIONAUTH_URL' }, fusionauth: { signing: 'RS256' }, variants: { signing: ['HS256'] } });
+  const c = loadConfig(file);
+  assert.equal(c.configFile, file);
+  assert.equal(c.configDir, dir);
+  assert.equal(c.store.host, 'store.example.test');
+  assert.equal(c.forums.host, 'forums.example.test');
+  assert.equal(c.sessionTtlSeconds, 2);
+  assert.deepEqual(c.envMap, { FA_BASE: 'FUSIONAUTH_URL' });
+  assert.deepEqual(c.fusionauth, { signing: 'RS256' });
+  assert.deepEqual(c.store.command, ['node', 'store.js']);
+  assert.equal(c.forums.command, 'node forums.js');
+});
+
+test('resolveRoutes fills the defaults and keeps overrides', () => {
+  assert.deepEqual(resolveRoutes({}), { ...DEFAULT_ROUTES });
+  assert.deepEqual(resolveRoutes({}), {
+    home: '/',
+    login: '/login',
+    cart: '/shopping-cart',
+    posts: '/posts',
+    apiCart: '/api/load-shopping-cart',
+    apiPosts: '/api/load-posts',
+  });
+  const r = resolveRoutes({ routes: { posts: '/threads', loginPost: '/session' } });
+  assert.equal(r.posts, '/threads');
+  assert.equal(r.loginPost, '/session');
+  assert.equal(r.cart, '/shopping-cart');
+});
+
+test('a typo in a top-level key is an error that suggests the right one', () => {
+  rejects({ ...good, sesionTtlSeconds: 5 }, '"sesionTtlSeconds"', 'did you mean "sessionTtlSeconds"', 'allowed keys');
+  rejects({ ...good, envmap: {} }, '"envmap"', 'did you mean "envMap"');
+});
+
+test('typos inside a target are errors too', () => {
+  rejects({ ...good, store: { ...good.store, rotues: {} } }, 'store.rotues', 'did you mean "routes"');
+  rejects({ ...good, forums: { ...good.forums, routes: { post: '/x' } } }, 'forums.routes.post', 'did you mean "posts"');
+  rejects({ ...good, store: { ...good.store, ready: { timeout: 5 } } }, 'store.ready.timeout');
+});
+
+test('a missing store is named', () => {
+  rejects({ forums: good.forums }, '"store" is missing', '"command"', '"url"');
+  rejects({ store: good.store }, '"forums" is missing');
+});
+
+test('wrong types name the field, the value and what is allowed', () => {
+  rejects({ ...good, sessionTtlSeconds: '2' }, 'sessionTtlSeconds', '"2"', 'string', 'an integer');
+  rejects({ ...good, sessionTtlSeconds: 0 }, 'sessionTtlSeconds', 'from 1 to 86400');
+  rejects({ ...good, store: { command: 42 } }, 'store.command', '42', 'array of strings');
+  rejects({ ...good, store: { command: [] } }, 'store.command', '[]');
+  rejects({ ...good, store: { ...good.store, stopTimeoutMs: -1 } }, 'store.stopTimeoutMs', '-1');
+  rejects({ ...good, store: { ...good.store, env: { X: 1 } } }, 'store.env.X', 'a string');
+  rejects({ ...good, forums: { ...good.forums, routes: { cart: 'cart' } } }, 'forums.routes.cart', '"cart"', 'starting with "/"');
+  rejects({ ...good, timeouts: { startMs: 'soon' } }, 'timeouts.startMs', '"soon"');
+  rejects({ ...good, forums: { url: 'ftp://x' } }, 'forums.url', 'http://');
+  rejects({ ...good, store: 'node store.js' }, 'store', 'an object');
+  rejects([good], 'top level', 'an object');
+});
+
+test('command and url are exclusive, and hosts must differ', () => {
+  rejects({ ...good, store: { command: 'x', url: 'http://127.0.0.1:1' } }, 'both "command" and "url"');
+  rejects({ ...good, store: { host: 'store.example.test' } }, 'neither "command" nor "url"');
+  rejects({ ...good, forums: { ...good.forums, host: 'store.example.test' } }, 'store.host and forums.host');
+  rejects({ ...good, store: { url: 'http://127.0.0.1:8080', cwd: 'x' } }, '"cwd"', 'only apply');
+});
+
+test('envMap must map app names onto contract variables', () => {
+  rejects({ ...good, envMap: { FA_BASE: 'FUSIONAUTH_URI' } }, 'envMap.FA_BASE', '"FUSIONAUTH_URI"', 'FUSIONAUTH_URL');
+  rejects({ ...good, envMap: { PORT: 'FUSIONAUTH_URL' } }, '"PORT"', 'contract variable');
+  rejects({ ...good, envMap: { 'FA-BASE': 'FUSIONAUTH_URL' } }, '"FA-BASE"', 'environment variable name');
+});
+
+test('unreadable and malformed files are ConfigErrors naming the file', () => {
+  rejects('{ "store": ', 'not valid JSON');
+  const missing = path.join(dir, 'nope.json');
+  assert.throws(() => loadConfig(missing), (e: unknown) => e instanceof ConfigError && e.message.includes(missing));
+});
+
+test('validateConfig works on objects built in code', () => {
+  const c = validateConfig({ store: { url: 'http://127.0.0.1:3000/' }, forums: { url: 'http://127.0.0.1:3001' } });
+  assert.equal(c.store.url, 'http://127.0.0.1:3000');
+  assert.throws(() => validateConfig({}, 'inline'), /inline: "store" is missing/);
+});
