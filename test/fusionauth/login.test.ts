@@ -110,7 +110,7 @@ for (const transport of ['in-process', 'relay'] as Transport[]) {
 
     test('401 with an empty body for a missing or wrong API key when applicationId is sent', async () => {
       const body = { loginId: 'alice@example.com', password: 'password', applicationId: STORE };
-      for (const headers of [{}, { authorization: 'wrong-key' }, { authorization: `Bearer ${KEY}` }]) {
+      for (const headers of [{}, { authorization: "wrong-key" }, { authorization: `Bearer ${KEY}` }] as Record<string, string>[]) {
         const r = await login(body, headers);
         assert.equal(r.status, 401, JSON.stringify(headers));
         assert.equal(r.text, '');

@@ -1,0 +1,130 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { request } from 'undici';
+import { FusionAuthDouble, SEEDED_DIRECTORY } from '../../harness/fusionauth';
+import { main } from '../../harness/fusionauth/cli';
+import { Journal } from '../../harness/trace';
+import { call } from './helpers';
+
+test('unknown endpoints answer an empty 404 and are journalled as unexpected, per caller', async () => {
+  const d = await FusionAuthDouble.start();
+  const hacker = await d.relay('Hacker');
+  try {
+    const j = new Journal();
+    d.useJournal(j);
+    const viaRelay = await call('relay', d, hacker.url, 'GET', '/api/user?email=alice@example.com');
+    assert.equal(viaRelay.status, 404);
+    assert.equal(viaRelay.text, '');
+    const inProc = await call('in-process', d, undefined, 'DELETE', '/api/login', { headers: { 'x-loginflow-caller': 'Store' } });
+    assert.equal(inProc.status, 404);
+    const anon = await fetch(d.origin + '/whatever');
+    assert.equal(anon.status, 404);
+    const all = j.all();
+    assert.deepEqual(all.map((e) => [e.from, e.request.method, e.request.path, e.response?.status, e.unexpected]), [
+      ['Hacker', 'GET', '/api/user?email=alice@example.com', 404, true],
+      ['Store', 'DELETE', '/api/login', 404, true],
+      ['unknown', 'GET', '/whatever', 404, true],
+    ]);
+    assert.ok(all.every((e) => e.to === 'FusionAuth' && e.request.host === 'auth.example.test'));
+  } finally {
+    await d.close();
+  }
+});
+
+test('CORS: preflight answered, credentials allowed for the calling origin', async () => {
+  const d = await FusionAuthDouble.start();
+  const browser = await d.relay('Browser');
+  try {
+    const pre = await call('relay', d, browser.url, 'OPTIONS', '/api/jwt/refresh', {
+      headers: { origin: 'http://spa.example.test', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
+    assert.ok(pre.status >= 200 && pre.status < 300);
+    assert.equal(pre.headers['access-control-allow-origin'], 'http://spa.example.test');
+    assert.equal(pre.headers['access-control-allow-credentials'], 'true');
+    assert.match(pre.headers['access-control-allow-methods'], /POST/);
+    assert.match(pre.headers['access-control-allow-headers'], /content-type/);
+    const rt = d.issueRefreshToken('alice@example.com', 'store');
+    const r = await call('relay', d, browser.url, 'POST', '/api/jwt/refresh', { headers: { origin: 'http://spa.example.test', cookie: `refresh_token=${rt}` }, json: {} });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['access-control-allow-origin'], 'http://spa.example.test');
+    assert.equal(r.headers['access-control-allow-credentials'], 'true');
+    const noOrigin = await call('relay', d, browser.url, 'GET', '/.well-known/jwks.json');
+    assert.equal(noOrigin.headers['access-control-allow-origin'], undefined);
+  } finally {
+    await d.close();
+  }
+});
+
+test('relay bounds the body (413), passes node http clients through, and close() stops relays and interceptors', async () => {
+  const d = await FusionAuthDouble.start();
+  const relay = await d.relay('Store');
+  const big = await request(relay.url + '/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(1024 * 1024 + 10) });
+  assert.equal(big.statusCode, 413);
+  await big.body.dump();
+  assert.equal(d.journal.all().length, 0, 'an oversized body never reaches the double');
+  // node:http client straight at the nock origin (in-process path).
+  const viaHttp = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = http.request(d.origin + '/api/login', { method: 'POST', headers: { 'content-type': 'application/json', authorization: SEEDED_DIRECTORY.apiKey, 'x-loginflow-caller': 'Forums' } }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify({ loginId: 'bob@example.com', password: 'password', applicationId: SEEDED_DIRECTORY.applications.forums.id }));
+  });
+  assert.equal(viaHttp.status, 200);
+  assert.equal(JSON.parse(viaHttp.body).user.email, 'bob@example.com');
+  assert.equal(d.journal.all().at(-1)!.from, 'Forums');
+  await d.close();
+  await assert.rejects(request(relay.url + '/.well-known/jwks.json'), 'relay closed');
+  await assert.rejects(fetch(d.origin + '/.well-known/jwks.json'), 'interceptors removed: the .invalid origin does not resolve');
+});
+
+test('two doubles in one process do not see each other', async () => {
+  const a = await FusionAuthDouble.start();
+  const b = await FusionAuthDouble.start({ publicHost: 'other.example.test' });
+  try {
+    assert.notEqual(a.origin, b.origin);
+    const r = await call('in-process', a, undefined, 'POST', '/api/login', { json: { loginId: 'alice@example.com', password: 'password' } });
+    assert.equal(r.status, 200);
+    assert.equal(a.journal.all().length, 1);
+    assert.equal(b.journal.all().length, 0);
+    assert.equal(b.tokenRole(r.json().token), undefined);
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
+});
+
+test('cli: prints the directory, a redacted line per call, stops cleanly; port in use → 2', async () => {
+  const out: string[] = [];
+  const err: string[] = [];
+  let stop!: () => void;
+  const until = new Promise<void>((r) => (stop = r));
+  let ready!: (u: string) => void;
+  const readyP = new Promise<string>((r) => (ready = r));
+  const run = main(['--port', '0', '--refresh-token-policy', 'OneTimeUse'], { out: (l) => out.push(l), err: (l) => err.push(l), until, onReady: ({ url }) => ready(url) });
+  const url = await readyP;
+  const text = out.join('\n');
+  assert.match(text, new RegExp(SEEDED_DIRECTORY.apiKey));
+  assert.match(text, new RegExp(SEEDED_DIRECTORY.applications.store.id));
+  assert.match(text, /locked@example\.com .*423/);
+  assert.match(text, /refresh token policy OneTimeUse/);
+  const r = await request(url + '/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ loginId: 'alice@example.com', password: 'secret-pw' }) });
+  assert.equal(r.statusCode, 404);
+  await r.body.dump();
+  const line = out.at(-1)!;
+  assert.match(line, /client → FusionAuth POST \/api\/login/);
+  assert.ok(!line.includes('secret-pw'), 'password redacted');
+
+  // Same port while it is taken.
+  const port = new URL(url).port;
+  const err2: string[] = [];
+  assert.equal(await main(['--port', port], { out: () => {}, err: (l) => err2.push(l), until: Promise.resolve() }), 2);
+  assert.match(err2.join('\n'), /already in use/);
+  assert.equal(await main(['--signing', 'ES256'], { out: () => {}, err: () => {}, until: Promise.resolve() }), 2);
+
+  stop();
+  assert.equal(await run, 0);
+  assert.match(out.at(-1)!, /stopped/);
+});
