@@ -1,0 +1,55 @@
+import type { Exchange } from '../trace';
+
+/**
+ * A check is a small named condition, in the manner of the OpenID conformance suite's
+ * condition classes: it ensures one thing, at one level, and cites the exchanges that
+ * show it. Checks know nothing of cucumber; step definitions call them through a
+ * `Verifier`, which names them with the workflow's id prefix and the diagram step:
+ * `WJC-8.cookie-httponly` is "step 8 of webapp-jwt-cookies: the cookie is HttpOnly".
+ */
+export type Level = 'MUST' | 'SHOULD' | 'INFO';
+
+export interface Outcome {
+  ok: boolean;
+  /** What was observed, in one sentence (for INFO: what happened). */
+  actual: string;
+  evidence: Exchange[];
+}
+
+export interface Check<A> {
+  /** Stable id suffix, e.g. `cookie-httponly`. */
+  kind: string;
+  /** The function-style name a log reads like a spec with, e.g. `cookieIsHttpOnly`. */
+  name: string;
+  level: Level;
+  /** What the check ensures, phrased as the expectation. */
+  ensures: (a: A) => string;
+  evaluate: (a: A) => Outcome;
+}
+
+export function defineCheck<A>(c: Check<A>): Check<A> {
+  return c;
+}
+
+export type Result = 'pass' | 'fail' | 'info';
+
+export interface Verdict {
+  id: string;
+  name: string;
+  level: Level;
+  /** Diagram steps the verdict is about (first one names the id). */
+  steps: number[];
+  workflow: string;
+  scenario?: string;
+  variant?: Record<string, string | number>;
+  result: Result;
+  /** For INFO checks: did the documented behaviour happen ("worked") or not ("blocked")? */
+  ok: boolean;
+  expected: string;
+  actual: string;
+  evidence: Exchange[];
+}
+
+export const pass = (actual: string, evidence: Exchange[] = []): Outcome => ({ ok: true, actual, evidence });
+export const fail = (actual: string, evidence: Exchange[] = []): Outcome => ({ ok: false, actual, evidence });
+export const outcome = (ok: boolean, actual: string, evidence: Exchange[] = []): Outcome => ({ ok, actual, evidence });

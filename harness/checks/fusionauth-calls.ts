@@ -1,0 +1,112 @@
+import { type Exchange, header } from '../trace';
+import { defineCheck, fail, pass } from './check';
+
+/** Checks on what a backend asked FusionAuth (the double's side of the journal). */
+
+export interface LoginCallArgs {
+  caller: string;
+  exchanges: Exchange[];
+  loginId: string;
+  password: string;
+  apiKey: string;
+  applicationId: string;
+}
+
+function loginCalls(a: LoginCallArgs): Exchange[] {
+  return a.exchanges.filter((e) => e.from === a.caller && e.to === 'FusionAuth' && e.request.method === 'POST' && e.request.path.split('?')[0] === '/api/login');
+}
+
+function json(body: string | undefined): Record<string, unknown> | undefined {
+  try {
+    const v = JSON.parse(body ?? '');
+    return v && typeof v === 'object' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const backendCalledLogin = defineCheck<LoginCallArgs>({
+  kind: 'login-called',
+  name: 'backendCalledLoginApi',
+  level: 'MUST',
+  ensures: (a) => `${a.caller} calls POST /api/login on FusionAuth with the submitted loginId and password, its API key in Authorization and its applicationId`,
+  evaluate: (a) => {
+    const calls = loginCalls(a);
+    if (!calls.length) {
+      const fa = a.exchanges.filter((e) => e.to === 'FusionAuth');
+      return fail(`${a.caller} made no POST /api/login call to FusionAuth${fa.length ? ` (FusionAuth saw: ${fa.map((e) => `${e.from} ${e.request.method} ${e.request.path}`).join('; ')})` : ''}`, a.exchanges.slice(-3));
+    }
+    const problems: string[] = [];
+    const e = calls[calls.length - 1];
+    const body = json(e.request.body);
+    if (!body) problems.push('the body is not a JSON object');
+    else {
+      if (body.loginId !== a.loginId) problems.push(`loginId was ${JSON.stringify(body.loginId)}, not the submitted ${JSON.stringify(a.loginId)}`);
+      if (body.password !== a.password) problems.push('password was not the submitted one');
+      if (body.applicationId !== a.applicationId) problems.push(`applicationId was ${JSON.stringify(body.applicationId)}, not ${a.caller}'s ${a.applicationId}`);
+    }
+    const auth = header(e.request.headers, 'authorization');
+    if (auth !== a.apiKey) problems.push(auth ? 'Authorization was not the API key (FusionAuth takes the bare key, no scheme)' : 'no Authorization header with the API key');
+    if (e.response?.status !== 200) problems.push(`FusionAuth answered ${e.response?.status ?? e.error}`);
+    return problems.length ? fail(problems.join('; '), [e]) : pass(`POST /api/login with the user's credentials, API key and applicationId; FusionAuth answered 200`, [e]);
+  },
+});
+
+export interface BrowserDidNotCallArgs {
+  actor: string;
+  exchanges: Exchange[];
+}
+
+export const browserDidNotCallFusionAuth = defineCheck<BrowserDidNotCallArgs>({
+  kind: 'login-server-side',
+  name: 'browserDidNotCallFusionAuth',
+  level: 'MUST',
+  ensures: (a) => `the ${a.actor} never talks to FusionAuth itself: the backend does`,
+  evaluate: (a) => {
+    const direct = a.exchanges.filter((e) => e.from === a.actor && e.to === 'FusionAuth');
+    return direct.length ? fail(`the ${a.actor} called FusionAuth directly`, direct) : pass(`no ${a.actor} → FusionAuth exchange`);
+  },
+});
+
+export interface RefreshCallArgs {
+  caller: string;
+  exchanges: Exchange[];
+  refreshToken: string;
+  /** The status FusionAuth must have answered (200 for a good refresh, 400/404 for an expired token). */
+  expectStatus: number;
+}
+
+export function isRefreshCall(e: Exchange): boolean {
+  const p = e.request.path.split('?')[0];
+  if (e.to !== 'FusionAuth' || e.request.method !== 'POST') return false;
+  if (p === '/api/jwt/refresh') return true;
+  return p === '/oauth2/token' && /grant_type=refresh_token/.test(e.request.body ?? '');
+}
+
+/** The refresh token a refresh call carried: cookie, JSON body or form body. */
+export function refreshTokenOf(e: Exchange): string | undefined {
+  const cookie = header(e.request.headers, 'cookie');
+  const m = cookie && /(?:^|;\s*)refresh_token=([^;]+)/.exec(cookie);
+  if (m) return decodeURIComponent(m[1]);
+  const body = e.request.body ?? '';
+  const j = json(body);
+  if (j && typeof j.refreshToken === 'string') return j.refreshToken;
+  const form = new URLSearchParams(body);
+  return form.get('refresh_token') ?? undefined;
+}
+
+export const backendCalledRefresh = defineCheck<RefreshCallArgs>({
+  kind: 'refresh-called',
+  name: 'backendCalledRefreshApi',
+  level: 'MUST',
+  ensures: (a) => `${a.caller} calls FusionAuth's refresh API (POST /api/jwt/refresh or /oauth2/token) with the browser's refresh token and gets ${a.expectStatus}`,
+  evaluate: (a) => {
+    const calls = a.exchanges.filter((e) => e.from === a.caller && isRefreshCall(e));
+    if (!calls.length) return fail(`${a.caller} made no refresh call to FusionAuth`, a.exchanges.filter((e) => e.from !== 'FusionAuth').slice(-3));
+    const withToken = calls.filter((e) => refreshTokenOf(e) === a.refreshToken);
+    if (!withToken.length) return fail(`${a.caller} called ${calls[0].request.path} but not with the browser's refresh token`, calls);
+    const e = withToken[withToken.length - 1];
+    if (e.response?.status !== a.expectStatus) return fail(`FusionAuth answered ${e.response?.status ?? e.error}`, [e]);
+    return pass(`${e.request.method} ${e.request.path} with the refresh token; FusionAuth answered ${e.response.status}`, [e]);
+  },
+});

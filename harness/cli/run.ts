@@ -1,0 +1,276 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import type * as messages from '@cucumber/messages';
+import { loadConfiguration, runCucumber } from '@cucumber/cucumber/api';
+import { ConfigError, loadConfig } from '../backend/config';
+import { stopAll } from '../backend/launcher';
+import { describeFailure, type Verdict } from '../checks';
+import { renderObserved } from '../report/observed';
+import { listWorkflows, loadDiagram, projectRoot } from '../spec/diagram';
+import type { Exchange } from '../trace';
+import { kitError, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../workflow/session';
+
+/**
+ * `loginflow run --workflow W [--config FILE] [--tags EXPR] [--reports DIR]`, or `--all`
+ * for every workflow that has a bundled reference backend (what `npm start` does).
+ *
+ * Runs cucumber in-process through its JavaScript API, prints each step as it finishes,
+ * then a verdict table, and writes under the reports directory one observed PlantUML
+ * diagram per scenario plus a JSON summary. Exit: 0 every MUST holds, 1 a MUST failed,
+ * 2 kit or config error.
+ */
+export interface ScenarioResult {
+  workflow: string;
+  name: string;
+  status: string;
+  verdicts: Verdict[];
+  exchanges: Exchange[];
+  errors: string[];
+}
+
+export interface WorkflowResult {
+  workflow: string;
+  configFile: string;
+  scenarios: ScenarioResult[];
+  kitError?: string;
+  undefinedSteps: string[];
+  exitCode: number;
+}
+
+const ROOT = projectRoot();
+
+export function referenceConfig(workflow: string): string {
+  return path.join(ROOT, 'backends', workflow, 'loginflow.json');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let values;
+  try {
+    // node:util parseArgs: core and strict about unknown flags; the CLI is small enough.
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        workflow: { type: 'string', short: 'w' },
+        all: { type: 'boolean' },
+        config: { type: 'string', short: 'c' },
+        tags: { type: 'string', short: 't' },
+        reports: { type: 'string' },
+        quiet: { type: 'boolean', short: 'q' },
+        variant: { type: 'string', multiple: true },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    console.error(`loginflow run: ${(err as Error).message}`);
+    return 2;
+  }
+  const known = listWorkflows();
+  const workflows = values.all ? known.filter((w) => fs.existsSync(referenceConfig(w))) : values.workflow ? [values.workflow] : [];
+  if (!workflows.length) {
+    console.error(`loginflow run: say --workflow <${known.join('|')}> or --all`);
+    return 2;
+  }
+  if (values.workflow && !known.includes(values.workflow)) {
+    console.error(`loginflow run: unknown workflow "${values.workflow}" (known: ${known.join(', ')})`);
+    return 2;
+  }
+  const reports = path.resolve(values.reports ?? path.join(ROOT, 'reports'));
+  let variant: Record<string, string | number> = {};
+  try {
+    variant = parseVariants(values.variant ?? []);
+  } catch (err) {
+    console.error(`loginflow run: ${(err as Error).message}`);
+    return 2;
+  }
+  let worst = 0;
+  const all: WorkflowResult[] = [];
+  try {
+    for (const w of workflows) {
+      const r = await runWorkflow(w, { configFile: values.config ?? referenceConfig(w), tags: values.tags, reports, quiet: !!values.quiet, variant });
+      all.push(r);
+      worst = Math.max(worst, r.exitCode);
+    }
+  } finally {
+    await stopAll();
+  }
+  fs.mkdirSync(reports, { recursive: true });
+  fs.writeFileSync(path.join(reports, 'summary.json'), JSON.stringify(summary(all), null, 2));
+  console.log(`\nreports: ${path.relative(process.cwd(), reports) || '.'}/  exit ${worst} (${['all MUST checks hold', 'a MUST check failed', 'kit or config error'][worst]})`);
+  return worst;
+}
+
+function parseVariants(list: string[]): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  const allowed: Record<string, (string | number)[]> = { signing: ['HS256', 'RS256'], refreshFailureStatus: [400, 404], refreshTokenPolicy: ['Reusable', 'OneTimeUse'] };
+  for (const item of list) {
+    const [k, v] = item.split('=');
+    if (!allowed[k]) throw new Error(`--variant ${item}: unknown variant "${k}" (allowed: ${Object.keys(allowed).join(', ')})`);
+    const val = /^\d+$/.test(v ?? '') ? Number(v) : v;
+    if (!allowed[k].includes(val)) throw new Error(`--variant ${item}: ${k} must be one of ${allowed[k].join(', ')}`);
+    out[k] = val;
+  }
+  return out;
+}
+
+export async function runWorkflow(
+  workflow: string,
+  o: { configFile: string; tags?: string; reports: string; quiet?: boolean; variant?: Record<string, string | number> },
+): Promise<WorkflowResult> {
+  const result: WorkflowResult = { workflow, configFile: o.configFile, scenarios: [], undefinedSteps: [], exitCode: 0 };
+  const log = (s: string) => !o.quiet && console.log(s);
+  try {
+    loadConfig(o.configFile); // fail fast on a bad config, before cucumber starts anything
+  } catch (err) {
+    if (err instanceof ConfigError || (err as NodeJS.ErrnoException).code === 'ENOENT') {
+      console.error(`loginflow: config error: ${(err as Error).message}`);
+      result.kitError = (err as Error).message;
+      result.exitCode = 2;
+      return result;
+    }
+    throw err;
+  }
+  log(`\n${workflow}  (config ${path.relative(process.cwd(), o.configFile)})`);
+  const { runConfiguration } = await loadConfiguration(
+    {
+      file: false,
+      provided: {
+        paths: [path.join(ROOT, 'features', `${workflow}.feature`)],
+        requireModule: ['ts-node/register'],
+        require: [path.join(ROOT, 'steps', '*.ts')],
+        worldParameters: { configFile: path.resolve(o.configFile), variant: o.variant ?? {} },
+        tags: o.tags ?? '',
+        format: ['summary'],
+        strict: true,
+      },
+    },
+    { cwd: ROOT },
+  );
+  const collector = new MessageCollector(workflow, log);
+  const { success } = await runCucumber(runConfiguration, { cwd: ROOT, stdout: process.stdout, stderr: process.stderr }, (m) => collector.onMessage(m));
+  result.scenarios = collector.results();
+  result.undefinedSteps = collector.undefinedSteps;
+  const env = kitError();
+  if (env) result.kitError = env.message;
+  const mustFailed = result.scenarios.some((s) => s.verdicts.some((v) => v.level === 'MUST' && v.result === 'fail'));
+  const otherFailure = result.scenarios.some((s) => s.status === 'FAILED' && !s.verdicts.some((v) => v.level === 'MUST' && v.result === 'fail'));
+  result.exitCode = result.kitError || result.undefinedSteps.length ? 2 : mustFailed || otherFailure || !success ? 1 : 0;
+  printTable(result, log);
+  if (result.kitError) console.error(`\nloginflow: kit error: ${result.kitError}`);
+  writeReports(result, o.reports);
+  return result;
+}
+
+class MessageCollector {
+  private docs = new Map<string, messages.GherkinDocument>();
+  private pickles = new Map<string, messages.Pickle>();
+  private testCases = new Map<string, messages.TestCase>();
+  private started = new Map<string, { testCaseId: string; result: ScenarioResult }>();
+  private order: ScenarioResult[] = [];
+  undefinedSteps: string[] = [];
+
+  constructor(private readonly workflow: string, private readonly log: (s: string) => void) {}
+
+  onMessage(m: messages.Envelope): void {
+    if (m.gherkinDocument) this.docs.set(m.gherkinDocument.uri ?? '', m.gherkinDocument);
+    if (m.pickle) this.pickles.set(m.pickle.id, m.pickle);
+    if (m.testCase) this.testCases.set(m.testCase.id, m.testCase);
+    if (m.testCaseStarted) {
+      const tc = this.testCases.get(m.testCaseStarted.testCaseId)!;
+      const pickle = this.pickles.get(tc.pickleId)!;
+      const r: ScenarioResult = { workflow: this.workflow, name: pickle.name, status: 'RUNNING', verdicts: [], exchanges: [], errors: [] };
+      this.started.set(m.testCaseStarted.id, { testCaseId: tc.id, result: r });
+      this.order.push(r);
+      this.log(`  Scenario: ${pickle.name}`);
+    }
+    if (m.attachment?.testCaseStartedId) {
+      const s = this.started.get(m.attachment.testCaseStartedId);
+      if (s && m.attachment.mediaType === VERDICT_MEDIA_TYPE) {
+        const v = JSON.parse(m.attachment.body) as Verdict;
+        s.result.verdicts.push(v);
+        if (v.result !== 'pass') this.log(`      ${v.result === 'info' ? 'i' : v.level === 'MUST' ? '✗' : '!'} ${v.id} ${v.level} ${v.name}: ${v.actual}`);
+      }
+      if (s && m.attachment.mediaType === TRACE_MEDIA_TYPE) s.result.exchanges = JSON.parse(m.attachment.body).exchanges;
+    }
+    if (m.testStepFinished) {
+      const s = this.started.get(m.testStepFinished.testCaseStartedId);
+      if (!s) return;
+      const tc = this.testCases.get(s.testCaseId)!;
+      const step = tc.testSteps.find((t) => t.id === m.testStepFinished!.testStepId);
+      const pickle = this.pickles.get(tc.pickleId)!;
+      const ps = step?.pickleStepId ? pickle.steps.find((p) => p.id === step.pickleStepId) : undefined;
+      const st = m.testStepFinished.testStepResult.status;
+      if (st === 'UNDEFINED' && ps) this.undefinedSteps.push(ps.text);
+      if (ps || st === 'FAILED') {
+        const mark = st === 'PASSED' ? '✓' : st === 'FAILED' ? '✗' : st === 'SKIPPED' ? '-' : '?';
+        this.log(`    ${mark} ${ps ? ps.text : '(hook)'}${st === 'PASSED' || st === 'SKIPPED' ? '' : `  [${st}]`}`);
+      }
+      const msg = m.testStepFinished.testStepResult.message;
+      if (st === 'FAILED' && msg) {
+        s.result.errors.push(msg);
+        this.log(msg.split('\n').filter((l) => !/^\s+at /.test(l)).map((l) => `        ${l}`).join('\n'));
+      }
+    }
+    if (m.testCaseFinished) {
+      const s = this.started.get(m.testCaseFinished.testCaseStartedId);
+      if (s) s.result.status = s.result.errors.length ? 'FAILED' : 'PASSED';
+    }
+  }
+
+  results(): ScenarioResult[] {
+    return this.order;
+  }
+}
+
+function printTable(r: WorkflowResult, log: (s: string) => void): void {
+  const rows = r.scenarios.flatMap((s) => s.verdicts.map((v) => ({ v, s })));
+  log(`\n  Verdicts for ${r.workflow}: ${rows.length} checks in ${r.scenarios.length} scenarios`);
+  log(`  ${'id'.padEnd(30)} ${'level'.padEnd(6)} ${'result'.padEnd(8)} scenario`);
+  for (const { v, s } of rows) {
+    const res = v.result === 'info' ? (v.ok ? 'WORKED' : 'BLOCKED') : v.result.toUpperCase();
+    log(`  ${v.id.padEnd(30)} ${v.level.padEnd(6)} ${res.padEnd(8)} ${s.name}`);
+  }
+  const failed = rows.filter(({ v }) => v.result === 'fail');
+  const counts = (lvl: string) => rows.filter(({ v }) => v.level === lvl);
+  log(`  MUST ${counts('MUST').filter(({ v }) => v.ok).length}/${counts('MUST').length} hold, SHOULD ${counts('SHOULD').filter(({ v }) => v.ok).length}/${counts('SHOULD').length} hold, INFO ${counts('INFO').length}`);
+  for (const { v } of failed.filter(({ v }) => v.level === 'MUST')) log(`\n${describeFailure(v)}`);
+}
+
+function slug(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 80);
+}
+
+function writeReports(r: WorkflowResult, dir: string): void {
+  const out = path.join(dir, r.workflow);
+  fs.rmSync(out, { recursive: true, force: true });
+  fs.mkdirSync(out, { recursive: true });
+  const diagram = loadDiagram(r.workflow);
+  const names = new Map<string, number>();
+  for (const s of r.scenarios) {
+    let base = slug(s.name);
+    const n = (names.get(base) ?? 0) + 1;
+    names.set(base, n);
+    if (n > 1) base = `${base}-${n}`;
+    fs.writeFileSync(path.join(out, `${base}.puml`), renderObserved({ diagram, scenario: s.name, exchanges: s.exchanges, verdicts: s.verdicts }));
+  }
+  fs.writeFileSync(path.join(out, 'verdicts.json'), JSON.stringify(summary([r]), null, 2));
+}
+
+export function summary(all: WorkflowResult[]) {
+  return {
+    exitCode: Math.max(0, ...all.map((r) => r.exitCode)),
+    workflows: all.map((r) => ({
+      workflow: r.workflow,
+      config: r.configFile,
+      exitCode: r.exitCode,
+      kitError: r.kitError,
+      undefinedSteps: r.undefinedSteps,
+      scenarios: r.scenarios.map((s) => ({
+        name: s.name,
+        status: s.status,
+        errors: s.errors,
+        verdicts: s.verdicts.map(({ evidence, ...v }) => ({ ...v, evidence: evidence.map((e) => e.seq) })),
+      })),
+    })),
+  };
+}

@@ -1,0 +1,100 @@
+import { type LoadedConfig, type Routes, type TargetName, DEFAULT_HOSTS, DEFAULT_SESSION_TTL_SECONDS, TARGET_NAMES, resolveRoutes } from '../backend/config';
+import { type StartedTarget, startTarget } from '../backend/launcher';
+import { type DoubleOptions, type DoubleSettings, FusionAuthDouble } from '../fusionauth';
+import { Journal } from '../trace';
+
+/**
+ * Everything a run stands on, started once per process: the FusionAuth double, one relay
+ * port per backend (so the journal knows which backend called), and the backends under
+ * test, started through the config and env contract like any third-party backend.
+ */
+export interface AppTarget {
+  name: TargetName;
+  /** The journal's participant name: Store / Forums. */
+  participant: string;
+  host: string;
+  routes: Routes;
+  applicationId: string;
+  /** Text that proves whose page it is; `{email}` is replaced by the user's email. */
+  proof: string;
+  loginFields: { loginId?: string; password?: string };
+  target: StartedTarget;
+}
+
+export interface RunVariant {
+  signing?: 'HS256' | 'RS256';
+  refreshFailureStatus?: 400 | 404;
+  refreshTokenPolicy?: 'Reusable' | 'OneTimeUse';
+}
+
+export class Environment {
+  private constructor(
+    readonly config: LoadedConfig,
+    readonly double: FusionAuthDouble,
+    readonly apps: Record<TargetName, AppTarget>,
+    readonly defaults: Partial<DoubleSettings>,
+    private readonly closers: (() => Promise<void>)[],
+  ) {}
+
+  static async start(config: LoadedConfig, variant: RunVariant = {}, log: (line: string) => void = () => {}): Promise<Environment> {
+    const fa = (config.fusionauth ?? {}) as DoubleOptions;
+    const defaults: Partial<DoubleSettings> = {
+      ...(fa.signing && { signing: fa.signing }),
+      ...(fa.refreshFailureStatus && { refreshFailureStatus: fa.refreshFailureStatus }),
+      ...(fa.refreshTokenPolicy && { refreshTokenPolicy: fa.refreshTokenPolicy }),
+      ...variant,
+    };
+    const double = await FusionAuthDouble.start({ ...fa, ...defaults, journal: new Journal() });
+    const closers: (() => Promise<void>)[] = [() => double.close()];
+    const apps = {} as Record<TargetName, AppTarget>;
+    try {
+      for (const name of TARGET_NAMES) {
+        const t = config[name];
+        const participant = name === 'store' ? 'Store' : 'Forums';
+        const relay = await double.relay(participant);
+        const app = double.directory.applications[name];
+        const host = t.host ?? DEFAULT_HOSTS[name];
+        const contract: Record<string, string> = {
+          FUSIONAUTH_URL: relay.url.replace(/\/$/, ''),
+          FUSIONAUTH_API_KEY: double.directory.apiKey,
+          FUSIONAUTH_APPLICATION_ID: app.id,
+          FUSIONAUTH_CLIENT_SECRET: app.clientSecret,
+          FUSIONAUTH_JWT_HMAC_SECRET: double.directory.hmacSecret,
+          FUSIONAUTH_ISSUER: double.options.issuer,
+          PUBLIC_HOST: host,
+          SESSION_TTL_SECONDS: String(config.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS),
+        };
+        const target = await startTarget(name, t, contract, { configDir: config.configDir, envMap: config.envMap, log });
+        closers.push(() => target.stop());
+        apps[name] = {
+          name,
+          participant,
+          host,
+          routes: resolveRoutes(t),
+          applicationId: app.id,
+          proof: t.identity?.contains ?? '{email}',
+          loginFields: t.loginFields ?? {},
+          target,
+        };
+      }
+    } catch (err) {
+      await Promise.allSettled(closers.reverse().map((c) => c()));
+      throw err;
+    }
+    return new Environment(config, double, apps, defaults, closers);
+  }
+
+  /** Back to the run's own double settings after a scenario changed them. */
+  resetDouble(): void {
+    this.double.setOptions({ refreshFailureStatus: 400, refreshTokenPolicy: 'Reusable', signing: 'HS256', ...this.defaults });
+  }
+
+  appByHost(host: string): AppTarget | undefined {
+    return Object.values(this.apps).find((a) => a.host === host);
+  }
+
+  async stop(): Promise<void> {
+    const cs = this.closers.splice(0).reverse();
+    await Promise.allSettled(cs.map((c) => c()));
+  }
+}

@@ -1,0 +1,460 @@
+import { Actor, type HttpResult, findLinks, guessLoginFields, parseForms } from '../browser';
+import type { TargetName } from '../backend/config';
+import * as checks from '../checks';
+import { type Check, type SetCookie, type Verdict, Verifier, isRefreshCall, refreshTokenOf, setCookiesOf } from '../checks';
+import { type Exchange, Journal } from '../trace';
+import type { AppTarget, Environment } from './environment';
+
+/**
+ * One scenario's state and every action and check its steps need. Step definitions are
+ * one-liners onto this class; it knows nothing of cucumber either, so a workflow is a
+ * diagram, a feature and a backend, never new harness code.
+ */
+export type ActorName = 'Browser' | 'Hacker';
+export type PageName = 'home' | 'login' | 'cart' | 'posts';
+
+/** "the shopping cart" → store's cart; "the forum posts" → forums' posts. */
+export const PAGES: Record<string, { app: TargetName; page: PageName }> = {
+  'shopping cart': { app: 'store', page: 'cart' },
+  'forum posts': { app: 'forums', page: 'posts' },
+};
+
+export type BadJwt = 'bad-signature' | 'unsigned' | 'wrong-audience' | 'expired';
+
+const BAD_JWT_CHECKS: Record<BadJwt, Check<checks.RejectedArgs>> = {
+  'bad-signature': checks.rejectsBadSignature,
+  unsigned: checks.rejectsUnsigned,
+  'wrong-audience': checks.rejectsWrongAudience,
+  expired: checks.rejectsExpired,
+};
+
+interface TokenCookies {
+  jwt?: string;
+  refresh?: string;
+}
+
+interface Action {
+  actor: ActorName;
+  app: TargetName;
+  startSeq: number;
+  results: HttpResult[];
+}
+
+export class Scenario {
+  readonly journal = new Journal();
+  readonly verifier: Verifier;
+  private readonly actors = new Map<ActorName, Actor>();
+  private last: Action | undefined;
+  /** Last page each actor got, for "follows the login link" and "submits the form". */
+  private readonly pages = new Map<ActorName, HttpResult>();
+  /** Cookie names discovered per app: which one holds the JWT, which the refresh token. */
+  private readonly cookieNames: Partial<Record<TargetName, TokenCookies>> = {};
+  private user = 'alice@example.com';
+  private presented: BadJwt | undefined;
+  private snapshot: Record<string, string> | undefined;
+  private steps: number[] = [];
+  /** Token values the browser held before the last load, for "replaced" / "spent" checks. */
+  private remembered: TokenCookies = {};
+
+  constructor(
+    readonly env: Environment,
+    readonly workflow: string,
+    prefix: string,
+    name: string,
+    onVerdict?: (v: Verdict) => void,
+  ) {
+    this.verifier = new Verifier({ workflow, prefix, scenario: name, redactor: env.double.redactor, onVerdict });
+    env.double.useJournal(this.journal);
+  }
+
+  /** The diagram steps the current Gherkin step exercises (from its text). */
+  exercise(steps: number[], phase?: string): void {
+    this.steps = steps;
+    this.journal.exercise(steps, phase);
+  }
+
+  verify<A>(check: Check<A>, args: A): Verdict {
+    return this.verifier.verify(check, args, this.steps);
+  }
+
+  // ---- actors ----------------------------------------------------------------------
+
+  actor(name: ActorName): Actor {
+    let a = this.actors.get(name);
+    if (!a) {
+      const hosts: Record<string, string> = {};
+      const participants: Record<string, string> = {};
+      for (const app of Object.values(this.env.apps)) {
+        hosts[app.host] = app.target.origin;
+        participants[app.host] = app.participant;
+      }
+      a = new Actor({ name, hosts, participants, journal: this.journal, timeoutMs: this.env.config.timeouts?.requestMs });
+      this.actors.set(name, a);
+    }
+    return a;
+  }
+
+  app(name: TargetName): AppTarget {
+    return this.env.apps[name];
+  }
+
+  url(app: TargetName, page: PageName): string {
+    const a = this.app(app);
+    return `http://${a.host}${a.routes[page]}`;
+  }
+
+  private proof(app: TargetName, user = this.user): string {
+    return this.app(app).proof.replace('{email}', user);
+  }
+
+  private password(user: string): string {
+    const u = this.env.double.findUser(user);
+    if (!u) throw new Error(`no user ${user} in the FusionAuth double's directory`);
+    return u.password;
+  }
+
+  private async act(actor: ActorName, app: TargetName, fn: (a: Actor) => Promise<HttpResult | HttpResult[]>): Promise<HttpResult> {
+    const startSeq = this.journal.lastSeq;
+    const r = await fn(this.actor(actor));
+    const results = Array.isArray(r) ? r : [r];
+    this.last = { actor, app, startSeq, results };
+    const final = results[results.length - 1];
+    this.pages.set(actor, final);
+    this.learnCookieNames(app, results);
+    return final;
+  }
+
+  private lastAction(): Action {
+    if (!this.last) throw new Error('no request has been made yet in this scenario');
+    return this.last;
+  }
+
+  private sinceLast(): Exchange[] {
+    return this.journal.since(this.lastAction().startSeq);
+  }
+
+  private lastResponse(): Exchange {
+    const r = this.lastAction().results;
+    return r[r.length - 1].exchange;
+  }
+
+  /** The app the last request went to (for "submits the login form"). */
+  currentApp(): TargetName {
+    return this.lastAction().app;
+  }
+
+  async rememberTokens(actor: ActorName, app: TargetName): Promise<void> {
+    const n = this.cookieNames[app] ?? {};
+    this.remembered = { jwt: await this.cookieValue(actor, app, n.jwt), refresh: await this.cookieValue(actor, app, n.refresh) };
+  }
+
+  rememberedJwt(): string | undefined {
+    return this.remembered.jwt;
+  }
+
+  rememberedRefreshToken(): string | undefined {
+    return this.remembered.refresh;
+  }
+
+  // ---- actions -----------------------------------------------------------------------
+
+  open(actor: ActorName, app: TargetName, page: PageName): Promise<HttpResult> {
+    return this.act(actor, app, (a) => a.get(this.url(app, page)));
+  }
+
+  followLoginLink(actor: ActorName): Promise<HttpResult> {
+    const { app } = this.lastAction();
+    const page = this.pages.get(actor);
+    const login = this.url(app, 'login');
+    const link = page && findLinks(page.body, page.url).find((l) => new URL(l.href).pathname === new URL(login).pathname);
+    return this.act(actor, app, (a) => a.get(link?.href ?? login));
+  }
+
+  async submitLogin(actor: ActorName, app: TargetName, user: string): Promise<HttpResult> {
+    this.user = user;
+    const page = this.pages.get(actor);
+    const form = page && parseForms(page.body, page.url).find((f) => f.fields.some((x) => x.type === 'password'));
+    if (!form) throw new Error(`no login form on ${page?.url ?? 'the current page'} to submit (status ${page?.status})`);
+    const fields = { ...guessLoginFields(form), ...this.app(app).loginFields };
+    if (!fields.loginId || !fields.password) throw new Error(`cannot tell the login id and password fields of the form at ${page!.url}; set loginFields in the config`);
+    const routes = this.app(app).routes;
+    const target = routes.loginPost ? { ...form, action: `http://${this.app(app).host}${routes.loginPost}` } : form;
+    return this.act(actor, app, (a) => a.submitForm(target, { [fields.loginId!]: user, [fields.password!]: this.password(user) }));
+  }
+
+  followRedirect(actor: ActorName): Promise<HttpResult> {
+    const { app } = this.lastAction();
+    const prev = this.pages.get(actor);
+    if (!prev?.location) throw new Error(`the last answer (${prev?.status} from ${prev?.url}) was not a redirect`);
+    return this.act(actor, app, (a) => a.get(prev.location!));
+  }
+
+  load(actor: ActorName, app: TargetName, page: PageName): Promise<HttpResult> {
+    return this.act(actor, app, (a) => a.get(this.url(app, page)));
+  }
+
+  /** Log in through the form and land on the page the backend sends the user to. */
+  async logIn(actor: ActorName, app: TargetName, user: string): Promise<HttpResult> {
+    await this.open(actor, app, 'login');
+    await this.submitLogin(actor, app, user);
+    const page = await this.act(actor, app, (a) => a.follow(this.pages.get(actor)!));
+    return page;
+  }
+
+  /** A precondition: log in and insist it worked, naming what went wrong if not. */
+  async loggedIn(actor: ActorName, app: TargetName, user: string): Promise<void> {
+    const startSeq = this.journal.lastSeq;
+    const page = await this.logIn(actor, app, user);
+    const names = this.cookieNames[app];
+    if (!checks.showsUser({ page: app, user, proof: this.proof(app, user), response: page.exchange }) || !names?.jwt) {
+      const seen = this.journal.since(startSeq).map((e) => `${e.from}->${e.to} ${e.request.method} ${e.request.path} ${e.response?.status ?? e.error}`);
+      throw new Error(`precondition failed: ${user} could not log in to ${app} (final answer ${page.status} from ${page.url}${names?.jwt ? '' : '; no cookie held a JWT FusionAuth issued'}).\n  exchanges: ${seen.join('\n             ')}`);
+    }
+  }
+
+  private learnCookieNames(app: TargetName, results: HttpResult[]): void {
+    for (const r of results) {
+      for (const c of setCookiesOf(r.exchange)) {
+        const role = this.env.double.tokenRole(c.cookie.value);
+        if (!role) continue;
+        const names = (this.cookieNames[app] ??= {});
+        if (role === 'jwt') names.jwt = c.cookie.key;
+        else names.refresh = c.cookie.key;
+      }
+    }
+  }
+
+  private names(app: TargetName): TokenCookies {
+    const n = this.cookieNames[app];
+    if (!n?.jwt) throw new Error(`the ${app} has not set a cookie holding a JWT FusionAuth issued, so the kit cannot tell which cookie to change`);
+    return n;
+  }
+
+  private async cookieValue(actor: ActorName, app: TargetName, name?: string): Promise<string | undefined> {
+    if (!name) return undefined;
+    const cs = await this.actor(actor).cookies(this.url(app, 'home'));
+    return cs.find((c) => c.key === name)?.value;
+  }
+
+  /** Replace the value of a cookie the backend set, keeping its attributes. */
+  private async rewriteCookie(actor: ActorName, app: TargetName, name: string, value: string | undefined): Promise<void> {
+    const a = this.actor(actor);
+    const url = this.url(app, 'home');
+    const existing = (await a.cookies(url)).find((c) => c.key === name);
+    const c = existing ? existing.clone() : undefined;
+    if (!c) throw new Error(`${actor} holds no ${name} cookie for ${app}`);
+    if (value === undefined) {
+      // Max-Age wins over Expires, so both must say "gone" for the jar to drop it.
+      c.maxAge = 0;
+      c.expires = new Date(0);
+    } else c.value = value;
+    await a.setCookie(c, url);
+  }
+
+  async expireJwt(actor: ActorName, app: TargetName): Promise<void> {
+    const jwt = await this.env.double.mintJwt(this.user, app, { expired: true });
+    await this.rewriteCookie(actor, app, this.names(app).jwt!, jwt);
+  }
+
+  async expireRefreshToken(actor: ActorName, app: TargetName): Promise<void> {
+    const name = this.names(app).refresh;
+    const rt = await this.cookieValue(actor, app, name);
+    if (!rt) throw new Error(`${actor} holds no refresh-token cookie for ${app}`);
+    this.env.double.expireRefreshToken(rt);
+  }
+
+  async presentBadJwt(actor: ActorName, app: TargetName, kind: BadJwt): Promise<HttpResult> {
+    this.presented = kind;
+    const other = app === 'store' ? 'forums' : 'store';
+    const d = this.env.double;
+    const jwt =
+      kind === 'bad-signature' ? await d.mintJwt(this.user, app, { badSignature: true })
+      : kind === 'unsigned' ? await d.mintJwt(this.user, app, { alg: 'none' })
+      : kind === 'wrong-audience' ? await d.mintJwt(this.user, other)
+      : await d.mintJwt(this.user, app, { expired: true });
+    const names = this.names(app);
+    if (names.refresh) await this.rewriteCookie(actor, app, names.refresh, undefined);
+    await this.rewriteCookie(actor, app, names.jwt!, jwt);
+    return this.load(actor, app, app === 'store' ? 'cart' : 'posts');
+  }
+
+  /** Hacker copies cookies from the browser: the refresh token with a garbage JWT, or the JWT alone. */
+  async steal(what: 'refresh' | 'jwt', app: TargetName): Promise<void> {
+    const names = this.names(app);
+    const hacker = this.actor('Hacker');
+    if (what === 'refresh') {
+      await hacker.copyCookiesFrom(this.actor('Browser'), this.url(app, 'home'), [names.refresh!]);
+    } else {
+      await hacker.copyCookiesFrom(this.actor('Browser'), this.url(app, 'home'), [names.jwt!]);
+    }
+  }
+
+  async hackerPresentsBadJwt(app: TargetName): Promise<void> {
+    const bad = await this.env.double.mintJwt(this.user, app, { badSignature: true });
+    await this.actor('Hacker').setCookie(`${this.names(app).jwt}=${bad}; Path=/`, this.url(app, 'home'));
+  }
+
+  snapshotCookies(actor: ActorName, app: TargetName): Promise<void> {
+    return this.cookieMap(actor, app).then((m) => {
+      this.snapshot = m;
+    });
+  }
+
+  private async cookieMap(actor: ActorName, app: TargetName): Promise<Record<string, string>> {
+    const cs = await this.actor(actor).cookies(this.url(app, 'home'));
+    return Object.fromEntries(cs.map((c) => [c.key, c.value]));
+  }
+
+  // ---- checks ------------------------------------------------------------------------
+
+  pageLinksToLogin(): Verdict {
+    const { app } = this.lastAction();
+    const res = this.lastResponse();
+    const page = this.lastAction().results.at(-1)!;
+    return this.verify(checks.pageLinksToLogin, { page: `${app} home page`, response: res, loginPath: this.app(app).routes.login, found: findLinks(page.body, page.url).map((l) => l.href) });
+  }
+
+  pageHasLoginForm(): Verdict {
+    const { app } = this.lastAction();
+    const page = this.lastAction().results.at(-1)!;
+    const forms = parseForms(page.body, page.url);
+    const form = forms.find((f) => f.fields.some((x) => x.type === 'password')) ?? forms[0];
+    const fields = form ? { ...guessLoginFields(form), ...this.app(app).loginFields } : {};
+    return this.verify(checks.pageHasLoginForm, { page: `${app} login page`, response: page.exchange, fields, forms: forms.length });
+  }
+
+  calledLogin(app: TargetName): void {
+    const exchanges = this.sinceLast();
+    this.verify(checks.backendCalledLogin, {
+      caller: this.app(app).participant,
+      exchanges,
+      loginId: this.user,
+      password: this.password(this.user),
+      apiKey: this.env.double.directory.apiKey,
+      applicationId: this.app(app).applicationId,
+    });
+    this.verify(checks.browserDidNotCallFusionAuth, { actor: this.lastAction().actor, exchanges });
+  }
+
+  redirectedTo(page: PageName): Verdict {
+    const { app } = this.lastAction();
+    const check = { ...checks.redirectsTo, kind: `redirect-to-${page}` };
+    return this.verify(check, { to: `the ${page} page`, toPath: this.app(app).routes[page], response: this.lastResponse() });
+  }
+
+  private tokenCookie(app: TargetName, role: 'jwt' | 'refreshToken', response: Exchange): SetCookie | undefined {
+    return setCookiesOf(response).find((c) => this.env.double.tokenRole(c.cookie.value) === role);
+  }
+
+  tokenCookiesSet(app: TargetName): void {
+    const response = this.lastResponse();
+    const host = this.app(app).host;
+    for (const [role, label] of [['jwt', 'JWT'], ['refreshToken', 'refresh token']] as const) {
+      const cookie = this.tokenCookie(app, role, response);
+      const args = { app, host, role: label, cookie, response };
+      const tag = role === 'jwt' ? 'jwt' : 'refresh';
+      this.verify({ ...checks.tokenCookieSet, kind: `${tag}-cookie-set` }, args);
+      this.verify(checks.cookieIsHttpOnly, args);
+      this.verify(checks.cookieIsHostOnly, args);
+    }
+  }
+
+  tokenCookiesHardened(app: TargetName): void {
+    const response = this.lastResponse();
+    const host = this.app(app).host;
+    for (const [role, label] of [['jwt', 'JWT'], ['refreshToken', 'refresh token']] as const) {
+      const args = { app, host, role: label, cookie: this.tokenCookie(app, role, response), response };
+      this.verify(checks.cookieIsSecure, args);
+      this.verify(checks.cookieHasSameSite, args);
+    }
+  }
+
+  tokenCookiesSent(): void {
+    const { app } = this.lastAction();
+    const n = this.names(app);
+    this.verify(checks.tokenCookiesSent, { request: this.lastAction().results[0].exchange, names: [n.jwt!, ...(n.refresh ? [n.refresh] : [])] });
+  }
+
+  pageShown(page: PageName, user: string): void {
+    const app = page === 'cart' ? 'store' : page === 'posts' ? 'forums' : this.lastAction().app;
+    this.verify(checks.pageShowsUser, { page: `${app} ${page} page`, user, proof: this.proof(app, user), response: this.lastResponse() });
+  }
+
+  pageRefused(page: PageName): void {
+    const kind = this.presented;
+    if (!kind) throw new Error('no bad JWT was presented in this scenario');
+    const app = page === 'cart' ? 'store' : 'forums';
+    const check = BAD_JWT_CHECKS[kind];
+    this.verify(check, { kind: check.kind, presented: kind.replace('-', ' ') + ' JWT', page: `${app} ${page} page`, user: this.user, proof: this.proof(app), response: this.lastResponse() });
+  }
+
+  calledRefresh(app: TargetName, expectStatus: number, refreshToken: string | undefined): void {
+    this.verify(checks.backendCalledRefresh, { caller: this.app(app).participant, exchanges: this.sinceLast(), refreshToken: refreshToken ?? '(none held)', expectStatus });
+  }
+
+  /** The refresh token the browser holds for an app, read before the action that spends it. */
+  refreshTokenHeld(actor: ActorName, app: TargetName): Promise<string | undefined> {
+    return this.cookieValue(actor, app, this.cookieNames[app]?.refresh);
+  }
+
+  jwtCookieReplaced(app: TargetName, oldJwt: string | undefined): void {
+    const response = this.lastResponse();
+    const refreshes = this.sinceLast().filter((e) => isRefreshCall(e) && e.response?.status === 200);
+    const issued = new Set(refreshes.flatMap((e) => newTokens(e).jwt ?? []));
+    const cookie = setCookiesOf(response).find((c) => issued.has(c.cookie.value));
+    this.verify(checks.tokenCookieReplaced, { role: 'JWT', response, cookie, oldValue: oldJwt });
+  }
+
+  async refreshTokenCurrent(actor: ActorName, app: TargetName): Promise<void> {
+    const refreshes = this.sinceLast().filter((e) => isRefreshCall(e) && e.response?.status === 200);
+    const last = refreshes.at(-1);
+    const expected = last ? newTokens(last).refresh ?? refreshTokenOf(last) : undefined;
+    const held = await this.refreshTokenHeld(actor, app);
+    this.verify(checks.browserHoldsCurrentToken, { role: 'refresh token', held, expected, evidence: [...refreshes, this.lastResponse()] });
+  }
+
+  noCookiesSentTo(app: TargetName): void {
+    const other: TargetName = app === 'store' ? 'forums' : 'store';
+    const n = this.cookieNames[other] ?? {};
+    this.verify(checks.noCookiesFromOtherApp, { app, request: this.lastAction().results[0].exchange, foreign: [n.jwt, n.refresh].filter((x): x is string => !!x) });
+  }
+
+  async otherCookiesUntouched(actor: ActorName, app: TargetName): Promise<void> {
+    if (!this.snapshot) throw new Error(`no snapshot of ${app}'s cookies was taken`);
+    const after = await this.cookieMap(actor, app);
+    this.verify(checks.otherAppCookiesUntouched, { app, before: this.snapshot, after, evidence: this.sinceLast().slice(-2) });
+  }
+
+  // ---- attack vectors (INFO) ---------------------------------------------------------
+
+  attackRefreshed(app: TargetName): void {
+    const calls = this.sinceLast().filter((e) => e.from === this.app(app).participant && isRefreshCall(e));
+    const ok = calls.some((e) => e.response?.status === 200);
+    this.verify(checks.stolenRefreshTokenRefreshed, { attack: `${app} refreshed the JWT with the stolen refresh token`, worked: ok, how: ok ? 'FusionAuth issued a new JWT for the stolen refresh token' : calls.length ? `the refresh answered ${calls.map((e) => e.response?.status).join(', ')}` : `${app} made no refresh call`, evidence: calls });
+  }
+
+  attackGotPage(app: TargetName, withNewJwt: boolean): void {
+    const res = this.lastResponse();
+    const page = app === 'store' ? 'cart' : 'posts';
+    const shown = checks.showsUser({ page, user: this.user, proof: this.proof(app), response: res });
+    const newJwt = setCookiesOf(res).some((c) => this.env.double.tokenRole(c.cookie.value) === 'jwt');
+    const worked = shown && (!withNewJwt || newJwt);
+    const check = withNewJwt ? checks.stolenRefreshTokenOpensPage : checks.stolenJwtOpensPage;
+    this.verify(check, {
+      attack: `the hacker got ${this.user}'s ${page}${withNewJwt ? ' and a new JWT' : ''}`,
+      worked,
+      how: `${res.response?.status ?? res.error}: page ${shown ? 'shown' : 'not shown'}${withNewJwt ? `, new JWT cookie ${newJwt ? 'set' : 'not set'}` : ''}`,
+      evidence: [res],
+    });
+  }
+}
+
+/** Tokens a successful refresh answer carried (either endpoint's shape). */
+function newTokens(e: Exchange): { jwt?: string; refresh?: string } {
+  try {
+    const b = JSON.parse(e.response?.body ?? '');
+    return { jwt: b.token ?? b.access_token, refresh: b.refreshToken ?? b.refresh_token };
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,78 @@
+import * as path from 'node:path';
+import type * as messages from '@cucumber/messages';
+import { loadConfig } from '../backend/config';
+import type { Verdict } from '../checks';
+import { Environment, type RunVariant } from './environment';
+import { Scenario } from './scenario';
+
+/**
+ * The process-wide side of a cucumber run: one Environment per config (started on the
+ * first scenario, stopped by AfterAll), and the id prefix of each workflow. A start
+ * failure is remembered, so every later scenario fails fast with the same reason and the
+ * `run` command can tell a kit or config error (exit 2) from a MUST failure (exit 1).
+ */
+export const VERDICT_MEDIA_TYPE = 'application/vnd.loginflow.verdict+json';
+export const TRACE_MEDIA_TYPE = 'application/vnd.loginflow.trace+json';
+
+export class EnvironmentError extends Error {
+  constructor(readonly cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = 'EnvironmentError';
+  }
+}
+
+let current: { key: string; env?: Environment; error?: EnvironmentError; starting?: Promise<Environment> } | undefined;
+
+export function kitError(): EnvironmentError | undefined {
+  return current?.error;
+}
+
+export async function environmentFor(params: { configFile?: string; variant?: Record<string, string | number> }): Promise<Environment> {
+  const configFile = params.configFile ?? process.env.LOGINFLOW_CONFIG;
+  if (!configFile) throw new EnvironmentError(new Error('no backend config: pass worldParameters.configFile or set LOGINFLOW_CONFIG'));
+  const key = JSON.stringify([path.resolve(configFile), params.variant ?? {}]);
+  if (current?.key !== key) {
+    await shutdown();
+    current = { key };
+  }
+  const c = current;
+  if (c.error) throw c.error;
+  if (c.env) return c.env;
+  c.starting ??= (async () => {
+    try {
+      const variant: RunVariant = { ...(params.variant as RunVariant) };
+      c.env = await Environment.start(loadConfig(configFile), variant, (l) => process.env.LOGINFLOW_VERBOSE && process.stderr.write(`${l}\n`));
+      return c.env;
+    } catch (err) {
+      c.error = new EnvironmentError(err);
+      throw c.error;
+    }
+  })();
+  return c.starting;
+}
+
+export async function shutdown(): Promise<void> {
+  const c = current;
+  current = undefined;
+  await c?.env?.stop();
+}
+
+/** Check-id prefix of a workflow: its initials (webapp-jwt-cookies → WJC), or a `@ids:XYZ` feature tag. */
+export function idPrefix(workflow: string, tags: readonly string[] = []): string {
+  const tagged = tags.find((t) => t.startsWith('@ids:'));
+  if (tagged) return tagged.slice(5);
+  return workflow
+    .split('-')
+    .map((w) => w[0]?.toUpperCase() ?? '')
+    .join('');
+}
+
+export function workflowOf(doc: messages.GherkinDocument): string {
+  const tag = doc.feature?.tags.find((t) => t.name.startsWith('@workflow:'));
+  return tag ? tag.name.slice('@workflow:'.length) : path.basename(doc.uri ?? 'unknown', '.feature');
+}
+
+export function scenarioFor(env: Environment, doc: messages.GherkinDocument, pickle: messages.Pickle, onVerdict: (v: Verdict) => void): Scenario {
+  const workflow = workflowOf(doc);
+  return new Scenario(env, workflow, idPrefix(workflow, doc.feature?.tags.map((t) => t.name)), pickle.name, onVerdict);
+}

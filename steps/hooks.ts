@@ -1,0 +1,25 @@
+import { After, AfterAll, Before, BeforeStep, Status } from '@cucumber/cucumber';
+import { stepRefs } from '../harness/spec/feature';
+import { environmentFor, scenarioFor, shutdown, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../harness/workflow/session';
+import type { LoginflowWorld } from './world';
+
+Before(async function (this: LoginflowWorld, { pickle, gherkinDocument }) {
+  const env = await environmentFor(this.parameters);
+  this.scenario = scenarioFor(env, gherkinDocument, pickle, (v) => this.attach(JSON.stringify(v), VERDICT_MEDIA_TYPE));
+});
+
+BeforeStep(function (this: LoginflowWorld, { pickleStep }) {
+  this.scenario?.exercise(stepRefs(pickleStep.text));
+});
+
+After(async function (this: LoginflowWorld, { result }) {
+  if (!this.scenario) return;
+  const redact = this.scenario.env.double.redactor;
+  const trace = this.scenario.journal.all().map((e) => redact.exchange(e));
+  this.attach(JSON.stringify({ workflow: this.scenario.workflow, failed: result?.status === Status.FAILED, exchanges: trace }), TRACE_MEDIA_TYPE);
+  this.scenario.env.resetDouble();
+});
+
+AfterAll(async function () {
+  await shutdown();
+});

@@ -1,0 +1,33 @@
+import { World, defineParameterType, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber';
+import type { Scenario } from '../harness/workflow/scenario';
+
+/**
+ * Cucumber's World for every loginflow workflow: it only holds the harness Scenario that
+ * the hooks create; the step definitions are one-liners onto it.
+ */
+export interface LoginflowParameters {
+  /** Path of the loginflow config (JSON) of the backend under test. */
+  configFile: string;
+  /** Run-level variant of the FusionAuth double (signing, refreshFailureStatus, refreshTokenPolicy). */
+  variant?: Record<string, string | number>;
+}
+
+export class LoginflowWorld extends World<LoginflowParameters> {
+  scenario!: Scenario;
+  constructor(options: IWorldOptions<LoginflowParameters>) {
+    super(options);
+  }
+  /** Shorthand the step definitions use. */
+  get s(): Scenario {
+    return this.scenario;
+  }
+}
+
+setWorldConstructor(LoginflowWorld);
+
+defineParameterType({ name: 'actor', regexp: /browser|hacker/, transformer: (s: string) => (s === 'hacker' ? 'Hacker' : 'Browser') });
+defineParameterType({ name: 'app', regexp: /store|forums/, transformer: (s: string) => s });
+/** The diagram-step reference every numbered Gherkin step ends with; the hooks read it. */
+defineParameterType({ name: 'steps', regexp: /\(steps? [0-9][0-9, \-–and]*\)/, transformer: (s: string) => s });
+defineParameterType({ name: 'email', regexp: /[^\s@]+@[^\s@]+\.[a-z]+/, transformer: (s: string) => s });
+defineParameterType({ name: 'userpage', regexp: /shopping cart|forum posts/, transformer: (s: string) => (s === 'shopping cart' ? 'cart' : 'posts') });
