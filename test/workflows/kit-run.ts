@@ -1,0 +1,36 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** Runs `loginflow run` as a user would (own process), and reads back its JSON summary. */
+export interface KitRun {
+  code: number | null;
+  output: string;
+  failing: string[];
+  summary: any;
+}
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+export function runKit(workflow: string, config: string, name: string, extra: string[] = []): Promise<KitRun> {
+  const reports = path.join(ROOT, 'reports', 'test-runs', workflow, name);
+  fs.rmSync(reports, { recursive: true, force: true });
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'loginflow.js'), 'run', '--workflow', workflow, '--config', config, '--reports', reports, '--quiet', ...extra], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    // A bound on the whole run, so a hung kit fails the test instead of hanging it.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const file = path.join(reports, 'summary.json');
+      const summary = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : undefined;
+      const failing: string[] = summary
+        ? [...new Set<string>(summary.workflows.flatMap((w: any) => w.scenarios.flatMap((s: any) => s.verdicts.filter((v: any) => v.result === 'fail').map((v: any) => v.id))))]
+        : [];
+      resolve({ code, output, failing, summary });
+    });
+  });
+}
