@@ -36,10 +36,15 @@ export function matchArrows(d: Diagram, exchanges: readonly Exchange[]): Matched
       used.clear();
     }
     if (!e.steps.length) return { exchange: e, ...byLabel(d, e) };
-    const candidates = d.arrows.filter((a) => e.steps.includes(a.n) && !used.has(a.n));
-    const request = candidates.find((a) => a.from === e.from && a.to === e.to);
+    // First the arrows the Gherkin step names, then the rest of their phase: "when the
+    // hacker loads the cart (step 30)" also causes the refresh of steps 31-32.
+    const named = d.arrows.filter((a) => e.steps.includes(a.n) && !used.has(a.n));
+    const phases = new Set(named.map((a) => a.phase).concat(d.arrows.filter((a) => e.steps.includes(a.n)).map((a) => a.phase)));
+    const inPhase = d.arrows.filter((a) => phases.has(a.phase) && !used.has(a.n) && a.n >= Math.min(...e.steps));
+    const pick = (ok: (a: Arrow) => boolean) => named.find(ok) ?? inPhase.find(ok);
+    const request = pick((a) => a.from === e.from && a.to === e.to);
     if (request) used.add(request.n);
-    const response = candidates.find((a) => a.from === e.to && a.to === e.from && (!request || a.n > request.n));
+    const response = pick((a) => a.from === e.to && a.to === e.from && (!request || a.n > request.n));
     if (response) used.add(response.n);
     return { exchange: e, request, response };
   });
@@ -81,21 +86,32 @@ export function renderObserved(input: ObservedInput): string {
   const extra = new Set(input.exchanges.map((e) => e.from).concat(input.exchanges.map((e) => e.to)).filter((p) => !d.participants.includes(p)));
   for (const p of extra) lines.push(`participant "${esc(p)}" as ${ident(p)}`);
   const notes = notesBySeq(input.verdicts, input.exchanges);
+  // Each exchange is two events, request at its start and response at its end, so a
+  // backend's call to FusionAuth is drawn inside the browser request that caused it.
+  type Ev = { t: number; order: number; m: MatchedExchange; kind: 'request' | 'response' };
+  const events: Ev[] = matched.flatMap((m, i) => [
+    { t: m.exchange.at, order: i * 2, m, kind: 'request' as const },
+    { t: m.exchange.at + Math.max(0, m.exchange.durationMs), order: i * 2 + 1, m, kind: 'response' as const },
+  ]);
+  events.sort((a, b) => a.t - b.t || a.order - b.order);
   let phase: string | undefined;
-  for (const m of matched) {
+  for (const { m, kind } of events) {
     const e = m.exchange;
-    const stepPhase = m.request?.phase ?? m.response?.phase;
-    if (stepPhase && stepPhase !== phase) {
-      lines.push(`== ${esc(stepPhase)} ==`);
-      phase = stepPhase;
+    const arrow = kind === 'request' ? m.request : m.response;
+    if (arrow?.phase && arrow.phase !== phase) {
+      lines.push(`== ${esc(arrow.phase)} ==`);
+      phase = arrow.phase;
     }
     const from = ident(e.from);
     const to = ident(e.to);
     const grey = !m.request && !m.response;
     const colour = grey ? '[#999999]' : e.unexpected ? '[#red]' : '';
-    const cookiesSent = cookieNames(headerAll(e.request.headers, 'cookie').join('; '));
     const setup = !e.steps.length;
-    lines.push(`${from} -${colour}> ${to} : ${num(m.request, setup)}${e.request.method} ${esc(e.request.path)}${cookiesSent.length ? `\\n[${cookiesSent.join(', ')}]` : ''}${grey ? '\\n<i>(not in the spec)</i>' : ''}`);
+    if (kind === 'request') {
+      const cookiesSent = cookieNames(headerAll(e.request.headers, 'cookie').join('; '));
+      lines.push(`${from} -${colour}> ${to} : ${num(m.request, setup)}${e.request.method} ${esc(e.request.path)}${cookiesSent.length ? `\\n[${cookiesSent.join(', ')}]` : ''}${grey ? '\\n<i>(not in the spec)</i>' : ''}`);
+      continue;
+    }
     if (e.response) {
       const set = headerAll(e.response.headers, 'set-cookie').map((c) => c.split('=')[0]);
       const loc = headerAll(e.response.headers, 'location')[0];
