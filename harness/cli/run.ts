@@ -6,9 +6,8 @@ import { loadConfiguration, runCucumber } from '@cucumber/cucumber/api';
 import { ConfigError, loadConfig } from '../backend/config';
 import { stopAll } from '../backend/launcher';
 import { describeFailure, type Verdict } from '../checks';
-import { renderObserved } from '../report/observed';
-import { listWorkflows, loadDiagram, projectRoot } from '../spec/diagram';
-import type { Exchange } from '../trace';
+import { type ScenarioResult, type WorkflowResult, writeRunReports, writeWorkflowReports } from '../report/write';
+import { listWorkflows, projectRoot } from '../spec/diagram';
 import { kitError, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../workflow/session';
 
 /**
@@ -20,24 +19,6 @@ import { kitError, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../workflow/sess
  * diagram per scenario plus a JSON summary. Exit: 0 every MUST holds, 1 a MUST failed,
  * 2 kit or config error.
  */
-export interface ScenarioResult {
-  workflow: string;
-  name: string;
-  status: string;
-  verdicts: Verdict[];
-  exchanges: Exchange[];
-  errors: string[];
-}
-
-export interface WorkflowResult {
-  workflow: string;
-  configFile: string;
-  scenarios: ScenarioResult[];
-  kitError?: string;
-  undefinedSteps: string[];
-  exitCode: number;
-}
-
 const ROOT = projectRoot();
 
 export function referenceConfig(workflow: string): string {
@@ -94,8 +75,7 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     await stopAll();
   }
-  fs.mkdirSync(reports, { recursive: true });
-  fs.writeFileSync(path.join(reports, 'summary.json'), JSON.stringify(summary(all), null, 2));
+  writeRunReports(all, reports);
   console.log(`\nreports: ${path.relative(process.cwd(), reports) || '.'}/  exit ${worst} (${['all MUST checks hold', 'a MUST check failed', 'kit or config error'][worst]})`);
   return worst;
 }
@@ -157,7 +137,7 @@ export async function runWorkflow(
   result.exitCode = result.kitError || result.undefinedSteps.length ? 2 : mustFailed || otherFailure || !success ? 1 : 0;
   printTable(result, log);
   if (result.kitError) console.error(`\nloginflow: kit error: ${result.kitError}`);
-  writeReports(result, o.reports);
+  writeWorkflowReports(result, o.reports);
   return result;
 }
 
@@ -236,41 +216,3 @@ function printTable(r: WorkflowResult, log: (s: string) => void): void {
   for (const { v } of failed.filter(({ v }) => v.level === 'MUST')) log(`\n${describeFailure(v)}`);
 }
 
-function slug(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 80);
-}
-
-function writeReports(r: WorkflowResult, dir: string): void {
-  const out = path.join(dir, r.workflow);
-  fs.rmSync(out, { recursive: true, force: true });
-  fs.mkdirSync(out, { recursive: true });
-  const diagram = loadDiagram(r.workflow);
-  const names = new Map<string, number>();
-  for (const s of r.scenarios) {
-    let base = slug(s.name);
-    const n = (names.get(base) ?? 0) + 1;
-    names.set(base, n);
-    if (n > 1) base = `${base}-${n}`;
-    fs.writeFileSync(path.join(out, `${base}.puml`), renderObserved({ diagram, scenario: s.name, exchanges: s.exchanges, verdicts: s.verdicts }));
-  }
-  fs.writeFileSync(path.join(out, 'verdicts.json'), JSON.stringify(summary([r]), null, 2));
-}
-
-export function summary(all: WorkflowResult[]) {
-  return {
-    exitCode: Math.max(0, ...all.map((r) => r.exitCode)),
-    workflows: all.map((r) => ({
-      workflow: r.workflow,
-      config: r.configFile,
-      exitCode: r.exitCode,
-      kitError: r.kitError,
-      undefinedSteps: r.undefinedSteps,
-      scenarios: r.scenarios.map((s) => ({
-        name: s.name,
-        status: s.status,
-        errors: s.errors,
-        verdicts: s.verdicts.map(({ evidence, ...v }) => ({ ...v, evidence: evidence.map((e) => e.seq) })),
-      })),
-    })),
-  };
-}

@@ -1,1 +1,2 @@
 export * from './observed';
+export * from './write';
