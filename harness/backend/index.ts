@@ -6,6 +6,7 @@ export {
   freePort,
   portAnswers,
   groupAlive,
+  pidGone,
   listenerPids,
   buildEnv,
   substitute,

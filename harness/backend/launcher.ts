@@ -148,7 +148,10 @@ export function portAnswers(port: number, host = BIND_HOST, timeoutMs = 500): Pr
       resolve(v);
     };
     sock.setTimeout(timeoutMs, () => done(false));
-    sock.once('connect', () => done(true));
+    // A TCP self-connect (source port chosen == the free destination port) is not an answer.
+    sock.once('connect', () => {
+      done(sock.localPort !== port);
+    });
     sock.once('error', () => done(false));
   });
 }
@@ -191,9 +194,40 @@ export function groupAlive(pgid: number): boolean {
   if (!fs.existsSync('/proc/self/stat')) return true;
   for (const pid of procPids()) {
     const st = procStat(pid);
-    if (st && st.pgrp === pgid && st.state !== 'Z' && st.state !== 'X') return true;
+    if (st && st.pgrp === pgid && !isDead(pid, st.state)) return true;
   }
   return false;
+}
+
+/**
+ * A zombie leader is only dead once all its threads are: the threads share the file table,
+ * so the listening socket stays open until the last of them has exited.
+ */
+function isDead(pid: number, state: string): boolean {
+  if (state !== 'Z' && state !== 'X') return false;
+  let tasks: string[];
+  try {
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return true;
+  }
+  return tasks.every((tid) => {
+    const s = readProc(`/proc/${pid}/task/${tid}/stat`);
+    if (!s) return true;
+    const st = s.slice(s.lastIndexOf(')') + 2)[0];
+    return st === 'Z' || st === 'X';
+  });
+}
+
+/** Is this pid gone, or a zombie whose threads have all exited (an orphan nobody reaps)? */
+export function pidGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'EPERM';
+  }
+  const st = procStat(pid);
+  return !st || isDead(pid, st.state);
 }
 
 /** Best effort (Linux /proc): which processes listen on TCP port `port`? */

@@ -1,27 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { portAnswers } from '../../harness/backend';
+import { pidGone, portAnswers } from '../../harness/backend';
 
 // Runs test/backend/fixtures/kit.js (which uses the launcher) in its own process, the way
 // the CLI would, and checks that the backends it started die with it.
 const kit = path.join(__dirname, 'fixtures', 'kit.js');
 
-function gone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z'); // an unreaped orphan is dead too
-  } catch {
-    return true;
-  }
-}
+const gone = pidGone;
 
 async function waitGone(pid: number, ms = 3000): Promise<boolean> {
   const until = Date.now() + ms;

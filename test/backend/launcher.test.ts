@@ -10,6 +10,7 @@ import {
   type TargetConfig,
   freePort,
   groupAlive,
+  pidGone,
   portAnswers,
   startTarget,
   stopAll,
@@ -42,16 +43,7 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Gone, or a zombie nobody reaped yet (some containers' PID 1 never reaps orphans). */
-function gone(pid: number): boolean {
-  if (!alive(pid)) return true;
-  try {
-    const stat = require('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8') as string;
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
-}
+const gone = pidGone;
 
 async function getJson(t: StartedTarget, p: string): Promise<any> {
   const res = await fetch(t.origin + p);
