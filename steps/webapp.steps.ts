@@ -75,10 +75,13 @@ Then('the {app} set the JWT and the refresh token as HttpOnly cookies for its ow
   this.s.tokenCookiesSet(app);
 });
 Then("the {app}'s cookies are Secure and SameSite {steps}", function (this: W, app: App, _steps: string) {
-  this.s.tokenCookiesHardened(app);
+  this.s.credentialCookiesHardened(app);
 });
 Then('the browser sent the JWT and the refresh token cookies {steps}', function (this: W, _steps: string) {
-  this.s.tokenCookiesSent();
+  this.s.credentialCookiesSent();
+});
+Then('the browser sent the session cookie {steps}', function (this: W, _steps: string) {
+  this.s.credentialCookiesSent();
 });
 Then('the {userpage} of {email} is/are shown {steps}', function (this: W, page: PageName, user: string, _steps: string) {
   this.s.pageShown(page, user);

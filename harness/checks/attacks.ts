@@ -25,4 +25,5 @@ export const attackOutcome = (kind: string, name: string) =>
 export const stolenRefreshTokenRefreshed = attackOutcome('attack-refresh', 'stolenRefreshTokenGetsNewJwt');
 export const stolenRefreshTokenOpensPage = attackOutcome('attack-page', 'stolenRefreshTokenOpensPage');
 export const stolenJwtOpensPage = attackOutcome('attack-stolen-jwt', 'stolenJwtOpensPage');
+export const stolenSessionOpensPage = attackOutcome('attack-stolen-session', 'stolenSessionIdOpensPage');
 export { showsUser };

@@ -4,3 +4,4 @@ export * from './fusionauth-calls';
 export * from './cookies';
 export * from './pages';
 export * from './attacks';
+export * from './sessions';

@@ -127,6 +127,7 @@ export async function runWorkflow(
     { cwd: ROOT },
   );
   const collector = new MessageCollector(workflow, log);
+  const started = Date.now();
   const { success } = await runCucumber(runConfiguration, { cwd: ROOT, stdout: process.stdout, stderr: process.stderr }, (m) => collector.onMessage(m));
   result.scenarios = collector.results();
   result.undefinedSteps = collector.undefinedSteps;
@@ -136,6 +137,8 @@ export async function runWorkflow(
   const otherFailure = result.scenarios.some((s) => s.status === 'FAILED' && !s.verdicts.some((v) => v.level === 'MUST' && v.result === 'fail'));
   result.exitCode = result.kitError || result.undefinedSteps.length ? 2 : mustFailed || otherFailure || !success ? 1 : 0;
   printTable(result, log);
+  const waited = result.scenarios.reduce((n, s) => n + (s.waits ?? []).reduce((m, w) => m + w.ms, 0), 0);
+  log(`  ${result.scenarios.length} scenarios in ${Date.now() - started} ms, of which ${waited} ms deliberate waits (session TTL proofs)`);
   if (result.kitError) console.error(`\nloginflow: kit error: ${result.kitError}`);
   writeWorkflowReports(result, o.reports);
   return result;
@@ -170,7 +173,11 @@ class MessageCollector {
         s.result.verdicts.push(v);
         if (v.result !== 'pass') this.log(`      ${v.result === 'info' ? 'i' : v.level === 'MUST' ? '✗' : '!'} ${v.id} ${v.level} ${v.name}: ${v.actual}`);
       }
-      if (s && m.attachment.mediaType === TRACE_MEDIA_TYPE) s.result.exchanges = JSON.parse(m.attachment.body).exchanges;
+      if (s && m.attachment.mediaType === TRACE_MEDIA_TYPE) {
+        const t = JSON.parse(m.attachment.body);
+        s.result.exchanges = t.exchanges;
+        s.result.waits = t.waits ?? [];
+      }
     }
     if (m.testStepFinished) {
       const s = this.started.get(m.testStepFinished.testCaseStartedId);

@@ -16,6 +16,8 @@ export interface ScenarioResult {
   verdicts: Verdict[];
   exchanges: Exchange[];
   errors: string[];
+  /** Deliberate wall-clock waits (session TTL proofs) and what they were for. */
+  waits?: { ms: number; reason: string }[];
 }
 
 export interface WorkflowResult {

@@ -84,6 +84,10 @@ export class Environment {
     return new Environment(config, double, apps, defaults, closers);
   }
 
+  get sessionTtlSeconds(): number {
+    return this.config.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS;
+  }
+
   /** Back to the run's own double settings after a scenario changed them. */
   resetDouble(): void {
     this.double.setOptions({ refreshFailureStatus: 400, refreshTokenPolicy: 'Reusable', signing: 'HS256', ...this.defaults });

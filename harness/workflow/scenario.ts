@@ -31,6 +31,14 @@ const BAD_JWT_CHECKS: Record<BadJwt, Check<checks.RejectedArgs>> = {
 interface TokenCookies {
   jwt?: string;
   refresh?: string;
+  /** A cookie set by the login answer that holds no token: a server-side session's id. */
+  session?: string;
+}
+
+/** A wait the workflow needs on the wall clock (only server-side session TTL proofs). */
+export interface DeliberateWait {
+  ms: number;
+  reason: string;
 }
 
 interface Action {
@@ -53,6 +61,15 @@ export class Scenario {
   private presented: BadJwt | undefined;
   private snapshot: Record<string, string> | undefined;
   private steps: number[] = [];
+  /** Wall-clock waits this scenario made on purpose, for the report and the bench. */
+  readonly waits: DeliberateWait[] = [];
+  /** When the last login answer arrived (ms since epoch), for session TTL proofs. */
+  private loginAt = 0;
+  /** Session ids seen by `logInTimes`, and before/after a re-login. */
+  private sessionSamples: { value: string; exchange: Exchange }[] = [];
+  private sessionBefore: string | undefined;
+  private slidingLoads: { at: number; shown: boolean; exchange: Exchange }[] = [];
+  private stolen: 'refresh' | 'jwt' | 'session' | undefined;
   /** Token values the browser held before the last load, for "replaced" / "spent" checks. */
   private remembered: TokenCookies = {};
 
@@ -195,8 +212,11 @@ export class Scenario {
 
   /** Log in through the form and land on the page the backend sends the user to. */
   async logIn(actor: ActorName, app: TargetName, user: string): Promise<HttpResult> {
+    const session = this.cookieNames[app]?.session;
+    this.sessionBefore = session ? await this.cookieValue(actor, app, session) : undefined;
     await this.open(actor, app, 'login');
     await this.submitLogin(actor, app, user);
+    this.loginAt = Date.now();
     const page = await this.act(actor, app, (a) => a.follow(this.pages.get(actor)!));
     return page;
   }
@@ -205,28 +225,49 @@ export class Scenario {
   async loggedIn(actor: ActorName, app: TargetName, user: string): Promise<void> {
     const startSeq = this.journal.lastSeq;
     const page = await this.logIn(actor, app, user);
-    const names = this.cookieNames[app];
-    if (!checks.showsUser({ page: app, user, proof: this.proof(app, user), response: page.exchange }) || !names?.jwt) {
+    if (!checks.showsUser({ page: app, user, proof: this.proof(app, user), response: page.exchange }) || !this.credentialNames(app).length) {
       const seen = this.journal.since(startSeq).map((e) => `${e.from}->${e.to} ${e.request.method} ${e.request.path} ${e.response?.status ?? e.error}`);
-      throw new Error(`precondition failed: ${user} could not log in to ${app} (final answer ${page.status} from ${page.url}${names?.jwt ? '' : '; no cookie held a JWT FusionAuth issued'}).\n  exchanges: ${seen.join('\n             ')}`);
+      throw new Error(`precondition failed: ${user} could not log in to ${app} (final answer ${page.status} from ${page.url}${this.credentialNames(app).length ? '' : '; the login set no cookie'}).\n  exchanges: ${seen.join('\n             ')}`);
     }
   }
 
   private learnCookieNames(app: TargetName, results: HttpResult[]): void {
     for (const r of results) {
-      for (const c of setCookiesOf(r.exchange)) {
+      const set = setCookiesOf(r.exchange).filter((c) => !isDeletion(c));
+      const names = (this.cookieNames[app] ??= {});
+      for (const c of set) {
         const role = this.env.double.tokenRole(c.cookie.value);
-        if (!role) continue;
-        const names = (this.cookieNames[app] ??= {});
         if (role === 'jwt') names.jwt = c.cookie.key;
-        else names.refresh = c.cookie.key;
+        else if (role === 'refreshToken') names.refresh = c.cookie.key;
+      }
+      if (r.exchange.request.method === 'POST' && !names.jwt) {
+        const session = this.sessionCookieOf(r.exchange);
+        if (session) names.session = session.cookie.key;
       }
     }
+  }
+
+  /** The session cookie a login answer set: the token-free cookie, preferring a session-like name. */
+  private sessionCookieOf(e: Exchange): SetCookie | undefined {
+    const plain = setCookiesOf(e).filter((c) => !isDeletion(c) && !this.env.double.tokenRole(c.cookie.value));
+    return plain.find((c) => /sess|sid/i.test(c.cookie.key)) ?? plain[0];
+  }
+
+  /** The cookies that carry the user's login for an app: JWT and refresh token, or the session id. */
+  credentialNames(app: TargetName): string[] {
+    const n = this.cookieNames[app] ?? {};
+    return [n.jwt, n.refresh, n.session].filter((x): x is string => !!x);
   }
 
   private names(app: TargetName): TokenCookies {
     const n = this.cookieNames[app];
     if (!n?.jwt) throw new Error(`the ${app} has not set a cookie holding a JWT FusionAuth issued, so the kit cannot tell which cookie to change`);
+    return n;
+  }
+
+  private sessionName(app: TargetName): string {
+    const n = this.cookieNames[app]?.session;
+    if (!n) throw new Error(`the ${app} has not set a session cookie at login, so the kit cannot tell which cookie holds the session id`);
     return n;
   }
 
@@ -279,13 +320,53 @@ export class Scenario {
   }
 
   /** Hacker copies cookies from the browser: the refresh token with a garbage JWT, or the JWT alone. */
-  async steal(what: 'refresh' | 'jwt', app: TargetName): Promise<void> {
-    const names = this.names(app);
-    const hacker = this.actor('Hacker');
-    if (what === 'refresh') {
-      await hacker.copyCookiesFrom(this.actor('Browser'), this.url(app, 'home'), [names.refresh!]);
-    } else {
-      await hacker.copyCookiesFrom(this.actor('Browser'), this.url(app, 'home'), [names.jwt!]);
+  async steal(what: 'refresh' | 'jwt' | 'session', app: TargetName): Promise<void> {
+    this.stolen = what;
+    const name = what === 'session' ? this.sessionName(app) : what === 'refresh' ? this.names(app).refresh! : this.names(app).jwt!;
+    await this.actor('Hacker').copyCookiesFrom(this.actor('Browser'), this.url(app, 'home'), [name]);
+  }
+
+  /** A deliberate wall-clock wait, declared as such (the bench counts these). Bounded by its caller. */
+  private async wait(ms: number, reason: string): Promise<void> {
+    if (ms <= 0) return;
+    this.waits.push({ ms: Math.round(ms), reason });
+    await new Promise((r) => setTimeout(r, ms));
+  }
+
+  private ttlMs(): number {
+    return this.env.sessionTtlSeconds * 1000;
+  }
+
+  /** Let the session sit unused past its TTL (plus a margin for clock and scheduling jitter). */
+  async idlePastTtl(): Promise<void> {
+    const due = this.loginAt + this.ttlMs() * 1.3 + 50;
+    await this.wait(due - Date.now(), `session idle past its ${this.ttlMs()} ms TTL`);
+  }
+
+  /**
+   * Load the page at 0.65 and 1.3 TTLs after login: each load is within the TTL of the
+   * previous use, the last is past the TTL counted from login, so only a sliding expiry
+   * keeps it open. The margins (0.35 and 0.3 TTL) absorb scheduling jitter.
+   */
+  async keepUsing(actor: ActorName, app: TargetName, page: PageName): Promise<void> {
+    const ttl = this.ttlMs();
+    this.slidingLoads = [];
+    for (const k of [1, 2]) {
+      await this.wait(this.loginAt + 0.65 * ttl * k - Date.now(), `use of the session ${0.65 * k} TTL after login`);
+      const r = await this.load(actor, app, page);
+      this.slidingLoads.push({ at: r.exchange.at, shown: checks.showsUser({ page, user: this.user, proof: this.proof(app), response: r.exchange }), exchange: r.exchange });
+    }
+  }
+
+  /** Log in n times, each on a fresh cookie jar, keeping the session ids issued. */
+  async logInTimes(actor: ActorName, app: TargetName, n: number, user: string): Promise<void> {
+    this.sessionSamples = [];
+    for (let i = 0; i < n; i++) {
+      await this.actor(actor).clearCookies();
+      await this.logIn(actor, app, user);
+      const login = this.lastAction().results.find((r) => r.exchange.request.method === 'POST');
+      const c = login && this.sessionCookieOf(login.exchange);
+      if (c) this.sessionSamples.push({ value: c.cookie.value, exchange: login!.exchange });
     }
   }
 
@@ -359,20 +440,56 @@ export class Scenario {
     }
   }
 
-  tokenCookiesHardened(app: TargetName): void {
+  /** Secure and SameSite on whatever carries the login: token cookies, or the session cookie. */
+  credentialCookiesHardened(app: TargetName): void {
     const response = this.lastResponse();
     const host = this.app(app).host;
-    for (const [role, label] of [['jwt', 'JWT'], ['refreshToken', 'refresh token']] as const) {
-      const args = { app, host, role: label, cookie: this.tokenCookie(app, role, response), response };
+    const session = this.sessionCookieOf(response);
+    const roles: [string, SetCookie | undefined][] = this.cookieNames[app]?.jwt
+      ? [['JWT', this.tokenCookie(app, 'jwt', response)], ['refresh token', this.tokenCookie(app, 'refreshToken', response)]]
+      : [['session id', session]];
+    for (const [role, cookie] of roles) {
+      const args = { app, host, role, cookie, response };
       this.verify(checks.cookieIsSecure, args);
       this.verify(checks.cookieHasSameSite, args);
     }
   }
 
-  tokenCookiesSent(): void {
+  credentialCookiesSent(): void {
     const { app } = this.lastAction();
-    const n = this.names(app);
-    this.verify(checks.tokenCookiesSent, { request: this.lastAction().results[0].exchange, names: [n.jwt!, ...(n.refresh ? [n.refresh] : [])] });
+    const names = this.credentialNames(app);
+    if (!names.length) throw new Error(`the ${app} set no cookie at login`);
+    this.verify(checks.tokenCookiesSent, { request: this.lastAction().results[0].exchange, names });
+  }
+
+  sessionCreated(app: TargetName): void {
+    const response = this.lastResponse();
+    const session = this.sessionCookieOf(response);
+    const others = setCookiesOf(response).filter((c) => c !== session && !isDeletion(c));
+    this.verify(checks.sessionCookieSet, { app, response, session, others });
+    const args = { app, host: this.app(app).host, role: 'session id', cookie: session, response };
+    this.verify(checks.cookieIsHttpOnly, args);
+    this.verify(checks.cookieIsHostOnly, args);
+  }
+
+  tokensNotInBrowser(actor: ActorName): void {
+    const issued = this.env.double.issued();
+    const exchanges = this.journal.all().filter((e) => e.from === actor);
+    this.verify(checks.tokensNotInBrowser, { actor, exchanges, tokens: [...issued.jwts, ...issued.refreshTokens] });
+  }
+
+  newSessionId(app: TargetName): void {
+    const login = this.lastAction().results.find((r) => r.exchange.request.method === 'POST');
+    const after = login && this.sessionCookieOf(login.exchange)?.cookie.value;
+    this.verify(checks.newSessionIdAtLogin, { app, before: this.sessionBefore, after, evidence: login ? [login.exchange] : [] });
+  }
+
+  sessionIdEntropy(app: TargetName, minBits = 128): void {
+    this.verify(checks.sessionIdEntropy, { app, samples: this.sessionSamples.map((s) => s.value), minBits, evidence: this.sessionSamples.map((s) => s.exchange) });
+  }
+
+  sessionExtended(app: TargetName, page: PageName): void {
+    this.verify(checks.sessionExtendedOnUse, { app, page, user: this.user, ttlMs: this.ttlMs(), loginAt: this.loginAt, loads: this.slidingLoads });
   }
 
   pageShown(page: PageName, user: string): void {
@@ -415,8 +532,7 @@ export class Scenario {
 
   noCookiesSentTo(app: TargetName): void {
     const other: TargetName = app === 'store' ? 'forums' : 'store';
-    const n = this.cookieNames[other] ?? {};
-    this.verify(checks.noCookiesFromOtherApp, { app, request: this.lastAction().results[0].exchange, foreign: [n.jwt, n.refresh].filter((x): x is string => !!x) });
+    this.verify(checks.noCookiesFromOtherApp, { app, request: this.lastAction().results[0].exchange, foreign: this.credentialNames(other) });
   }
 
   async otherCookiesUntouched(actor: ActorName, app: TargetName): Promise<void> {
@@ -434,12 +550,12 @@ export class Scenario {
   }
 
   attackGotPage(app: TargetName, withNewJwt: boolean): void {
+    const check = withNewJwt ? checks.stolenRefreshTokenOpensPage : this.stolen === 'session' ? checks.stolenSessionOpensPage : checks.stolenJwtOpensPage;
     const res = this.lastResponse();
     const page = app === 'store' ? 'cart' : 'posts';
     const shown = checks.showsUser({ page, user: this.user, proof: this.proof(app), response: res });
     const newJwt = setCookiesOf(res).some((c) => this.env.double.tokenRole(c.cookie.value) === 'jwt');
     const worked = shown && (!withNewJwt || newJwt);
-    const check = withNewJwt ? checks.stolenRefreshTokenOpensPage : checks.stolenJwtOpensPage;
     this.verify(check, {
       attack: `the hacker got ${this.user}'s ${page}${withNewJwt ? ' and a new JWT' : ''}`,
       worked,
@@ -447,6 +563,11 @@ export class Scenario {
       evidence: [res],
     });
   }
+}
+
+function isDeletion(c: SetCookie): boolean {
+  const exp = c.cookie.expires;
+  return c.cookie.maxAge === 0 || (typeof c.cookie.maxAge === 'number' && c.cookie.maxAge < 0) || (exp instanceof Date && exp.getTime() <= Date.now());
 }
 
 /** Tokens a successful refresh answer carried (either endpoint's shape). */
