@@ -9,6 +9,8 @@
  * | `FUSIONAUTH_CLIENT_SECRET`   | The OAuth client secret for that application (token endpoint client authentication).      |
  * | `FUSIONAUTH_JWT_HMAC_SECRET` | The HMAC secret access tokens are signed with when the double signs HS256.                |
  * | `FUSIONAUTH_ISSUER`          | The expected `iss` claim of access and id tokens.                                         |
+ * | `FUSIONAUTH_PUBLIC_URL`      | The URL the *browser* reaches FusionAuth at (`http://auth.example.test`), for SPAs that    |
+ * |                              | call FusionAuth from the page; a backend uses `FUSIONAUTH_URL`.                           |
  * | `PORT`                       | The loopback port the backend MUST listen on (chosen free by the kit).                    |
  * | `HOST`                       | The address to bind: always `127.0.0.1`.                                                  |
  * | `PUBLIC_HOST`                | The logical host name the browser uses for this backend (e.g. `store.example.test`); use   |
@@ -27,6 +29,7 @@ export const CONTRACT_ENV_NAMES = [
   'FUSIONAUTH_CLIENT_SECRET',
   'FUSIONAUTH_JWT_HMAC_SECRET',
   'FUSIONAUTH_ISSUER',
+  'FUSIONAUTH_PUBLIC_URL',
   'PORT',
   'HOST',
   'PUBLIC_HOST',
@@ -43,6 +46,7 @@ export const CONTRACT_ENV_DOCS: Readonly<Record<ContractEnvName, string>> = Obje
   FUSIONAUTH_CLIENT_SECRET: 'The OAuth client secret for that application.',
   FUSIONAUTH_JWT_HMAC_SECRET: 'The HMAC secret access tokens are signed with when the double signs HS256.',
   FUSIONAUTH_ISSUER: 'The expected iss claim of access and id tokens.',
+  FUSIONAUTH_PUBLIC_URL: 'The URL the browser reaches FusionAuth at (e.g. http://auth.example.test), for single-page apps that call FusionAuth from the page.',
   PORT: 'The loopback port the backend must listen on (chosen free by the kit).',
   HOST: 'The address to bind: always 127.0.0.1.',
   PUBLIC_HOST: 'The logical host name the browser uses for this backend (e.g. store.example.test); for cookies and redirect URIs, never to bind.',

@@ -61,10 +61,11 @@ export class Environment {
           FUSIONAUTH_CLIENT_SECRET: app.clientSecret,
           FUSIONAUTH_JWT_HMAC_SECRET: double.directory.hmacSecret,
           FUSIONAUTH_ISSUER: double.options.issuer,
+          FUSIONAUTH_PUBLIC_URL: `http://${double.options.publicHost}`,
           PUBLIC_HOST: host,
           SESSION_TTL_SECONDS: String(config.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS),
         };
-        const target = await startTarget(name, t, contract, { configDir: config.configDir, envMap: config.envMap, log });
+        const target = await startTarget(name, t, contract, { configDir: config.configDir, envMap: config.envMap, log, defaultReadyTimeoutMs: config.timeouts?.startMs });
         closers.push(() => target.stop());
         apps[name] = {
           name,

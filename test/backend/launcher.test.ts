@@ -25,6 +25,7 @@ const contract: Record<string, string> = {
   FUSIONAUTH_CLIENT_SECRET: 'secret-1',
   FUSIONAUTH_JWT_HMAC_SECRET: 'hmac-1',
   FUSIONAUTH_ISSUER: 'acme.com',
+  FUSIONAUTH_PUBLIC_URL: 'http://auth.example.test',
   SESSION_TTL_SECONDS: '2',
 };
 const lines: string[] = [];
