@@ -12,3 +12,4 @@ export { LocalStorage } from './localStorage';
 export { TransportError, RedirectLoopError, UnknownHostError } from './errors';
 export type { RedirectHop } from './errors';
 export { Cookie, CookieJar } from 'tough-cookie';
+export { startRecordingProxy, type RecordingProxy, type RecordingProxyOptions } from './proxy';
