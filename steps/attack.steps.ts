@@ -20,5 +20,6 @@ Then('the report says whether the hacker got the shopping cart of {email} and a 
   this.s.attackGotPage('store', true);
 });
 Then('the report says whether the hacker got the shopping cart of {email} {steps}', function (this: W, _user: string, _steps: string) {
-  this.s.attackGotPage('store', false);
+  if (this.usesSpa) this.spa.attackJwt();
+  else this.s.attackGotPage('store', false);
 });

@@ -14,6 +14,7 @@ BeforeStep(function (this: LoginflowWorld, { pickleStep }) {
 
 After(async function (this: LoginflowWorld, { result }) {
   if (!this.scenario) return;
+  await this.closeSpa();
   const redact = this.scenario.env.double.redactor;
   const trace = this.scenario.journal.all().map((e) => redact.exchange(e));
   this.attach(JSON.stringify({ workflow: this.scenario.workflow, failed: result?.status === Status.FAILED, exchanges: trace, waits: this.scenario.waits }), TRACE_MEDIA_TYPE);

@@ -1,5 +1,6 @@
 import { World, defineParameterType, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber';
 import type { Scenario } from '../harness/workflow/scenario';
+import { SpaFlow } from '../harness/workflow/spa-flow';
 
 /**
  * Cucumber's World for every loginflow workflow: it only holds the harness Scenario that
@@ -10,6 +11,8 @@ export interface LoginflowParameters {
   configFile: string;
   /** Run-level variant of the FusionAuth double (signing, refreshFailureStatus, refreshTokenPolicy). */
   variant?: Record<string, string | number>;
+  /** `chromium`: single-page apps run in a real headless Chromium (default `http`: the kit plays them). */
+  browser?: 'http' | 'chromium';
 }
 
 export class LoginflowWorld extends World<LoginflowParameters> {
@@ -17,9 +20,21 @@ export class LoginflowWorld extends World<LoginflowParameters> {
   constructor(options: IWorldOptions<LoginflowParameters>) {
     super(options);
   }
+  private spaFlow: SpaFlow | undefined;
   /** Shorthand the step definitions use. */
   get s(): Scenario {
     return this.scenario;
+  }
+  /** The single-page-app side of a scenario (created on first use). */
+  get spa(): SpaFlow {
+    return (this.spaFlow ??= new SpaFlow(this.scenario));
+  }
+  /** Whether this scenario drives a single-page app (some shared steps read the result differently). */
+  get usesSpa(): boolean {
+    return !!this.spaFlow;
+  }
+  async closeSpa(): Promise<void> {
+    await this.spaFlow?.close();
   }
 }
 

@@ -5,3 +5,4 @@ export * from './cookies';
 export * from './pages';
 export * from './attacks';
 export * from './sessions';
+export * from './spa';

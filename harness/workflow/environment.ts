@@ -34,9 +34,13 @@ export class Environment {
     readonly apps: Record<TargetName, AppTarget>,
     readonly defaults: Partial<DoubleSettings>,
     private readonly closers: (() => Promise<void>)[],
+    /** Where each actor reaches FusionAuth (one relay per actor, so the journal knows who called). */
+    readonly fusionauthFor: Record<'Browser' | 'Hacker', string>,
+    /** `--browser chromium`: a real browser runs single-page apps. */
+    readonly browser: 'http' | 'chromium' = 'http',
   ) {}
 
-  static async start(config: LoadedConfig, variant: RunVariant = {}, log: (line: string) => void = () => {}): Promise<Environment> {
+  static async start(config: LoadedConfig, variant: RunVariant = {}, log: (line: string) => void = () => {}, browser: 'http' | 'chromium' = 'http'): Promise<Environment> {
     const fa = (config.fusionauth ?? {}) as DoubleOptions;
     const defaults: Partial<DoubleSettings> = {
       ...(fa.signing && { signing: fa.signing }),
@@ -47,7 +51,9 @@ export class Environment {
     const double = await FusionAuthDouble.start({ ...fa, ...defaults, journal: new Journal() });
     const closers: (() => Promise<void>)[] = [() => double.close()];
     const apps = {} as Record<TargetName, AppTarget>;
+    const fusionauthFor = {} as Record<'Browser' | 'Hacker', string>;
     try {
+      for (const actor of ['Browser', 'Hacker'] as const) fusionauthFor[actor] = (await double.relay(actor)).url;
       for (const name of TARGET_NAMES) {
         const t = config[name];
         const participant = name === 'store' ? 'Store' : 'Forums';
@@ -82,7 +88,12 @@ export class Environment {
       await Promise.allSettled(closers.reverse().map((c) => c()));
       throw err;
     }
-    return new Environment(config, double, apps, defaults, closers);
+    return new Environment(config, double, apps, defaults, closers, fusionauthFor, browser);
+  }
+
+  /** The host name the browser knows FusionAuth by (auth.example.test). */
+  get fusionauthHost(): string {
+    return this.double.options.publicHost;
   }
 
   get sessionTtlSeconds(): number {

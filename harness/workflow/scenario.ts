@@ -57,7 +57,7 @@ export class Scenario {
   private readonly pages = new Map<ActorName, HttpResult>();
   /** Cookie names discovered per app: which one holds the JWT, which the refresh token. */
   private readonly cookieNames: Partial<Record<TargetName, TokenCookies>> = {};
-  private user = 'alice@example.com';
+  user = 'alice@example.com';
   private presented: BadJwt | undefined;
   private snapshot: Record<string, string> | undefined;
   private steps: number[] = [];
@@ -105,7 +105,12 @@ export class Scenario {
         hosts[app.host] = app.target.origin;
         participants[app.host] = app.participant;
       }
-      a = new Actor({ name, hosts, participants, journal: this.journal, timeoutMs: this.env.config.timeouts?.requestMs });
+      // FusionAuth is reachable too (the SPA calls it from the page), through this actor's
+      // own relay; the double journals those calls itself.
+      const fa = this.env.fusionauthHost;
+      hosts[fa] = this.env.fusionauthFor[name];
+      participants[fa] = 'FusionAuth';
+      a = new Actor({ name, hosts, participants, journal: this.journal, unrecordedHosts: [fa], timeoutMs: this.env.config.timeouts?.requestMs });
       this.actors.set(name, a);
     }
     return a;
@@ -120,11 +125,11 @@ export class Scenario {
     return `http://${a.host}${a.routes[page]}`;
   }
 
-  private proof(app: TargetName, user = this.user): string {
+  proof(app: TargetName, user = this.user): string {
     return this.app(app).proof.replace('{email}', user);
   }
 
-  private password(user: string): string {
+  password(user: string): string {
     const u = this.env.double.findUser(user);
     if (!u) throw new Error(`no user ${user} in the FusionAuth double's directory`);
     return u.password;
@@ -532,7 +537,9 @@ export class Scenario {
 
   noCookiesSentTo(app: TargetName): void {
     const other: TargetName = app === 'store' ? 'forums' : 'store';
-    this.verify(checks.noCookiesFromOtherApp, { app, request: this.lastAction().results[0].exchange, foreign: this.credentialNames(other) });
+    // The browser's first request to the app in this scenario, whoever made it (actor or real browser).
+    const request = this.journal.all().filter((e) => e.from === 'Browser' && e.to === this.app(app).participant).at(0);
+    this.verify(checks.noCookiesFromOtherApp, { app, request, foreign: this.credentialNames(other) });
   }
 
   async otherCookiesUntouched(actor: ActorName, app: TargetName): Promise<void> {

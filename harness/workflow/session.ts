@@ -27,10 +27,10 @@ export function kitError(): EnvironmentError | undefined {
   return current?.error;
 }
 
-export async function environmentFor(params: { configFile?: string; variant?: Record<string, string | number> }): Promise<Environment> {
+export async function environmentFor(params: { configFile?: string; variant?: Record<string, string | number>; browser?: 'http' | 'chromium' }): Promise<Environment> {
   const configFile = params.configFile ?? process.env.LOGINFLOW_CONFIG;
   if (!configFile) throw new EnvironmentError(new Error('no backend config: pass worldParameters.configFile or set LOGINFLOW_CONFIG'));
-  const key = JSON.stringify([path.resolve(configFile), params.variant ?? {}]);
+  const key = JSON.stringify([path.resolve(configFile), params.variant ?? {}, params.browser ?? 'http']);
   if (current?.key !== key) {
     await shutdown();
     current = { key };
@@ -41,7 +41,7 @@ export async function environmentFor(params: { configFile?: string; variant?: Re
   c.starting ??= (async () => {
     try {
       const variant: RunVariant = { ...(params.variant as RunVariant) };
-      c.env = await Environment.start(loadConfig(configFile), variant, (l) => process.env.LOGINFLOW_VERBOSE && process.stderr.write(`${l}\n`));
+      c.env = await Environment.start(loadConfig(configFile), variant, (l) => process.env.LOGINFLOW_VERBOSE && process.stderr.write(`${l}\n`), params.browser ?? 'http');
       return c.env;
     } catch (err) {
       c.error = new EnvironmentError(err);

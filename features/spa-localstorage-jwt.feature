@@ -1,0 +1,106 @@
+@workflow:spa-localstorage-jwt
+Feature: Single-page app native login to FusionAuth, JWT in local storage, refresh token in a FusionAuth cookie
+  The store's and the forums' single-page apps post the user's credentials straight to
+  FusionAuth's Login API from the page. FusionAuth answers with the JWT, which the app keeps
+  in local storage, and sets the refresh token as an HttpOnly cookie on its own host. The
+  app calls its backend's JSON API with the JWT as a Bearer token; the API verifies the JWT
+  itself. When the JWT expires the app refreshes it with the FusionAuth cookie; when the
+  refresh token has expired too, the user logs in again. The forums' login clobbers the
+  store's refresh-token cookie, since both live on the FusionAuth host.
+
+  Two ways to run it: in HTTP mode (the default) the kit plays the app's JavaScript and
+  checks the backend's half; with `--browser chromium` a real headless Chromium runs the
+  app, and the checks on what the app's own JavaScript did are made too.
+
+  Background:
+    Given the store and the forums are running against the FusionAuth double
+
+  Rule: Login and shopping cart
+
+    Scenario: Log in through the store's app and load the shopping cart
+      When the browser opens the store app (steps 1-2)
+      Then the app finds no JWT in local storage and shows its login form (steps 3-4)
+      When the user logs in through the app as alice@example.com (steps 5-6)
+      Then the browser itself called the FusionAuth Login API with the store application id (step 5)
+      And the browser holds FusionAuth's refresh token cookie, HttpOnly, for the FusionAuth host only (step 6)
+      And the app moved the JWT to local storage (step 7)
+      And the app keeps no refresh token in local storage (step 7)
+      When the app loads the shopping cart with the JWT (step 8)
+      Then the API returns the shopping cart of alice@example.com (step 9)
+
+    Scenario Outline: The store's API verifies the JWT itself: <jwt>
+      Given alice@example.com has logged in through the store app
+      When the app calls the shopping cart API with <jwt> (step 8)
+      Then the API answers 401 (step 9)
+
+      Examples:
+        | jwt                                 |
+        | a JWT with a bad signature          |
+        | an unsigned JWT                     |
+        | a JWT for the forums application    |
+        | an expired JWT                      |
+
+    Scenario: The store's API does not share its answers with other origins
+      Given alice@example.com has logged in through the store app
+      When a page on another origin calls the shopping cart API with credentials (step 8)
+      Then the API does not allow that origin to read the answer with credentials (step 9)
+
+  Rule: The JWT expires and is refreshed with the FusionAuth cookie
+
+    Scenario: An expired JWT is refreshed
+      Given alice@example.com has logged in through the store app
+      And the JWT in local storage has expired
+      When the app loads the shopping cart again (steps 10-13)
+      Then the browser called the FusionAuth refresh API with the refresh token cookie (steps 10-11)
+      And the app moved the new JWT to local storage (step 12)
+      And the API returns the shopping cart of alice@example.com (steps 13-14)
+
+  Rule: The refresh token expires and the user logs in again
+
+    Scenario Outline: An expired refresh token sends the user back to the login form (FusionAuth answers <status>)
+      Given the FusionAuth double answers <status> for an expired refresh token
+      And alice@example.com has logged in through the store app
+      And the JWT in local storage has expired
+      And the refresh token cookie has expired
+      When the app loads the shopping cart again (step 15)
+      Then the browser called the FusionAuth refresh API and got <status> (steps 15-16)
+      And the app shows its login form again (step 17)
+      When the user logs in through the app as alice@example.com (step 17)
+      And the app loads the shopping cart with the JWT (step 17)
+      Then the API returns the shopping cart of alice@example.com (step 17)
+
+      Examples:
+        | status |
+        | 400    |
+        | 404    |
+
+  Rule: The forums have their own login (no SSO)
+
+    Scenario: Log in through the forums' app after the store's
+      Given alice@example.com has logged in through the store app
+      When the browser opens the forums app (steps 18-19)
+      Then the browser sent no cookies to the forums (step 18)
+      And the app finds no JWT in local storage and shows its login form (steps 20-21)
+      When the user logs in through the app as alice@example.com (steps 22-23)
+      Then the browser itself called the FusionAuth Login API with the forums application id (step 22)
+      And the report says whether the browser sent the store's refresh token cookie to FusionAuth (step 22)
+      And the report says whether the forums' refresh token cookie replaced the store's (steps 23-24)
+      And the app moved the JWT to local storage (step 25)
+      When the app loads the forum posts with the JWT (step 26)
+      Then the API returns the forum posts of alice@example.com (step 27)
+
+  @attack
+  Rule: Attack vectors (informational: a backend that blocks them still conforms)
+
+    Scenario: A stolen refresh token
+      Given alice@example.com has logged in through the store app
+      And the hacker has stolen FusionAuth's refresh token cookie from the browser
+      When the hacker calls the FusionAuth refresh API with the stolen cookie (steps 28-29)
+      And the hacker calls the shopping cart API with the JWT FusionAuth gave them (step 30)
+      Then the report says whether the hacker got a JWT and the shopping cart of alice@example.com (steps 29-31)
+
+    Scenario: A stolen JWT
+      Given alice@example.com has logged in through the store app
+      And the hacker has stolen the JWT from local storage
+      When the hacker calls the shopping cart API with the stolen JWT (step 32)
+      Then the report says whether the hacker got the shopping cart of alice@example.com (step 33)

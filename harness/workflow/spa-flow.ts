@@ -1,0 +1,274 @@
+import * as checks from '../checks';
+import type { Check } from '../checks';
+import type { TargetName } from '../backend/config';
+import type { Exchange } from '../trace';
+import type { Scenario } from './scenario';
+import { HttpSpa, type SpaApp, type SpaDriver, lastApiCall } from './spa';
+
+/**
+ * The SPA workflow's actions and checks, on top of a Scenario. Checks of the app's own
+ * JavaScript run only when a real browser ran it (`mode === 'chromium'`): in HTTP mode
+ * the kit is that JavaScript, and checking itself could not fail.
+ */
+export type ChromiumSpaFactory = (s: Scenario) => Promise<SpaDriver>;
+let chromiumFactory: ChromiumSpaFactory | undefined;
+
+/** Browser mode plugs in here (kept out of this module so HTTP mode never loads playwright). */
+export function useChromiumSpa(f: ChromiumSpaFactory): void {
+  chromiumFactory = f;
+}
+
+type BadJwt = 'bad-signature' | 'unsigned' | 'wrong-audience' | 'expired';
+const API_CHECKS: Record<BadJwt, Check<checks.ApiRejectArgs>> = {
+  'bad-signature': checks.apiRejectsBadSignature,
+  unsigned: checks.apiRejectsUnsigned,
+  'wrong-audience': checks.apiRejectsWrongAudience,
+  expired: checks.apiRejectsExpired,
+};
+
+export class SpaFlow {
+  private driverP: Promise<SpaDriver> | undefined;
+  private current: TargetName = 'store';
+  private mark = 0;
+  private stolenJwt: string | undefined;
+  private storeRefreshToken: string | undefined;
+
+  constructor(private readonly s: Scenario) {}
+
+  private driver(): Promise<SpaDriver> {
+    this.driverP ??= this.s.env.browser === 'chromium'
+      ? (chromiumFactory ?? ((() => { throw new Error('browser mode is not available: harness/workflow/chromium-spa was not loaded'); }) as ChromiumSpaFactory))(this.s)
+      : Promise.resolve(new HttpSpa(this.s.actor('Browser'), `http://${this.s.env.fusionauthHost}`));
+    return this.driverP;
+  }
+
+  private get browserMode(): boolean {
+    return this.s.env.browser === 'chromium';
+  }
+
+  spaApp(name: TargetName): SpaApp {
+    const a = this.s.app(name);
+    return { origin: `http://${a.host}`, api: name === 'store' ? a.routes.apiCart : a.routes.apiPosts, applicationId: a.applicationId, proof: this.s.proof(name) };
+  }
+
+  private since(): Exchange[] {
+    return this.s.journal.since(this.mark);
+  }
+
+  private begin(): void {
+    this.mark = this.s.journal.lastSeq;
+  }
+
+  async close(): Promise<void> {
+    const d = await this.driverP?.catch(() => undefined);
+    await d?.close();
+  }
+
+  // ---- actions ----------------------------------------------------------------------
+
+  async open(app: TargetName): Promise<void> {
+    this.current = app;
+    if (app === 'forums') await this.s.snapshotCookies('Browser', 'store');
+    this.begin();
+    await (await this.driver()).open(this.spaApp(app));
+  }
+
+  async logIn(user: string): Promise<void> {
+    this.s.user = user;
+    const rt = await (await this.driver()).refreshCookie();
+    if (this.current === 'forums') this.storeRefreshToken = rt?.value;
+    this.begin();
+    await (await this.driver()).logIn(this.spaApp(this.current), user, this.s.password(user));
+  }
+
+  async loggedIn(user: string): Promise<void> {
+    await this.open('store');
+    await this.logIn(user);
+    await this.load('store');
+    const api = lastApiCall(this.since(), 'Browser', this.spaApp('store').api);
+    if (!api || !checks.showsUser({ page: 'api', user, proof: this.s.proof('store', user), response: api })) {
+      throw new Error(`precondition failed: ${user} could not log in through the store app and load the cart (last API answer: ${api?.response?.status ?? 'none'})`);
+    }
+  }
+
+  async load(app: TargetName, again = false): Promise<void> {
+    this.current = app;
+    this.begin();
+    await (await this.driver()).loadData(this.spaApp(app), { again });
+  }
+
+  private async jwtKey(app: TargetName): Promise<string> {
+    const storage = await (await this.driver()).storage(this.spaApp(app));
+    const jwts = new Set(this.s.env.double.issued().jwts);
+    const key = Object.keys(storage).find((k) => jwts.has(storage[k]));
+    if (!key) throw new Error(`the ${app} app keeps no JWT FusionAuth issued in local storage (keys: ${Object.keys(storage).join(', ') || 'none'})`);
+    return key;
+  }
+
+  async expireJwt(): Promise<void> {
+    const key = await this.jwtKey('store');
+    const expired = await this.s.env.double.mintJwt(this.s.user, 'store', { expired: true });
+    await (await this.driver()).setStorage(this.spaApp('store'), key, expired);
+  }
+
+  async expireRefreshToken(): Promise<void> {
+    const c = await (await this.driver()).refreshCookie();
+    if (!c) throw new Error("the browser holds no FusionAuth refresh_token cookie to expire");
+    this.s.env.double.expireRefreshToken(c.value);
+  }
+
+  async callApiWith(kind: BadJwt): Promise<void> {
+    const d = this.s.env.double;
+    const u = this.s.user;
+    const jwt =
+      kind === 'bad-signature' ? await d.mintJwt(u, 'store', { badSignature: true })
+      : kind === 'unsigned' ? await d.mintJwt(u, 'store', { alg: 'none' })
+      : kind === 'wrong-audience' ? await d.mintJwt(u, 'forums')
+      : await d.mintJwt(u, 'store', { expired: true });
+    this.presented = kind;
+    this.begin();
+    const app = this.spaApp('store');
+    await this.s.actor('Browser').get(`${app.origin}${app.api}`, { headers: { authorization: `Bearer ${jwt}`, accept: 'application/json' } });
+  }
+
+  private presented: BadJwt | undefined;
+
+  async crossOriginCall(): Promise<void> {
+    const app = this.spaApp('store');
+    const jwt = await this.s.env.double.mintJwt(this.s.user, 'store');
+    this.begin();
+    const a = this.s.actor('Browser');
+    const url = `${app.origin}${app.api}`;
+    await a.request('OPTIONS', url, { headers: { origin: EVIL, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+    await a.get(url, { headers: { origin: EVIL, authorization: `Bearer ${jwt}` } });
+  }
+
+  async stealRefreshCookie(): Promise<void> {
+    const fa = `http://${this.s.env.fusionauthHost}/`;
+    const c = await (await this.driver()).refreshCookie();
+    if (!c) throw new Error('the browser holds no FusionAuth refresh_token cookie to steal');
+    await this.s.actor('Hacker').setCookie(`refresh_token=${c.value}; Path=/; HttpOnly`, fa);
+  }
+
+  async stealJwt(): Promise<void> {
+    const key = await this.jwtKey('store');
+    this.stolenJwt = (await (await this.driver()).storage(this.spaApp('store')))[key];
+  }
+
+  async hackerRefreshes(): Promise<void> {
+    this.begin();
+    await this.s.actor('Hacker').request('POST', `http://${this.s.env.fusionauthHost}/api/jwt/refresh`, { json: {} });
+  }
+
+  async hackerCallsApi(stolen: boolean): Promise<void> {
+    let jwt = this.stolenJwt;
+    if (!stolen) {
+      const r = this.s.journal.all().filter((e) => e.from === 'Hacker' && e.to === 'FusionAuth' && e.response?.status === 200).at(-1);
+      jwt = r ? JSON.parse(r.response!.body ?? '{}').token : undefined;
+    } else this.begin();
+    const app = this.spaApp('store');
+    await this.s.actor('Hacker').get(`${app.origin}${app.api}`, { headers: jwt ? { authorization: `Bearer ${jwt}` } : {} });
+  }
+
+  async screenshot(file: string): Promise<void> {
+    const d = await this.driver();
+    await d.screenshot?.(file);
+  }
+
+  // ---- checks -----------------------------------------------------------------------
+
+  async noJwtAndLoginForm(): Promise<void> {
+    if (!this.browserMode) return;
+    const d = await this.driver();
+    const app = this.spaApp(this.current);
+    const storage = await d.storage(app);
+    const shown = (await d.showsLoginForm()) ?? false;
+    const jwts = new Set(this.s.env.double.issued().jwts);
+    this.s.verify(checks.loginFormShownAgain, { shown, jwtGone: !Object.values(storage).some((v) => jwts.has(v)), evidence: this.since().slice(-1) });
+  }
+
+  calledLogin(app: TargetName): void {
+    if (!this.browserMode) return;
+    this.s.verify(checks.spaCalledLogin, { actor: 'Browser', exchanges: this.since(), path: '/api/login', applicationId: this.s.app(app).applicationId, expectStatus: 200 });
+  }
+
+  async refreshCookieHeld(): Promise<void> {
+    if (!this.browserMode) return;
+    const c = await (await this.driver()).refreshCookie();
+    this.s.verify(checks.refreshCookieHeld, { host: this.s.env.fusionauthHost, cookie: c, isRefreshToken: !!c && this.s.env.double.tokenRole(c.value) === 'refreshToken' });
+  }
+
+  async jwtInStorage(newest = false): Promise<void> {
+    if (!this.browserMode) return;
+    const app = this.spaApp(this.current);
+    const storage = await (await this.driver()).storage(app);
+    const issued = this.s.env.double.issued().jwts;
+    const fromThisStep = this.since().filter((e) => e.to === 'FusionAuth' && e.response?.status === 200).map((e) => tokenOf(e)).filter((t): t is string => !!t);
+    const tokens = newest ? fromThisStep.slice(-1) : issued;
+    this.s.verify(checks.jwtInLocalStorage, { origin: app.origin, storage, tokens, what: newest ? 'the JWT FusionAuth just issued' : 'a JWT FusionAuth issued', evidence: this.since().filter((e) => e.to === 'FusionAuth').slice(-1) });
+  }
+
+  async noRefreshTokenInStorage(): Promise<void> {
+    if (!this.browserMode) return;
+    const app = this.spaApp(this.current);
+    const storage = await (await this.driver()).storage(app);
+    this.s.verify(checks.noRefreshTokenInStorage, { origin: app.origin, storage, tokens: this.s.env.double.issued().refreshTokens, what: 'a refresh token', evidence: [] });
+  }
+
+  apiReturns(app: TargetName): void {
+    const api = lastApiCall(this.since(), 'Browser', this.spaApp(app).api);
+    this.s.verify(checks.pageShowsUser, { page: `${app} API`, user: this.s.user, proof: this.s.proof(app), response: api });
+  }
+
+  apiRefused(): void {
+    if (!this.presented) throw new Error('no bad JWT was presented in this scenario');
+    const api = lastApiCall(this.since(), 'Browser', this.spaApp('store').api);
+    const check = API_CHECKS[this.presented];
+    this.s.verify(check, { presented: `${this.presented.replace('-', ' ')} JWT`, response: api });
+  }
+
+  corsKept(): void {
+    this.s.verify(checks.corsNoCredentialsForOthers, { origin: EVIL, responses: this.since().filter((e) => e.from === 'Browser') });
+  }
+
+  calledRefresh(status: number): void {
+    if (!this.browserMode) return;
+    this.s.verify(checks.spaCalledRefresh, { actor: 'Browser', exchanges: this.since(), path: '/api/jwt/refresh', withCookie: true, expectStatus: status });
+  }
+
+  storeCookieSent(): void {
+    const login = this.since().find((e) => e.from === 'Browser' && e.to === 'FusionAuth' && e.request.path.startsWith('/api/login'));
+    const sent = !!login && !!this.storeRefreshToken && String(login.request.headers['cookie'] ?? '').includes(`refresh_token=${this.storeRefreshToken}`);
+    this.s.verify(checks.storeCookieSentToFusionAuth, { what: "the browser sent the store's refresh token cookie along with the forums' login", happened: sent, how: login ? (sent ? 'the login request carried it' : 'the login request did not carry it') : 'no login request was seen', evidence: login ? [login] : [] });
+  }
+
+  async cookieClobbered(): Promise<void> {
+    const now = (await (await this.driver()).refreshCookie())?.value;
+    const happened = !!this.storeRefreshToken && !!now && now !== this.storeRefreshToken;
+    this.s.verify(checks.refreshCookieClobbered, { what: "the forums' refresh token cookie replaced the store's on the FusionAuth host", happened, how: happened ? 'refresh_token now holds the forums token; the store app can no longer refresh' : 'the store refresh token is still the one held', evidence: this.since().filter((e) => e.to === 'FusionAuth') });
+  }
+
+  attackRefresh(): void {
+    const refresh = this.s.journal.all().filter((e) => e.from === 'Hacker' && e.to === 'FusionAuth').at(-1);
+    const api = lastApiCall(this.s.journal.all(), 'Hacker', this.spaApp('store').api);
+    const gotJwt = refresh?.response?.status === 200;
+    const gotData = checks.showsUser({ page: 'api', user: this.s.user, proof: this.s.proof('store'), response: api });
+    this.s.verify(checks.stolenRefreshCookieWorks, { what: 'the stolen refresh token cookie got the hacker a JWT and the cart', happened: gotJwt && gotData, how: `refresh ${refresh?.response?.status ?? 'not called'}, API ${api?.response?.status ?? 'not called'}`, evidence: [refresh, api].filter((e): e is Exchange => !!e) });
+  }
+
+  attackJwt(): void {
+    const api = lastApiCall(this.since(), 'Hacker', this.spaApp('store').api);
+    const got = checks.showsUser({ page: 'api', user: this.s.user, proof: this.s.proof('store'), response: api });
+    this.s.verify(checks.stolenLocalStorageJwtWorks, { what: 'the JWT stolen from local storage opened the cart API', happened: got, how: `API ${api?.response?.status ?? 'not called'}`, evidence: api ? [api] : [] });
+  }
+}
+
+const EVIL = 'http://evil.example.net';
+
+function tokenOf(e: Exchange): string | undefined {
+  try {
+    return JSON.parse(e.response?.body ?? '').token;
+  } catch {
+    return undefined;
+  }
+}
