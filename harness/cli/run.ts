@@ -11,7 +11,7 @@ import { listWorkflows, projectRoot } from '../spec/diagram';
 import { kitError, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../workflow/session';
 
 /**
- * `loginflow run --workflow W [--config FILE] [--tags EXPR] [--reports DIR]`, or `--all`
+ * `loginflow run --workflow W [--config FILE] [--tags EXPR] [--reports DIR] [--plantuml-server URL] [--no-render]`, or `--all`
  * for every workflow that has a bundled reference backend (what `npm start` does).
  *
  * Runs cucumber in-process through its JavaScript API, prints each step as it finishes,
@@ -39,6 +39,8 @@ export async function main(argv: string[]): Promise<number> {
         reports: { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
         variant: { type: 'string', multiple: true },
+        'plantuml-server': { type: 'string' },
+        'no-render': { type: 'boolean' },
       },
       strict: true,
     }));
@@ -75,7 +77,9 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     await stopAll();
   }
-  writeRunReports(all, reports);
+  const rendering = writeRunReports(all, reports, { server: values['plantuml-server'], noRender: values['no-render'] });
+  if (!values.quiet) console.log(`\ndiagrams: ${rendering.mode}: ${rendering.reason}${rendering.mode === 'local' ? `; ${rendering.rendered}/${rendering.diagrams} SVG in ${rendering.durationMs} ms, ${rendering.jvmStarts} JVM start` : ''}`);
+  if (rendering.error) console.error(`loginflow: rendering diagrams: ${rendering.error}`);
   console.log(`\nreports: ${path.relative(process.cwd(), reports) || '.'}/  exit ${worst} (${['all MUST checks hold', 'a MUST check failed', 'kit or config error'][worst]})`);
   return worst;
 }

@@ -1,2 +1,5 @@
 export * from './observed';
 export * from './write';
+export * from './render';
+export { renderIndex } from './html';
+export { renderJUnit } from './junit';

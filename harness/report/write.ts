@@ -1,13 +1,29 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Verdict } from '../checks/check';
-import { loadDiagram } from '../spec/diagram';
+import { type Diagram, listWorkflows, loadDiagram, projectRoot } from '../spec/diagram';
 import type { Exchange } from '../trace';
-import { renderObserved } from './observed';
+import { renderIndex } from './html';
+import { renderJUnit } from './junit';
+import { renderObserved, renderStitched, safe } from './observed';
+import { STITCHED, scenarioFiles } from './files';
+export { STITCHED, scenarioFiles } from './files';
+import { chooseRenderer, type RenderOptions, type RenderReport, renderAll } from './render';
 
 /**
  * What a run produced, as the `run` command collects it from cucumber's message stream,
- * and the files written from it under the reports directory.
+ * and the files written from it under the reports directory:
+ *
+ *   index.html                       the HTML report (offline: SVG inlined)
+ *   junit.xml                        one testsuite per workflow, one testcase per scenario
+ *   summary.json                     every verdict of the run, and how diagrams were rendered
+ *   spec/<workflow>.puml|svg         the spec diagram of every workflow in diagrams/
+ *   <workflow>/_stitched.puml|svg    the workflow's scenarios stitched in spec step order
+ *   <workflow>/<scenario>.puml|svg   one observed diagram per scenario
+ *   <workflow>/verdicts.json
+ *
+ * Every file goes through a pattern-based Redactor on its way out: no JWT or password
+ * value is ever written, whatever a check or a backend put in a message.
  */
 export interface ScenarioResult {
   workflow: string;
@@ -29,30 +45,47 @@ export interface WorkflowResult {
   exitCode: number;
 }
 
-function slug(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 80);
+export interface ReportOptions extends RenderOptions {
+  /** Project root whose diagrams/ and features/ the report shows (default: this kit's). */
+  root?: string;
 }
 
-/** Per workflow: one observed PlantUML diagram per scenario and the workflow's verdicts. */
-export function writeWorkflowReports(r: WorkflowResult, dir: string): void {
+/** Write a report file, redacted by pattern on the way out. */
+export function writeSafe(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, safe(text));
+}
+
+function diagramFor(workflow: string, root?: string): Diagram | undefined {
+  try {
+    return loadDiagram(workflow, root);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Per workflow: one observed PlantUML diagram per scenario, the stitched workflow diagram
+ * and the workflow's verdicts. Rendering waits for `writeRunReports`, which draws every
+ * diagram of the run with one PlantUML start.
+ */
+export function writeWorkflowReports(r: WorkflowResult, dir: string, o: Pick<ReportOptions, 'root'> = {}): void {
   const out = path.join(dir, r.workflow);
   fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out, { recursive: true });
-  const diagram = loadDiagram(r.workflow);
-  const names = new Map<string, number>();
-  for (const s of r.scenarios) {
-    let base = slug(s.name);
-    const n = (names.get(base) ?? 0) + 1;
-    names.set(base, n);
-    if (n > 1) base = `${base}-${n}`;
-    fs.writeFileSync(path.join(out, `${base}.puml`), renderObserved({ diagram, scenario: s.name, exchanges: s.exchanges, verdicts: s.verdicts }));
+  const diagram = diagramFor(r.workflow, o.root);
+  if (diagram) {
+    const files = scenarioFiles(r);
+    r.scenarios.forEach((s, i) => writeSafe(path.join(out, files[i]), renderObserved({ diagram, scenario: s.name, exchanges: s.exchanges, verdicts: s.verdicts })));
+    if (r.scenarios.length) writeSafe(path.join(out, STITCHED), renderStitched({ diagram, scenarios: r.scenarios }));
   }
-  fs.writeFileSync(path.join(out, 'verdicts.json'), JSON.stringify(summary([r]), null, 2));
+  writeSafe(path.join(out, 'verdicts.json'), JSON.stringify(summary([r]), null, 2));
 }
 
-export function summary(all: WorkflowResult[]) {
+export function summary(all: WorkflowResult[], rendering?: RenderReport) {
   return {
     exitCode: Math.max(0, ...all.map((r) => r.exitCode)),
+    ...(rendering ? { rendering: renderingSummary(rendering) } : {}),
     workflows: all.map((r) => ({
       workflow: r.workflow,
       config: r.configFile,
@@ -69,8 +102,45 @@ export function summary(all: WorkflowResult[]) {
   };
 }
 
-/** After every workflow of a run: the run-wide summary. */
-export function writeRunReports(all: WorkflowResult[], dir: string): void {
+function renderingSummary(r: RenderReport) {
+  return { mode: r.mode, reason: r.reason, command: r.command, server: r.server, diagrams: r.diagrams, rendered: r.rendered, jvmStarts: r.jvmStarts, durationMs: r.durationMs, error: r.error };
+}
+
+/**
+ * After every workflow of a run: render every diagram of the run at once (one JVM), then
+ * the HTML report, JUnit XML and the run-wide JSON summary. Returns how diagrams were drawn.
+ */
+export function writeRunReports(all: WorkflowResult[], dir: string, o: ReportOptions = {}): RenderReport {
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(summary(all), null, 2));
+  const root = o.root ?? projectRoot();
+  // Workflows of this run first, then every other workflow with a diagram (spec only).
+  const workflows = [...new Set([...all.map((r) => r.workflow), ...safeList(root)])];
+  const specFiles: string[] = [];
+  fs.rmSync(path.join(dir, 'spec'), { recursive: true, force: true });
+  for (const w of workflows) {
+    const d = diagramFor(w, root);
+    if (!d) continue;
+    const file = path.join(dir, 'spec', `${w}.puml`);
+    writeSafe(file, fs.readFileSync(d.file, 'utf8'));
+    specFiles.push(file);
+  }
+  const observed = all.flatMap((r) => [STITCHED, ...scenarioFiles(r)].map((f) => path.join(dir, r.workflow, f))).filter((f) => fs.existsSync(f));
+  const plan = chooseRenderer(o);
+  const rendering = renderAll(plan, [...specFiles, ...observed], o);
+  for (const f of [...specFiles, ...observed]) {
+    const svg = f.replace(/\.puml$/, '.svg');
+    if (fs.existsSync(svg)) fs.writeFileSync(svg, safe(fs.readFileSync(svg, 'utf8')));
+  }
+  writeSafe(path.join(dir, 'summary.json'), JSON.stringify(summary(all, rendering), null, 2));
+  writeSafe(path.join(dir, 'junit.xml'), renderJUnit(all));
+  writeSafe(path.join(dir, 'index.html'), renderIndex({ all, dir, root, workflows, rendering }));
+  return rendering;
+}
+
+function safeList(root: string): string[] {
+  try {
+    return listWorkflows(root);
+  } catch {
+    return [];
+  }
 }
