@@ -245,9 +245,12 @@ export class Scenario {
         if (role === 'jwt') names.jwt = c.cookie.key;
         else if (role === 'refreshToken') names.refresh = c.cookie.key;
       }
-      if (r.exchange.request.method === 'POST' && !names.jwt) {
+      // The login answer's token-free cookie is the session id; when tokens are in cookies
+      // too (a backend that leaks them), only a session-like name counts, so a JWT-cookie
+      // backend's other cookies (CSRF and the like) are not taken for a session.
+      if (r.exchange.request.method === 'POST') {
         const session = this.sessionCookieOf(r.exchange);
-        if (session) names.session = session.cookie.key;
+        if (session && (!names.jwt || /sess|sid/i.test(session.cookie.key))) names.session = session.cookie.key;
       }
     }
   }

@@ -1,0 +1,57 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { type KitRun, runKit } from './kit-run';
+
+/**
+ * The shape every workflow's conformance test takes: the bundled references pass every
+ * MUST and SHOULD, and each mutant (a reference with one defect) fails with the check id
+ * that names its defect. `code` 0 marks a SHOULD-only defect: reported, still conforming.
+ */
+export interface MutantExpectation {
+  code: 0 | 1;
+  failing: string[];
+  /** Extra `loginflow run` arguments (e.g. browser mode). */
+  args?: string[];
+}
+
+export function conformanceSuite(o: {
+  workflow: string;
+  references: Record<string, string>;
+  mutants: Record<string, MutantExpectation>;
+  /** Mutant configs on disk that this suite covers elsewhere (e.g. in browser mode). */
+  coveredElsewhere?: string[];
+  referenceArgs?: string[];
+  /** More assertions on a reference run (coverage of steps, INFO outcomes, reports). */
+  onReference?: (r: KitRun, name: string) => void;
+}): void {
+  const dir = path.resolve(__dirname, '..', '..', 'backends', o.workflow);
+
+  test(`${o.workflow}: every mutant config on disk has an expectation`, () => {
+    const onDisk = fs.readdirSync(path.join(dir, 'mutants')).map((f) => f.replace(/\.json$/, '')).sort();
+    assert.deepEqual(onDisk, [...Object.keys(o.mutants), ...(o.coveredElsewhere ?? [])].sort());
+  });
+
+  // Each run is its own process and mostly waits on I/O; two at a time fit two cores.
+  describe(`${o.workflow} against its references and mutants`, { concurrency: 2 }, () => {
+    for (const [name, config] of Object.entries(o.references)) {
+      test(`reference ${name} passes every MUST and SHOULD`, async () => {
+        const r = await runKit(o.workflow, path.join(dir, config), `reference-${name}`, o.referenceArgs);
+        assert.equal(r.code, 0, r.output);
+        assert.deepEqual(r.failing, [], r.output);
+        const scenarios = r.summary.workflows[0].scenarios;
+        assert.ok(scenarios.length > 0 && scenarios.every((s: any) => s.status === 'PASSED'), r.output);
+        o.onReference?.(r, name);
+      });
+    }
+    for (const [mutant, e] of Object.entries(o.mutants)) {
+      test(`mutant ${mutant} is caught by ${e.failing.join(', ')}`, async () => {
+        const r = await runKit(o.workflow, path.join(dir, 'mutants', `${mutant}.json`), mutant, e.args);
+        assert.equal(r.code, e.code, r.output);
+        for (const id of e.failing) assert.ok(r.failing.includes(id), `${id} should fail; failing: ${r.failing.join(', ')}\n${r.output}`);
+        if (e.code === 1) assert.match(r.output, /expected: .*\n\s+actual: /, 'a MUST failure says what was expected and what happened');
+      });
+    }
+  });
+}
