@@ -1,0 +1,109 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { which } from '../../harness/report/render';
+import { runKit } from '../workflows/kit-run';
+
+/**
+ * A real run of the kit against the webapp-jwt-cookies reference: every diagram rendered
+ * with one PlantUML start (when Java PlantUML is installed, as CI installs it), no secret
+ * in any file written, and the HTML report opened in headless Chromium (Debian's).
+ */
+const ROOT = path.resolve(__dirname, '..', '..');
+const WORKFLOW = 'webapp-jwt-cookies';
+const CHROMIUM = '/usr/bin/chromium';
+
+// Secrets of the double's seeded directory and of its users: none may appear in full.
+const SECRETS = ['loginflow-double-api-key-0123456789abcdef', 'loginflow-double-hmac-secret-0123456789abcdef-ZYXW', 'store-client-secret-0123456789abcdef', 'forums-client-secret-0123456789abcdef'];
+const JWT = /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/;
+const PASSWORD_VALUE = /"password"\s*:\s*"(?!\*)[^"]+"|[?&]password=(?!\*)[^&\s"<]+/;
+
+let run: Promise<Awaited<ReturnType<typeof runKit>> & { reports: string }> | undefined;
+function kitRun() {
+  run ??= runKit(WORKFLOW, path.join(ROOT, 'backends', WORKFLOW, 'loginflow.json'), 'report').then((r) => ({ ...r, reports: path.join(ROOT, 'reports', 'test-runs', WORKFLOW, 'report') }));
+  return run;
+}
+
+function walk(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? walk(path.join(dir, d.name)) : [path.join(dir, d.name)]));
+}
+
+test('a run writes index.html, junit.xml, summary.json and a diagram per scenario, rendered with one PlantUML start', async () => {
+  const r = await kitRun();
+  assert.equal(r.code, 0, r.output);
+  for (const f of ['index.html', 'junit.xml', 'summary.json', `spec/${WORKFLOW}.puml`, `${WORKFLOW}/_stitched.puml`]) assert.ok(fs.existsSync(path.join(r.reports, f)), f);
+  const pumls = walk(r.reports).filter((f) => f.endsWith('.puml'));
+  assert.ok(pumls.length >= r.summary.workflows[0].scenarios.length + 2);
+  const rendering = r.summary.rendering;
+  if (which('plantuml') || process.env.PLANTUML_JAR) {
+    assert.equal(rendering.mode, 'local', JSON.stringify(rendering));
+    assert.equal(rendering.jvmStarts, 1, 'one JVM for every diagram of the run');
+    assert.equal(rendering.rendered, rendering.diagrams, rendering.error);
+    for (const f of pumls) assert.ok(fs.existsSync(f.replace(/\.puml$/, '.svg')), `${f} has its SVG`);
+  } else {
+    assert.equal(rendering.mode, 'source', 'without Java PlantUML and without a server, the source is shown');
+  }
+  const junit = fs.readFileSync(path.join(r.reports, 'junit.xml'), 'utf8');
+  assert.match(junit, new RegExp(`<testsuite name="${WORKFLOW}" tests="${r.summary.workflows[0].scenarios.length}" failures="0" errors="0"`));
+});
+
+test('no JWT, password or seeded secret appears in any file of the run', async () => {
+  const r = await kitRun();
+  const files = walk(r.reports);
+  assert.ok(files.length > 10);
+  for (const f of files) {
+    const text = fs.readFileSync(f, 'utf8');
+    assert.doesNotMatch(text, JWT, `a full JWT in ${f}`);
+    assert.doesNotMatch(text, PASSWORD_VALUE, `a password value in ${f}`);
+    for (const s of SECRETS) assert.ok(!text.includes(s), `${s} in ${f}`);
+  }
+  // Tokens are shown, shortened, so a reader can follow one from Set-Cookie to Cookie.
+  assert.match(fs.readFileSync(path.join(r.reports, WORKFLOW, 'log-in-to-the-store-and-load-the-shopping-cart.puml'), 'utf8'), /app_jwt=eyJ\w{3}…#[0-9a-f]{6}/);
+});
+
+test('the HTML report opened in headless Chromium shows the diagrams and the verdicts', { skip: fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} not installed (apt-get install chromium; CI installs it)` }, async () => {
+  const r = await kitRun();
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await browser.newPage();
+    // Offline: any request that is not a local file fails the test.
+    const remote: string[] = [];
+    page.on('request', (req) => {
+      if (!req.url().startsWith('file://') && !req.url().startsWith('data:')) remote.push(req.url());
+    });
+    await page.goto(`file://${path.join(r.reports, 'index.html')}`);
+    const scenarios = r.summary.workflows[0].scenarios.length;
+    const rendered = r.summary.rendering.mode === 'local';
+    const diagrams = page.locator(`#wf--${WORKFLOW} figure.diagram`);
+    assert.equal(await diagrams.count(), scenarios + 2, 'spec, stitched and one per scenario');
+    if (rendered) {
+      assert.equal(await page.locator(`#wf--${WORKFLOW} figure.diagram svg`).count(), scenarios + 2);
+      const spec = page.locator(`#spec--${WORKFLOW} svg`);
+      assert.ok(await spec.isVisible());
+      const box = await spec.boundingBox();
+      assert.ok(box && box.width > 200 && box.height > 200, `spec diagram drawn (${JSON.stringify(box)})`);
+      assert.ok(await page.locator(`#observed--${WORKFLOW} svg`).isVisible());
+      // The diagram's own text: the observed arrow 8 with its Set-Cookie in [] notation.
+      const stitched = await page.locator(`#observed--${WORKFLOW} svg`).textContent();
+      assert.match(stitched ?? '', /302 Location: \/shopping-cart/);
+    }
+    const table = page.locator(`#verdicts--${WORKFLOW} + table.verdicts`);
+    assert.ok(await table.isVisible(), 'verdict table visible');
+    const row = table.locator('tr', { hasText: 'WJC-8.cookie-httponly' }).first();
+    assert.ok(await row.isVisible());
+    assert.equal((await row.locator('td.result').textContent())?.trim(), 'PASS');
+    assert.equal(await table.locator('td.result', { hasText: /^(WORKED|BLOCKED)$/ }).count(), 3, 'INFO outcomes in words');
+    assert.match((await page.locator('#overview-table').textContent()) ?? '', /CONFORMS/);
+    // Links between the parts resolve.
+    await page.locator(`#verdicts--${WORKFLOW} + table.verdicts a[href^="#s--"]`).first().click();
+    assert.ok(await page.locator(`#s--${WORKFLOW}--0`).isVisible());
+    assert.deepEqual(remote, [], 'the report loads nothing from the network');
+  } finally {
+    await browser.close();
+  }
+});
