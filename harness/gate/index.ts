@@ -1,0 +1,2 @@
+export * from './expected-failures';
+export * from './gate';
