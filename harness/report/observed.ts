@@ -270,6 +270,8 @@ function drawEvent(ev: ObservedEvent, o: { status: ArrowStatus; verdicts: readon
   const tag = o.tag ? ` <size:9>${o.tag}</size>` : '';
   const passed = [...new Set(o.verdicts.filter((v) => v.result === "pass").map(shortId))];
   const checks = rows(passed, 3).map((r, i) => `\\n<color:${COLOURS.pass}>${i ? '   ' : '✓ '}${r}</color>`).join('');
+  // Older PlantUML (Debian's 1.2020) ignores `bold`: the label says it too.
+  const mark = status === 'fail' ? `<color:${COLOURS.fail}><b>✗</b></color> ` : status === 'warn' ? `<color:${COLOURS.warn}><b>!</b></color> ` : '';
   const lines: string[] = [];
   if (ev.kind === 'request') {
     const sent = cookiePairs(headerAll(e.request.headers, 'cookie').join('; '));
@@ -278,13 +280,13 @@ function drawEvent(ev: ObservedEvent, o: { status: ArrowStatus; verdicts: readon
     if (fields.length) label += `\\n(${fields.join(', ')})`;
     if (sent.length) label += `\\n[${sent.join(', ')}]`;
     if (extra) label += '\\n<i>(not in the spec)</i>';
-    lines.push(`${from} -${colour}> ${to} : ${grey(label, extra)}${checks}`);
+    lines.push(`${from} -${colour}> ${to} : ${mark}${grey(label, extra)}${checks}`);
   } else if (e.response) {
     const set = headerAll(e.response.headers, 'set-cookie').map(setCookie);
     const loc = header(e.response.headers, 'location');
     let label = `${num(ev)}${e.response.status}${loc ? ` Location: ${esc(loc)}` : ''}${describeBody(e.response.body, header(e.response.headers, 'content-type'))}${tag}`;
     if (set.length) label += `\\n[${set.join(',\\n ')}]`;
-    lines.push(`${to} -${colour}-> ${from} : ${grey(label, extra)}${checks}`);
+    lines.push(`${to} -${colour}-> ${from} : ${mark}${grey(label, extra)}${checks}`);
   } else if (e.error) {
     lines.push(`${to} -[${COLOURS.fail}]-> ${from} : ${num(ev)}✗ ${esc(e.error)}${tag}`);
   }

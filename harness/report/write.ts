@@ -43,6 +43,8 @@ export interface WorkflowResult {
   kitError?: string;
   undefinedSteps: string[];
   exitCode: number;
+  /** Spec steps the run's Gherkin steps exercised (set by whoever knows them; optional). */
+  exercisedSteps?: number[];
 }
 
 export interface ReportOptions extends RenderOptions {
