@@ -205,6 +205,7 @@ const SPA_CONFIG = {
 const INDEX_HTML = `<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>${escapeHtml(TITLE)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <style>body{font-family:sans-serif;max-width:40em;margin:2em auto}#error{color:#b00}label{display:block;margin:.5em 0}</style>
 </head>
 <body>
