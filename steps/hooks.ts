@@ -1,11 +1,18 @@
 import { After, AfterAll, Before, BeforeStep, Status } from '@cucumber/cucumber';
 import { stepRefs } from '../harness/spec/feature';
-import { environmentFor, scenarioFor, shutdown, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../harness/workflow/session';
+import { EnvironmentError, environmentFor, KIT_ERROR_MEDIA_TYPE, scenarioFor, shutdown, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../harness/workflow/session';
 import type { LoginflowWorld } from './world';
 
 Before(async function (this: LoginflowWorld, { pickle, gherkinDocument }) {
-  const env = await environmentFor(this.parameters);
-  this.scenario = scenarioFor(env, gherkinDocument, pickle, (v) => this.attach(JSON.stringify(v), VERDICT_MEDIA_TYPE));
+  if (this.parameters.browser === 'chromium') require('../harness/workflow/chromium-spa');
+  let env;
+  try {
+    env = await environmentFor(this.parameters);
+  } catch (err) {
+    if (err instanceof EnvironmentError) this.attach(JSON.stringify({ message: err.message }), KIT_ERROR_MEDIA_TYPE);
+    throw err;
+  }
+  this.scenario = scenarioFor(env, gherkinDocument, pickle, (v) => this.attach(JSON.stringify(v), VERDICT_MEDIA_TYPE), this.parameters.expected);
 });
 
 BeforeStep(function (this: LoginflowWorld, { pickleStep }) {

@@ -13,6 +13,8 @@ export interface LoginflowParameters {
   variant?: Record<string, string | number>;
   /** `chromium`: single-page apps run in a real headless Chromium (default `http`: the kit plays them). */
   browser?: 'http' | 'chromium';
+  /** The expected-failures list: excused MUST failures do not stop their scenario. */
+  expected?: import('../harness/gate').ExpectedFailure[];
 }
 
 export class LoginflowWorld extends World<LoginflowParameters> {

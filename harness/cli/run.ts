@@ -3,12 +3,17 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type * as messages from '@cucumber/messages';
 import { loadConfiguration, runCucumber } from '@cucumber/cucumber/api';
+// worldParameters must be JSON; the expected-failures entries are plain JSON objects.
+type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
 import { ConfigError, loadConfig } from '../backend/config';
 import { stopAll } from '../backend/launcher';
 import { describeFailure, type Verdict } from '../checks';
+import { type ExpectedFailure, ExpectedFailuresError, gate, loadExpectedFailures } from '../gate';
+import { stepRefs } from '../spec/feature';
+import { loadDiagram } from '../spec/diagram';
 import { type ScenarioResult, type WorkflowResult, writeRunReports, writeWorkflowReports } from '../report/write';
 import { listWorkflows, projectRoot } from '../spec/diagram';
-import { kitError, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../workflow/session';
+import { KIT_ERROR_MEDIA_TYPE, kitError, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../workflow/session';
 
 /**
  * `loginflow run --workflow W [--config FILE] [--tags EXPR] [--reports DIR] [--plantuml-server URL] [--no-render]`, or `--all`
@@ -41,6 +46,13 @@ export async function main(argv: string[]): Promise<number> {
         variant: { type: 'string', multiple: true },
         'plantuml-server': { type: 'string' },
         'no-render': { type: 'boolean' },
+        browser: { type: 'string' },
+        parallel: { type: 'string' },
+        format: { type: 'string', multiple: true, short: 'f' },
+        profile: { type: 'string', multiple: true, short: 'p' },
+        'fail-on-warn': { type: 'boolean' },
+        'expected-failures': { type: 'string' },
+        coverage: { type: 'boolean' },
       },
       strict: true,
     }));
@@ -66,21 +78,57 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`loginflow run: ${(err as Error).message}`);
     return 2;
   }
-  let worst = 0;
+  if (values.browser && !['http', 'chromium'].includes(values.browser)) {
+    console.error(`loginflow run: --browser must be http or chromium, not "${values.browser}"`);
+    return 2;
+  }
+  const parallel = values.parallel === undefined ? 0 : Number(values.parallel);
+  if (!Number.isInteger(parallel) || parallel < 0) {
+    console.error(`loginflow run: --parallel takes a whole number of worker processes, not "${values.parallel}"`);
+    return 2;
+  }
+  let expected: ExpectedFailure[] | undefined;
+  try {
+    if (values['expected-failures']) expected = loadExpectedFailures(values['expected-failures']);
+  } catch (err) {
+    if (err instanceof ExpectedFailuresError) {
+      console.error(`loginflow run: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
   const all: WorkflowResult[] = [];
   try {
     for (const w of workflows) {
-      const r = await runWorkflow(w, { configFile: values.config ?? referenceConfig(w), tags: values.tags, reports, quiet: !!values.quiet, variant });
+      const r = await runWorkflow(w, {
+        configFile: values.config ?? referenceConfig(w),
+        tags: values.tags,
+        reports,
+        quiet: !!values.quiet,
+        variant,
+        browser: values.browser as 'http' | 'chromium' | undefined,
+        parallel,
+        formats: values.format,
+        profiles: values.profile,
+        expected,
+      });
       all.push(r);
-      worst = Math.max(worst, r.exitCode);
     }
   } finally {
     await stopAll();
   }
+  const verdict = gate(all, {
+    failOnWarn: values['fail-on-warn'],
+    expected,
+    coverage: values.coverage,
+    arrows: Object.fromEntries(workflows.map((w) => [w, loadDiagram(w).arrows.map((a) => a.n)])),
+  });
+  const worst = verdict.exitCode;
   const rendering = writeRunReports(all, reports, { server: values['plantuml-server'], noRender: values['no-render'] });
   if (!values.quiet) console.log(`\ndiagrams: ${rendering.mode}: ${rendering.reason}${rendering.mode === 'local' ? `; ${rendering.rendered}/${rendering.diagrams} SVG in ${rendering.durationMs} ms, ${rendering.jvmStarts} JVM start` : ''}`);
   if (rendering.error) console.error(`loginflow: rendering diagrams: ${rendering.error}`);
-  console.log(`\nreports: ${path.relative(process.cwd(), reports) || '.'}/  exit ${worst} (${['all MUST checks hold', 'a MUST check failed', 'kit or config error'][worst]})`);
+  if (verdict.lines.length) console.log(`\ngate:\n${verdict.lines.map((l) => `  ${l}`).join('\n')}`);
+  console.log(`\nreports: ${path.relative(process.cwd(), reports) || '.'}/  exit ${worst} (${['all MUST checks hold', 'a check failed the gate', 'kit or config error'][worst]})`);
   return worst;
 }
 
@@ -99,7 +147,21 @@ function parseVariants(list: string[]): Record<string, string | number> {
 
 export async function runWorkflow(
   workflow: string,
-  o: { configFile: string; tags?: string; reports: string; quiet?: boolean; variant?: Record<string, string | number> },
+  o: {
+    configFile: string;
+    tags?: string;
+    reports: string;
+    quiet?: boolean;
+    variant?: Record<string, string | number>;
+    browser?: 'http' | 'chromium';
+    /** Cucumber worker processes (0: in this process). Each worker starts its own double and backends. */
+    parallel?: number;
+    /** Extra cucumber formatters, e.g. `junit:reports/cucumber.xml`, `message:reports/messages.ndjson`, `progress-bar`. */
+    formats?: string[];
+    /** Profiles from a cucumber.js in the current directory. */
+    profiles?: string[];
+    expected?: ExpectedFailure[];
+  },
 ): Promise<WorkflowResult> {
   const result: WorkflowResult = { workflow, configFile: o.configFile, scenarios: [], undefinedSteps: [], exitCode: 0 };
   const log = (s: string) => !o.quiet && console.log(s);
@@ -115,17 +177,21 @@ export async function runWorkflow(
     throw err;
   }
   log(`\n${workflow}  (config ${path.relative(process.cwd(), o.configFile)})`);
+  const profileFile = path.resolve('cucumber.js');
   const { runConfiguration } = await loadConfiguration(
     {
-      file: false,
+      // Profiles come from the user's own cucumber.js, as with cucumber itself.
+      file: o.profiles?.length && fs.existsSync(profileFile) ? profileFile : false,
+      profiles: o.profiles,
       provided: {
         paths: [path.join(ROOT, 'features', `${workflow}.feature`)],
         requireModule: ['ts-node/register'],
         require: [path.join(ROOT, 'steps', '*.ts')],
-        worldParameters: { configFile: path.resolve(o.configFile), variant: o.variant ?? {} },
-        tags: o.tags ?? '',
-        format: ['summary'],
+        worldParameters: { configFile: path.resolve(o.configFile), variant: o.variant ?? {}, browser: o.browser ?? 'http', expected: (o.expected ?? []) as unknown as JsonValue[] },
+        ...(o.tags ? { tags: o.tags } : {}),
+        format: ['summary', ...(o.formats ?? [])],
         strict: true,
+        parallel: o.parallel ?? 0,
       },
     },
     { cwd: ROOT },
@@ -135,9 +201,10 @@ export async function runWorkflow(
   const { success } = await runCucumber(runConfiguration, { cwd: ROOT, stdout: process.stdout, stderr: process.stderr }, (m) => collector.onMessage(m));
   result.scenarios = collector.results();
   result.undefinedSteps = collector.undefinedSteps;
-  const env = kitError();
+  result.exercisedSteps = collector.exercisedSteps();
+  const env = kitError() ?? collector.kitError;
   if (env) result.kitError = env.message;
-  const mustFailed = result.scenarios.some((s) => s.verdicts.some((v) => v.level === 'MUST' && v.result === 'fail'));
+  const mustFailed = result.scenarios.some((s) => s.verdicts.some((v) => v.level === 'MUST' && v.result === 'fail'));  // before the expected-failures list; the gate applies it
   const otherFailure = result.scenarios.some((s) => s.status === 'FAILED' && !s.verdicts.some((v) => v.level === 'MUST' && v.result === 'fail'));
   result.exitCode = result.kitError || result.undefinedSteps.length ? 2 : mustFailed || otherFailure || !success ? 1 : 0;
   printTable(result, log);
@@ -154,7 +221,14 @@ class MessageCollector {
   private testCases = new Map<string, messages.TestCase>();
   private started = new Map<string, { testCaseId: string; result: ScenarioResult }>();
   private order: ScenarioResult[] = [];
+  private exercised = new Set<number>();
   undefinedSteps: string[] = [];
+  /** A kit error a worker process reported (parallel runs): the environment did not start. */
+  kitError: { message: string } | undefined;
+
+  exercisedSteps(): number[] {
+    return [...this.exercised].sort((a, b) => a - b);
+  }
 
   constructor(private readonly workflow: string, private readonly log: (s: string) => void) {}
 
@@ -177,6 +251,7 @@ class MessageCollector {
         s.result.verdicts.push(v);
         if (v.result !== 'pass') this.log(`      ${v.result === 'info' ? 'i' : v.level === 'MUST' ? '✗' : '!'} ${v.id} ${v.level} ${v.name}: ${v.actual}`);
       }
+      if (s && m.attachment.mediaType === KIT_ERROR_MEDIA_TYPE) this.kitError ??= JSON.parse(m.attachment.body);
       if (s && m.attachment.mediaType === TRACE_MEDIA_TYPE) {
         const t = JSON.parse(m.attachment.body);
         s.result.exchanges = t.exchanges;
@@ -192,6 +267,7 @@ class MessageCollector {
       const ps = step?.pickleStepId ? pickle.steps.find((p) => p.id === step.pickleStepId) : undefined;
       const st = m.testStepFinished.testStepResult.status;
       if (st === 'UNDEFINED' && ps) this.undefinedSteps.push(ps.text);
+      if (st === 'PASSED' && ps) for (const n of stepRefs(ps.text)) this.exercised.add(n);
       if (ps || st === 'FAILED') {
         const mark = st === 'PASSED' ? '✓' : st === 'FAILED' ? '✗' : st === 'SKIPPED' ? '-' : '?';
         this.log(`    ${mark} ${ps ? ps.text : '(hook)'}${st === 'PASSED' || st === 'SKIPPED' ? '' : `  [${st}]`}`);

@@ -79,8 +79,9 @@ export class Scenario {
     prefix: string,
     name: string,
     onVerdict?: (v: Verdict) => void,
+    excused?: (v: Verdict) => boolean,
   ) {
-    this.verifier = new Verifier({ workflow, prefix, scenario: name, redactor: env.double.redactor, onVerdict });
+    this.verifier = new Verifier({ workflow, prefix, scenario: name, redactor: env.double.redactor, onVerdict, excused });
     env.double.useJournal(this.journal);
   }
 

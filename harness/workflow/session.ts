@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import type * as messages from '@cucumber/messages';
 import { loadConfig } from '../backend/config';
 import type { Verdict } from '../checks';
+import type { ExpectedFailure } from '../gate';
 import { Environment, type RunVariant } from './environment';
 import { Scenario } from './scenario';
 
@@ -13,6 +14,8 @@ import { Scenario } from './scenario';
  */
 export const VERDICT_MEDIA_TYPE = 'application/vnd.loginflow.verdict+json';
 export const TRACE_MEDIA_TYPE = 'application/vnd.loginflow.trace+json';
+/** Attached when the environment cannot start, so a parallel run's coordinator can exit 2. */
+export const KIT_ERROR_MEDIA_TYPE = 'application/vnd.loginflow.kit-error+json';
 
 export class EnvironmentError extends Error {
   constructor(readonly cause: unknown) {
@@ -72,7 +75,14 @@ export function workflowOf(doc: messages.GherkinDocument): string {
   return tag ? tag.name.slice('@workflow:'.length) : path.basename(doc.uri ?? 'unknown', '.feature');
 }
 
-export function scenarioFor(env: Environment, doc: messages.GherkinDocument, pickle: messages.Pickle, onVerdict: (v: Verdict) => void): Scenario {
+export function scenarioFor(
+  env: Environment,
+  doc: messages.GherkinDocument,
+  pickle: messages.Pickle,
+  onVerdict: (v: Verdict) => void,
+  expected: ExpectedFailure[] = [],
+): Scenario {
   const workflow = workflowOf(doc);
-  return new Scenario(env, workflow, idPrefix(workflow, doc.feature?.tags.map((t) => t.name)), pickle.name, onVerdict);
+  const excused = (v: Verdict) => expected.some((e) => e.check === v.id && Object.entries(e.variant ?? {}).every(([k, x]) => String(v.variant?.[k]) === String(x)));
+  return new Scenario(env, workflow, idPrefix(workflow, doc.feature?.tags.map((t) => t.name)), pickle.name, onVerdict, excused);
 }
