@@ -267,6 +267,45 @@ export function listenerPids(port: number): { pid: number; cmd: string }[] {
   return out;
 }
 
+/** Best effort (Linux /proc): the TCP ports processes of group `pgid` listen on. */
+export function groupListeningPorts(pgid: number): number[] {
+  if (!pgid || pgid <= 1) return [];
+  const byInode = new Map<string, number>();
+  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of (readProc(f) ?? '').split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length > 9 && cols[3] === '0A') byInode.set(cols[9], parseInt(cols[1].slice(cols[1].lastIndexOf(':') + 1), 16));
+    }
+  }
+  const ports = new Set<number>();
+  for (const pid of procPids()) {
+    if (procStat(pid)?.pgrp !== pgid) continue;
+    let fds: string[] = [];
+    try {
+      fds = fs.readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      let link = '';
+      try {
+        link = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      const m = /^socket:\[(\d+)\]$/.exec(link);
+      if (m && byInode.has(m[1])) ports.add(byInode.get(m[1])!);
+    }
+  }
+  return [...ports].sort((a, b) => a - b);
+}
+
+/** The port an "address already in use" message names (Node: "EADDRINUSE: address already in use 127.0.0.1:3000"). */
+function portInUseFrom(output: string): number | undefined {
+  const m = /(?:EADDRINUSE|address already in use)[^\n]*?:(\d{2,5})\b/i.exec(output);
+  return m ? Number(m[1]) : undefined;
+}
+
 function describeListeners(port: number): string {
   const l = listenerPids(port);
   if (!l.length) return 'another process';
@@ -522,14 +561,24 @@ export async function startTarget(
   if (status && !last.ok) {
     await Promise.race([new Promise((r) => child.stdout?.once('close', r)), sleep(200)]); // drain the last words
     const how = status.signal ? `was killed by signal ${status.signal}` : `exited with code ${status.code}`;
-    const why = inUse.test(tail.text()) ? ` (its output says the address is already in use: port ${port} is held by ${describeListeners(port)})` : '';
+    const other = portInUseFrom(tail.text());
+    const why = !inUse.test(tail.text())
+      ? ''
+      : other !== undefined && other !== port
+        ? ` (its output says port ${other} is already in use, held by ${describeListeners(other)}; but the kit gave it PORT=${port}: it must listen on the PORT it is given, or map PORT with envMap)`
+        : ` (its output says the address is already in use: port ${port} is held by ${describeListeners(port)})`;
     return fail(`${name} backend ${how} before it was ready${why}: command ${cmdText}`);
   }
-  if (!last.ok)
+  if (!last.ok) {
+    const elsewhere = pgid && !status ? groupListeningPorts(pgid).filter((p) => p !== port) : [];
     return fail(
       `${name} backend did not become ready within ${readyTimeout} ms: GET ${url} got no HTTP answer after ${tries} tries ` +
-        `(last error: ${last.error}); port ${port}, command: ${cmdText}, cwd ${cwd}`,
+        `(last error: ${last.error}); port ${port}, command: ${cmdText}, cwd ${cwd}` +
+        (elsewhere.length
+          ? `; it listens on port ${elsewhere.join(', ')} instead: it must listen on the PORT it is given (${port}), or map PORT with envMap`
+          : '; is it listening on HOST:PORT from its environment, and does ready.timeoutMs leave it enough time?'),
     );
+  }
   if (status) {
     // Something answered, but our process is gone: the port belongs to someone else.
     const how = status.signal ? `was killed by signal ${status.signal}` : `exited with code ${status.code}`;

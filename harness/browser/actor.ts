@@ -80,10 +80,12 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const DEFAULT_UA = 'loginflow-browser/0.1 (conformance kit; like a browser, without JavaScript)';
 const NAV_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 
+const MAX_HEADER_BYTES = 256 * 1024;
 let sharedAgent: Agent | undefined;
 /** One connection pool for every actor (cookies are per actor; sockets need not be). */
 function agent(): Agent {
-  if (!sharedAgent) sharedAgent = new Agent({ keepAliveTimeout: 1000, keepAliveMaxTimeout: 5000, connect: { timeout: 10_000 } });
+  // maxHeaderSize as a browser's (Chromium: 256 KiB), not undici's 16 KiB: hundreds of Set-Cookie headers are an answer, not a transport error.
+  if (!sharedAgent) sharedAgent = new Agent({ keepAliveTimeout: 1000, keepAliveMaxTimeout: 5000, connect: { timeout: 10_000 }, maxHeaderSize: MAX_HEADER_BYTES });
   return sharedAgent;
 }
 
@@ -227,6 +229,7 @@ export class Actor {
       durationMs: Date.now() - at,
       request: record,
       response: { status, headers: resHeaders, body: text },
+      ...(truncated && { note: `body truncated: the kit reads at most ${this.maxBodyBytes} bytes of an answer` }),
     });
     const result: HttpResult = { url: logical, status, headers: resHeaders, body: text, truncated, setCookies, rejectedCookies, exchange };
     const loc = resHeaders['location'];
@@ -460,9 +463,10 @@ function normaliseLoopback(origin: string): string {
 }
 
 function describeTransportError(err: unknown): { code: string; detail: string } {
-  if (err instanceof Deadline) return { code: 'TIMEOUT', detail: err.message };
+  if (err instanceof Deadline) return { code: 'TIMEOUT', detail: `${err.message} (timeouts.requestMs in the config)` };
   const e = err as { code?: string; message?: string; name?: string; cause?: { code?: string; message?: string }; errors?: { code?: string }[] };
   const code = e?.code ?? e?.cause?.code ?? e?.errors?.[0]?.code ?? e?.name ?? 'ERROR';
   const detail = e?.message || e?.cause?.message || String(err);
+  if (code === 'UND_ERR_HEADERS_OVERFLOW') return { code, detail: `the answer's headers exceed ${MAX_HEADER_BYTES / 1024} KiB, more than a browser accepts` };
   return { code, detail };
 }

@@ -28,7 +28,12 @@ export const pageHasLoginForm = defineCheck<PageArgs & { fields: { loginId?: str
   evaluate: (a) => {
     const ev = a.response ? [a.response] : [];
     if (a.response?.response?.status !== 200) return fail(`answered ${a.response?.response?.status ?? a.response?.error ?? 'nothing'}`, ev);
-    if (!a.forms) return fail('no <form> in the page', ev);
+    if (!a.forms) {
+      const ct = a.response.response.headers['content-type'];
+      const type = String(Array.isArray(ct) ? ct[0] : ct ?? '(none)');
+      if (!/html/i.test(type)) return fail(`no <form>: the answer is ${type}, not an HTML page with a login form`, ev);
+      return fail(`no <form> in the page${a.response.note ? ` (${a.response.note})` : ''}`, ev);
+    }
     if (!a.fields.password) return fail('no password field (input type=password) in the form', ev);
     if (!a.fields.loginId) return fail('no login id field (email, username or login input) in the form', ev);
     return pass(`form fields: loginId=${a.fields.loginId}, password=${a.fields.password}`, ev);

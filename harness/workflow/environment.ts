@@ -1,5 +1,6 @@
 import { type LoadedConfig, type Routes, type TargetName, DEFAULT_HOSTS, DEFAULT_SESSION_TTL_SECONDS, TARGET_NAMES, resolveRoutes } from '../backend/config';
 import { type StartedTarget, startTarget } from '../backend/launcher';
+import { TransportError } from '../browser/errors';
 import { type DoubleOptions, type DoubleSettings, FusionAuthDouble } from '../fusionauth';
 import { Journal } from '../trace';
 
@@ -109,8 +110,54 @@ export class Environment {
     return Object.values(this.apps).find((a) => a.host === host);
   }
 
+  /** The first backend the kit started that has exited since (a crash mid-run), if any. */
+  exitedApp(): AppTarget | undefined {
+    return Object.values(this.apps).find((a) => a.target.exited());
+  }
+
+  /** Throws BackendExitedError when a backend has died, so later scenarios fail at once instead of each waiting for timeouts. */
+  assertRunning(): void {
+    const dead = this.exitedApp();
+    if (dead) throw new BackendExitedError(dead, 'earlier in this run, so this scenario cannot run');
+  }
+
+  /**
+   * A request failed: if that is because a backend died (connection refused or dropped),
+   * the error that says so, with its exit status and last output; else undefined. Waits
+   * briefly for the exit to be noticed: the dropped connection can arrive first.
+   */
+  async explain(err: unknown): Promise<BackendExitedError | undefined> {
+    if (!(err instanceof TransportError) || !CONNECTION_LOST.has(err.code)) return undefined;
+    const until = Date.now() + 500;
+    for (;;) {
+      const dead = this.exitedApp();
+      if (dead) return new BackendExitedError(dead, `during this step (${err.message})`, err);
+      if (Date.now() >= until) return undefined;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
   async stop(): Promise<void> {
     const cs = this.closers.splice(0).reverse();
     await Promise.allSettled(cs.map((c) => c()));
+  }
+}
+
+const CONNECTION_LOST = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+const OUTPUT_LINES = 12;
+
+/** A backend under test exited while the kit was using it: a failure of the backend (exit 1), not of the kit. */
+export class BackendExitedError extends Error {
+  constructor(readonly app: AppTarget, when: string, cause?: unknown) {
+    const st = app.target.exited();
+    const how = st?.signal ? `was killed by signal ${st.signal}` : `exited with code ${st?.code}`;
+    const lines = app.target.output().replace(/\s+$/, '').split('\n');
+    const tail = lines.slice(-OUTPUT_LINES).join('\n') || '(no output)';
+    super(
+      `the ${app.name} backend ${how} ${when}; it must keep running for the whole run (look at its output for the crash)\n` +
+        `--- last output of ${app.name} backend ---\n${lines.length > OUTPUT_LINES ? `... (${lines.length - OUTPUT_LINES} earlier lines)\n` : ''}${tail}`,
+      { cause },
+    );
+    this.name = 'BackendExitedError';
   }
 }

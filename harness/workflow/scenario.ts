@@ -138,7 +138,12 @@ export class Scenario {
 
   private async act(actor: ActorName, app: TargetName, fn: (a: Actor) => Promise<HttpResult | HttpResult[]>): Promise<HttpResult> {
     const startSeq = this.journal.lastSeq;
-    const r = await fn(this.actor(actor));
+    let r: HttpResult | HttpResult[];
+    try {
+      r = await fn(this.actor(actor));
+    } catch (err) {
+      throw (await this.env.explain(err)) ?? err; // a backend that died says so, with its exit code and output
+    }
     const results = Array.isArray(r) ? r : [r];
     this.last = { actor, app, startSeq, results };
     const final = results[results.length - 1];

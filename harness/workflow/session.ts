@@ -40,7 +40,10 @@ export async function environmentFor(params: { configFile?: string; variant?: Re
   }
   const c = current;
   if (c.error) throw c.error;
-  if (c.env) return c.env;
+  if (c.env) {
+    c.env.assertRunning(); // a backend that died mid-run fails every later scenario at once
+    return c.env;
+  }
   c.starting ??= (async () => {
     try {
       const variant: RunVariant = { ...(params.variant as RunVariant) };

@@ -12,16 +12,23 @@ export interface KitRun {
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-export function runKit(workflow: string, config: string, name: string, extra: string[] = []): Promise<KitRun> {
+export interface KitRunOptions {
+  /** Extra environment for the kit (its backends inherit it). */
+  env?: Record<string, string>;
+  /** Bound on the whole run before the kit is killed; default 90 s. */
+  timeoutMs?: number;
+}
+
+export function runKit(workflow: string, config: string, name: string, extra: string[] = [], o: KitRunOptions = {}): Promise<KitRun> {
   const reports = path.join(ROOT, 'reports', 'test-runs', workflow, name);
   fs.rmSync(reports, { recursive: true, force: true });
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'loginflow.js'), 'run', '--workflow', workflow, '--config', config, '--reports', reports, '--quiet', ...extra], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'loginflow.js'), 'run', '--workflow', workflow, '--config', config, '--reports', reports, '--quiet', ...extra], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env } });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
     // A bound on the whole run, so a hung kit fails the test instead of hanging it.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 90_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
