@@ -17,10 +17,16 @@ Given('the store and the forums are running against the FusionAuth double', func
 Given('{email} has logged in to the {app}', function (this: W, user: string, app: App) {
   return this.s.loggedIn('Browser', app, user);
 });
+// A variant the backend's config does not declare is skipped, not failed.
 Given('the FusionAuth double uses {word} refresh tokens', function (this: W, policy: string) {
+  if (!this.s.env.supports('refreshTokenPolicy', policy)) return 'skipped';
   this.s.env.double.setOptions({ refreshTokenPolicy: policy as 'Reusable' | 'OneTimeUse' });
 });
 Given('the FusionAuth double answers {int} for an expired refresh token', function (this: W, status: number) {
+  if (!this.s.env.supports('refreshFailureStatus', status)) return 'skipped';
+  // /oauth2/token answers an unknown refresh token with 400 invalid_grant, as OAuth says; the
+  // diagram's 404 only exists for /api/jwt/refresh.
+  if (status === 404 && this.s.env.variant.refreshEndpoint === '/oauth2/token') return 'skipped';
   this.s.env.double.setOptions({ refreshFailureStatus: status as 400 | 404 });
 });
 Given('the JWT in the browser has expired', function (this: W) {

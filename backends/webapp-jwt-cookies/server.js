@@ -23,7 +23,9 @@ const ISSUER = env.FUSIONAUTH_ISSUER || 'acme.com';
 const PORT = Number(env.PORT || (ROLE === 'forums' ? 3001 : 3000));
 const HOST = env.HOST || '127.0.0.1';
 const PUBLIC_HOST = env.PUBLIC_HOST || (ROLE === 'forums' ? 'forums.example.test' : 'store.example.test');
-const REFRESH_ENDPOINT = env.REFRESH_ENDPOINT || 'jwt-refresh';
+// The kit says which refresh endpoint a run wants (FUSIONAUTH_REFRESH_ENDPOINT, when the config
+// declares both); REFRESH_ENDPOINT is this app's own setting.
+const REFRESH_ENDPOINT = env.REFRESH_ENDPOINT || ({ '/oauth2/token': 'oauth2-token', '/api/jwt/refresh': 'jwt-refresh' }[env.FUSIONAUTH_REFRESH_ENDPOINT] ?? 'jwt-refresh');
 const MUTANT = env.LOGINFLOW_MUTANT || '';
 
 const FETCH_TIMEOUT_MS = 5000;

@@ -9,6 +9,8 @@
  * | `FUSIONAUTH_CLIENT_SECRET`   | The OAuth client secret for that application (token endpoint client authentication).      |
  * | `FUSIONAUTH_JWT_HMAC_SECRET` | The HMAC secret access tokens are signed with when the double signs HS256.                |
  * | `FUSIONAUTH_ISSUER`          | The expected `iss` claim of access and id tokens.                                         |
+ * | `FUSIONAUTH_REFRESH_ENDPOINT`| In a run of the `refreshEndpoint` variant, `/api/jwt/refresh` or `/oauth2/token`: the    |
+ * |                              | refresh API the backend should call in this run. Empty otherwise (the backend's choice).  |
  * | `FUSIONAUTH_PUBLIC_URL`      | The URL the *browser* reaches FusionAuth at (`http://auth.example.test`), for SPAs that    |
  * |                              | call FusionAuth from the page; a backend uses `FUSIONAUTH_URL`.                           |
  * | `PORT`                       | The loopback port the backend MUST listen on (chosen free by the kit).                    |
@@ -30,6 +32,7 @@ export const CONTRACT_ENV_NAMES = [
   'FUSIONAUTH_JWT_HMAC_SECRET',
   'FUSIONAUTH_ISSUER',
   'FUSIONAUTH_PUBLIC_URL',
+  'FUSIONAUTH_REFRESH_ENDPOINT',
   'PORT',
   'HOST',
   'PUBLIC_HOST',
@@ -46,6 +49,7 @@ export const CONTRACT_ENV_DOCS: Readonly<Record<ContractEnvName, string>> = Obje
   FUSIONAUTH_CLIENT_SECRET: 'The OAuth client secret for that application.',
   FUSIONAUTH_JWT_HMAC_SECRET: 'The HMAC secret access tokens are signed with when the double signs HS256.',
   FUSIONAUTH_ISSUER: 'The expected iss claim of access and id tokens.',
+  FUSIONAUTH_REFRESH_ENDPOINT: 'In a run of the refreshEndpoint variant, /api/jwt/refresh or /oauth2/token: the refresh API to call in this run; empty otherwise (the backend chooses).',
   FUSIONAUTH_PUBLIC_URL: 'The URL the browser reaches FusionAuth at (e.g. http://auth.example.test), for single-page apps that call FusionAuth from the page.',
   PORT: 'The loopback port the backend must listen on (chosen free by the kit).',
   HOST: 'The address to bind: always 127.0.0.1.',

@@ -74,6 +74,8 @@ export interface RefreshCallArgs {
   refreshToken: string;
   /** The status FusionAuth must have answered (200 for a good refresh, 400/404 for an expired token). */
   expectStatus: number;
+  /** In a run of the refreshEndpoint variant: the endpoint the backend was asked to use. */
+  endpoint?: string;
 }
 
 export function isRefreshCall(e: Exchange): boolean {
@@ -99,13 +101,14 @@ export const backendCalledRefresh = defineCheck<RefreshCallArgs>({
   kind: 'refresh-called',
   name: 'backendCalledRefreshApi',
   level: 'MUST',
-  ensures: (a) => `${a.caller} calls FusionAuth's refresh API (POST /api/jwt/refresh or /oauth2/token) with the browser's refresh token and gets ${a.expectStatus}`,
+  ensures: (a) => `${a.caller} calls FusionAuth's refresh API (POST ${a.endpoint ?? '/api/jwt/refresh or /oauth2/token'}) with the browser's refresh token and gets ${a.expectStatus}`,
   evaluate: (a) => {
     const calls = a.exchanges.filter((e) => e.from === a.caller && isRefreshCall(e));
     if (!calls.length) return fail(`${a.caller} made no refresh call to FusionAuth`, a.exchanges.filter((e) => e.from !== 'FusionAuth').slice(-3));
     const withToken = calls.filter((e) => refreshTokenOf(e) === a.refreshToken);
     if (!withToken.length) return fail(`${a.caller} called ${calls[0].request.path} but not with the browser's refresh token`, calls);
     const e = withToken[withToken.length - 1];
+    if (a.endpoint && e.request.path.split('?')[0] !== a.endpoint) return fail(`called ${e.request.path}, not ${a.endpoint} as FUSIONAUTH_REFRESH_ENDPOINT asked`, [e]);
     if (e.response?.status !== a.expectStatus) return fail(`FusionAuth answered ${e.response?.status ?? e.error}`, [e]);
     return pass(`${e.request.method} ${e.request.path} with the refresh token; FusionAuth answered ${e.response.status}`, [e]);
   },

@@ -100,19 +100,29 @@ export async function main(argv: string[]): Promise<number> {
   const all: WorkflowResult[] = [];
   try {
     for (const w of workflows) {
-      const r = await runWorkflow(w, {
-        configFile: values.config ?? referenceConfig(w),
+      const configFile = values.config ?? referenceConfig(w);
+      const runs: WorkflowResult[] = [];
+      // The declared matrix of run-level variants; one cucumber run each.
+      for (const combo of runMatrix(configFile, variant)) {
+        if (Object.keys(combo).length && !values.quiet) console.log(`\nvariant ${Object.entries(combo).map(([k, x]) => `${k}=${x}`).join(', ')}`);
+        runs.push(
+          await runWorkflow(w, {
+        configFile,
         tags: values.tags,
         reports,
         quiet: !!values.quiet,
-        variant,
+        variant: combo,
         browser: values.browser as 'http' | 'chromium' | undefined,
         parallel,
         formats: values.format,
         profiles: values.profile,
         expected,
-      });
-      all.push(r);
+          }),
+        );
+      }
+      const merged = mergeVariants(runs);
+      writeWorkflowReports(merged, reports);
+      all.push(merged);
     }
   } finally {
     await stopAll();
@@ -132,9 +142,45 @@ export async function main(argv: string[]): Promise<number> {
   return worst;
 }
 
+/**
+ * The run-level variants to cover: the product of the values the config declares for
+ * `signing` and `refreshEndpoint` (the refresh-failure status and refresh-token policy
+ * are covered inside the features, as scenario outlines), narrowed by `--variant`.
+ */
+export function runMatrix(configFile: string, cli: Record<string, string | number>): Record<string, string | number>[] {
+  let declared: Record<string, unknown> = {};
+  try {
+    declared = (loadConfig(configFile).variants ?? {}) as Record<string, unknown>;
+  } catch {
+    return [cli]; // runWorkflow reports the config error
+  }
+  let combos: Record<string, string | number>[] = [{ ...cli }];
+  for (const name of ['signing', 'refreshEndpoint']) {
+    if (name in cli) continue;
+    const values = declared[name];
+    if (!Array.isArray(values) || values.length < 2) continue;
+    combos = combos.flatMap((c) => (values as (string | number)[]).map((v) => ({ ...c, [name]: v })));
+  }
+  return combos;
+}
+
+/** One result per workflow for the reports: scenarios of each variant, named with it. */
+function mergeVariants(runs: WorkflowResult[]): WorkflowResult {
+  if (runs.length === 1) return runs[0];
+  const label = (r: WorkflowResult) => Object.entries(r.variant ?? {}).map(([k, x]) => `${k}=${x}`).join(', ');
+  return {
+    ...runs[0],
+    scenarios: runs.flatMap((r) => r.scenarios.map((s) => ({ ...s, name: `${s.name} [${label(r)}]` }))),
+    undefinedSteps: [...new Set(runs.flatMap((r) => r.undefinedSteps))],
+    exercisedSteps: [...new Set(runs.flatMap((r) => r.exercisedSteps ?? []))].sort((a, b) => a - b),
+    kitError: runs.find((r) => r.kitError)?.kitError,
+    exitCode: Math.max(...runs.map((r) => r.exitCode)),
+  };
+}
+
 function parseVariants(list: string[]): Record<string, string | number> {
   const out: Record<string, string | number> = {};
-  const allowed: Record<string, (string | number)[]> = { signing: ['HS256', 'RS256'], refreshFailureStatus: [400, 404], refreshTokenPolicy: ['Reusable', 'OneTimeUse'] };
+  const allowed: Record<string, (string | number)[]> = { signing: ['HS256', 'RS256'], refreshFailureStatus: [400, 404], refreshTokenPolicy: ['Reusable', 'OneTimeUse'], refreshEndpoint: ['/api/jwt/refresh', '/oauth2/token'] };
   for (const item of list) {
     const [k, v] = item.split('=');
     if (!allowed[k]) throw new Error(`--variant ${item}: unknown variant "${k}" (allowed: ${Object.keys(allowed).join(', ')})`);
@@ -163,7 +209,7 @@ export async function runWorkflow(
     expected?: ExpectedFailure[];
   },
 ): Promise<WorkflowResult> {
-  const result: WorkflowResult = { workflow, configFile: o.configFile, scenarios: [], undefinedSteps: [], exitCode: 0 };
+  const result: WorkflowResult = { workflow, configFile: o.configFile, scenarios: [], undefinedSteps: [], exitCode: 0, ...(o.variant && Object.keys(o.variant).length ? { variant: o.variant } : {}) };
   const log = (s: string) => !o.quiet && console.log(s);
   try {
     loadConfig(o.configFile); // fail fast on a bad config, before cucumber starts anything
@@ -198,7 +244,11 @@ export async function runWorkflow(
   );
   const collector = new MessageCollector(workflow, log);
   const started = Date.now();
-  const { success } = await runCucumber(runConfiguration, { cwd: ROOT, stdout: process.stdout, stderr: process.stderr }, (m) => collector.onMessage(m));
+  // Step definitions register when their files are first required, so a second run in
+  // this process must be handed the library the first one loaded (cucumber's API allows it).
+  const config = supportLibrary ? { ...runConfiguration, support: supportLibrary } : runConfiguration;
+  const { success, support } = await runCucumber(config, { cwd: ROOT, stdout: process.stdout, stderr: process.stderr }, (m) => collector.onMessage(m));
+  supportLibrary ??= support;
   result.scenarios = collector.results();
   result.undefinedSteps = collector.undefinedSteps;
   result.exercisedSteps = collector.exercisedSteps();
@@ -211,9 +261,10 @@ export async function runWorkflow(
   const waited = result.scenarios.reduce((n, s) => n + (s.waits ?? []).reduce((m, w) => m + w.ms, 0), 0);
   log(`  ${result.scenarios.length} scenarios in ${Date.now() - started} ms, of which ${waited} ms deliberate waits (session TTL proofs)`);
   if (result.kitError) console.error(`\nloginflow: kit error: ${result.kitError}`);
-  writeWorkflowReports(result, o.reports);
   return result;
 }
+
+let supportLibrary: Awaited<ReturnType<typeof runCucumber>>['support'] | undefined;
 
 class MessageCollector {
   private docs = new Map<string, messages.GherkinDocument>();

@@ -43,6 +43,8 @@ export interface WorkflowResult {
   kitError?: string;
   undefinedSteps: string[];
   exitCode: number;
+  /** The run-level variant of this run, when the config declares a matrix. */
+  variant?: Record<string, string | number>;
   /** Spec steps the run's Gherkin steps exercised (set by whoever knows them; optional). */
   exercisedSteps?: number[];
 }

@@ -26,6 +26,8 @@ export interface RunVariant {
   signing?: 'HS256' | 'RS256';
   refreshFailureStatus?: 400 | 404;
   refreshTokenPolicy?: 'Reusable' | 'OneTimeUse';
+  /** Which refresh API the backend is asked to call (FUSIONAUTH_REFRESH_ENDPOINT). */
+  refreshEndpoint?: '/api/jwt/refresh' | '/oauth2/token';
 }
 
 export class Environment {
@@ -39,15 +41,24 @@ export class Environment {
     readonly fusionauthFor: Record<'Browser' | 'Hacker', string>,
     /** `--browser chromium`: a real browser runs single-page apps. */
     readonly browser: 'http' | 'chromium' = 'http',
+    /** The run-level variant this environment was started for; every verdict names it. */
+    readonly variant: RunVariant = {},
   ) {}
+
+  /** Whether the config declares support for this variant value (undeclared: yes). */
+  supports(name: keyof RunVariant, value: string | number): boolean {
+    const declared = (this.config.variants as Record<string, unknown[]> | undefined)?.[name];
+    return !Array.isArray(declared) || declared.map(String).includes(String(value));
+  }
 
   static async start(config: LoadedConfig, variant: RunVariant = {}, log: (line: string) => void = () => {}, browser: 'http' | 'chromium' = 'http'): Promise<Environment> {
     const fa = (config.fusionauth ?? {}) as DoubleOptions;
+    const { refreshEndpoint, ...doubleVariant } = variant;
     const defaults: Partial<DoubleSettings> = {
       ...(fa.signing && { signing: fa.signing }),
       ...(fa.refreshFailureStatus && { refreshFailureStatus: fa.refreshFailureStatus }),
       ...(fa.refreshTokenPolicy && { refreshTokenPolicy: fa.refreshTokenPolicy }),
-      ...variant,
+      ...doubleVariant,
     };
     const double = await FusionAuthDouble.start({ ...fa, ...defaults, journal: new Journal() });
     const closers: (() => Promise<void>)[] = [() => double.close()];
@@ -69,6 +80,7 @@ export class Environment {
           FUSIONAUTH_JWT_HMAC_SECRET: double.directory.hmacSecret,
           FUSIONAUTH_ISSUER: double.options.issuer,
           FUSIONAUTH_PUBLIC_URL: `http://${double.options.publicHost}`,
+          FUSIONAUTH_REFRESH_ENDPOINT: refreshEndpoint ?? '',
           PUBLIC_HOST: host,
           SESSION_TTL_SECONDS: String(config.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS),
         };
@@ -89,7 +101,7 @@ export class Environment {
       await Promise.allSettled(closers.reverse().map((c) => c()));
       throw err;
     }
-    return new Environment(config, double, apps, defaults, closers, fusionauthFor, browser);
+    return new Environment(config, double, apps, defaults, closers, fusionauthFor, browser, variant);
   }
 
   /** The host name the browser knows FusionAuth by (auth.example.test). */

@@ -81,7 +81,8 @@ export class Scenario {
     onVerdict?: (v: Verdict) => void,
     excused?: (v: Verdict) => boolean,
   ) {
-    this.verifier = new Verifier({ workflow, prefix, scenario: name, redactor: env.double.redactor, onVerdict, excused });
+    const variant = Object.keys(env.variant).length ? { ...env.variant } : undefined;
+    this.verifier = new Verifier({ workflow, prefix, scenario: name, redactor: env.double.redactor, onVerdict, excused, variant });
     env.double.useJournal(this.journal);
   }
 
@@ -520,7 +521,7 @@ export class Scenario {
   }
 
   calledRefresh(app: TargetName, expectStatus: number, refreshToken: string | undefined): void {
-    this.verify(checks.backendCalledRefresh, { caller: this.app(app).participant, exchanges: this.sinceLast(), refreshToken: refreshToken ?? '(none held)', expectStatus });
+    this.verify(checks.backendCalledRefresh, { caller: this.app(app).participant, exchanges: this.sinceLast(), refreshToken: refreshToken ?? '(none held)', expectStatus, endpoint: this.env.variant.refreshEndpoint });
   }
 
   /** The refresh token the browser holds for an app, read before the action that spends it. */

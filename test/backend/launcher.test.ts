@@ -26,6 +26,7 @@ const contract: Record<string, string> = {
   FUSIONAUTH_JWT_HMAC_SECRET: 'hmac-1',
   FUSIONAUTH_ISSUER: 'acme.com',
   FUSIONAUTH_PUBLIC_URL: 'http://auth.example.test',
+  FUSIONAUTH_REFRESH_ENDPOINT: '',
   SESSION_TTL_SECONDS: '2',
 };
 const lines: string[] = [];
