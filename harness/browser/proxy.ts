@@ -32,6 +32,13 @@ export interface RecordingProxyOptions {
   maxRequestBytes?: number;
   /** Bodies are recorded up to this many bytes (the rest is streamed, not recorded). Default 256 KiB. */
   maxRecordedBytes?: number;
+  /**
+   * Domains (suffix match) whose requests are refused like any unmapped host but not
+   * journalled: the browser's own background traffic (Google update, autofill, accounts),
+   * which no page asked for. They are listed by `refusedQuietly()` instead. Mapped hosts are
+   * always journalled.
+   */
+  quietDomains?: string[];
 }
 
 export interface RecordingProxy {
@@ -39,6 +46,8 @@ export interface RecordingProxy {
   url: string;
   port: number;
   useJournal(j: Journal): void;
+  /** `METHOD url` of the requests to quietDomains that were refused and not journalled. */
+  refusedQuietly(): string[];
   close(): Promise<void>;
 }
 
@@ -79,7 +88,17 @@ export async function startRecordingProxy(o: RecordingProxyOptions): Promise<Rec
     const h = host.toLowerCase();
     return unrecorded.has(h) || unrecorded.has(h.replace(/:\d+$/, ''));
   };
+  const quiet = (o.quietDomains ?? []).map((d) => d.toLowerCase().replace(/^\./, ''));
+  const quietlyRefused: string[] = [];
+  const isQuiet = (host: string): boolean => {
+    const h = host.toLowerCase().replace(/:\d+$/, '');
+    return !lookup(host) && quiet.some((d) => h === d || h.endsWith('.' + d));
+  };
   const record = (host: string, e: Omit<ExchangeInput, 'from' | 'to'>): void => {
+    if (isQuiet(host)) {
+      if (quietlyRefused.length < 1000) quietlyRefused.push(`${e.request.method} ${e.request.method === 'CONNECT' ? e.request.host : `http://${e.request.host}${e.request.path}`}`);
+      return;
+    }
     if (!journal || isUnrecorded(host)) return;
     journal.record({ ...e, from: o.name, to: participantFor(host) });
   };
@@ -240,7 +259,9 @@ export async function startRecordingProxy(o: RecordingProxyOptions): Promise<Rec
             request: { method, host: target.host, path, headers: recordedHeaders(), ...(reqText !== undefined ? { body: reqText } : {}) },
             response: { status, headers: resHeaders, ...(text !== undefined ? { body: text } : {}) },
             ...(error ? { error } : {}),
-            ...(truncated ? { note: `response body recorded up to ${maxRecorded} of ${total} bytes` } : {}),
+            ...(truncated || path === '/favicon.ico'
+              ? { note: [path === '/favicon.ico' ? "the browser's own favicon request, not the page's" : '', truncated ? `response body recorded up to ${maxRecorded} of ${total} bytes` : ''].filter(Boolean).join('; ') }
+              : {}),
           });
         };
         upRes.on('end', () => {
@@ -304,6 +325,9 @@ export async function startRecordingProxy(o: RecordingProxyOptions): Promise<Rec
     port,
     useJournal(j: Journal) {
       journal = j;
+    },
+    refusedQuietly() {
+      return [...quietlyRefused];
     },
     close() {
       if (!closed) {

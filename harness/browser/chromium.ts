@@ -1,0 +1,416 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type Page, type Request as PwRequest } from 'playwright-core';
+import type { Journal } from '../trace';
+import { startRecordingProxy, type RecordingProxy } from './proxy';
+
+/**
+ * Browser mode: a real headless Chromium (Debian's, driven by playwright-core, never a
+ * downloaded one) whose every request goes through the recording proxy (proxy.ts), so the
+ * SPA's own JavaScript calls land in the same Journal as the rest of the scenario. One
+ * ChromiumActor is one user's browser profile (one browser context, fresh user-data-dir).
+ */
+export interface ChromiumOptions {
+  /** Journal participant; default 'Browser'. */
+  name?: string;
+  /** Logical host -> real loopback origin. */
+  hosts: Record<string, string>;
+  participants?: Record<string, string>;
+  journal?: Journal;
+  /** Hosts forwarded but journalled elsewhere (the FusionAuth double records its own calls). */
+  unrecordedHosts?: string[];
+  /** Default /usr/bin/chromium, or $LOGINFLOW_CHROMIUM. */
+  executablePath?: string;
+  /** Bound on each wait (navigation, network idle, text); default 10000. */
+  timeoutMs?: number;
+  /**
+   * Unmapped domains whose (refused) requests are not journalled: Chromium's own background
+   * traffic. Default CHROMIUM_SERVICE_DOMAINS; see backgroundRequests().
+   */
+  quietDomains?: string[];
+}
+
+/**
+ * Domains Chromium calls by itself even with background networking disabled (seen with
+ * Debian's Chromium 156: update.googleapis.com, content-autofill.googleapis.com when a form
+ * is filled, accounts.google.com). The proxy refuses them like any unmapped host; they are
+ * kept out of the journal because no page made them.
+ */
+export const CHROMIUM_SERVICE_DOMAINS = ['google.com', 'googleapis.com', 'gstatic.com', 'gvt1.com', 'gvt2.com', 'googleusercontent.com', 'googlevideo.com', 'doubleclick.net', 'chromium.org'];
+
+export interface BrowserCookie {
+  name: string;
+  value: string;
+  domain: string;
+  path: string;
+  httpOnly: boolean;
+  secure: boolean;
+  sameSite: string;
+  /** Seconds since epoch; -1 for a session cookie. */
+  expires: number;
+}
+
+export function chromiumPath(executablePath?: string): string {
+  return executablePath ?? process.env.LOGINFLOW_CHROMIUM ?? '/usr/bin/chromium';
+}
+
+/** Whether a Chromium executable is there to launch. */
+export function chromiumAvailable(executablePath?: string): boolean {
+  try {
+    fs.accessSync(chromiumPath(executablePath), fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Quiet window that counts as "network idle" (what Playwright's networkidle uses). */
+const IDLE_MS = 500;
+
+/** Every live actor, so a process exit never leaves a Chromium behind. */
+const live = new Set<ChromiumActor>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // 'exit' handlers must be synchronous: kill what is left by pid.
+  process.on('exit', () => {
+    for (const a of live) a.killNow();
+  });
+}
+
+export class ChromiumActor {
+  readonly name: string;
+  /** Browser console messages and page errors, in order (a CORS failure shows up here). */
+  readonly console: string[] = [];
+  private readonly inflight = new Set<PwRequest>();
+  private lastActivity = Date.now();
+  private closing: Promise<void> | undefined;
+  private pids: number[] = [];
+
+  private constructor(
+    private readonly browser: Browser,
+    readonly context: BrowserContext,
+    private current: Page,
+    private readonly proxy: RecordingProxy,
+    private readonly timeoutMs: number,
+    /** Unique switch on the browser's command line: how its processes are found. */
+    readonly marker: string,
+    o: ChromiumOptions,
+  ) {
+    this.name = o.name ?? 'Browser';
+    context.on('request', (r) => {
+      this.inflight.add(r);
+      this.lastActivity = Date.now();
+    });
+    const done = (r: PwRequest) => {
+      this.inflight.delete(r);
+      this.lastActivity = Date.now();
+    };
+    context.on('requestfinished', done);
+    context.on('requestfailed', done);
+    context.on('page', (p) => this.watch(p));
+    this.watch(current);
+    try {
+      this.pids = execFileSync('pgrep', ['-f', '--', marker.slice(2)], { encoding: 'utf8', timeout: 5000 })
+        .split('\n')
+        .map((s) => Number(s.trim()))
+        .filter((n) => n > 0 && n !== process.pid);
+    } catch {
+      this.pids = [];
+    }
+  }
+
+  /**
+   * The switches, and why:
+   * - proxy (Playwright's --proxy-server) + `--proxy-bypass-list=<-loopback>`: every request,
+   *   loopback included, goes through the recording proxy; nothing goes around it.
+   * - `--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1`: Chromium itself resolves no
+   *   name, so even a request that skipped the proxy could not leave the machine.
+   * - `--unsafely-treat-insecure-origin-as-secure=<every logical http origin>`: the deployment
+   *   is https; this makes the logical origins secure contexts (crypto.subtle, Secure cookies)
+   *   as they would be there.
+   * - `--disable-quic`, `--disable-background-networking`, `--disable-component-update`,
+   *   `--disable-sync`, `--no-first-run`: no traffic of Chromium's own.
+   */
+  static async launch(o: ChromiumOptions): Promise<ChromiumActor> {
+    const executablePath = chromiumPath(o.executablePath);
+    if (!chromiumAvailable(executablePath)) throw new Error(`no Chromium at ${executablePath} (set LOGINFLOW_CHROMIUM or executablePath)`);
+    const timeoutMs = o.timeoutMs ?? 10_000;
+    const proxy = await startRecordingProxy({
+      name: o.name ?? 'Browser',
+      hosts: o.hosts,
+      participants: o.participants,
+      journal: o.journal,
+      unrecordedHosts: o.unrecordedHosts,
+      timeoutMs,
+      quietDomains: o.quietDomains ?? CHROMIUM_SERVICE_DOMAINS,
+    });
+    const marker = `--loginflow-actor=${randomBytes(8).toString('hex')}`;
+    const secureOrigins = Object.keys(o.hosts).map((h) => `http://${h.toLowerCase()}`);
+    let browser: Browser | undefined;
+    try {
+      browser = await chromium.launch({
+        executablePath,
+        headless: true,
+        chromiumSandbox: false,
+        timeout: Math.max(timeoutMs, 30_000),
+        proxy: { server: proxy.url },
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--proxy-bypass-list=<-loopback>',
+          '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
+          ...(secureOrigins.length ? [`--unsafely-treat-insecure-origin-as-secure=${secureOrigins.join(',')}`] : []),
+          marker,
+        ],
+      });
+      const context = await browser.newContext({ serviceWorkers: 'block', viewport: { width: 1024, height: 768 } });
+      context.setDefaultTimeout(timeoutMs);
+      context.setDefaultNavigationTimeout(timeoutMs);
+      const page = await context.newPage();
+      const actor = new ChromiumActor(browser, context, page, proxy, timeoutMs, marker, o);
+      live.add(actor);
+      installExitHook();
+      browser.on('disconnected', () => live.delete(actor));
+      return actor;
+    } catch (err) {
+      await browser?.close().catch(() => {});
+      await proxy.close();
+      throw err;
+    }
+  }
+
+  /** The page being driven (for anything this class does not wrap). */
+  get page(): Page {
+    return this.current;
+  }
+
+  /** Pids of the browser's processes seen at launch (for leak checks). */
+  get processIds(): number[] {
+    return [...this.pids];
+  }
+
+  useJournal(j: Journal): void {
+    this.proxy.useJournal(j);
+  }
+
+  /** Chromium's own requests the proxy refused without journalling them (see quietDomains). */
+  backgroundRequests(): string[] {
+    return this.proxy.refusedQuietly();
+  }
+
+  /** Navigates to a logical URL; waits for load, then for the network to go quiet (bounded). */
+  async goto(url: string): Promise<void> {
+    await this.current.goto(url, { waitUntil: 'load', timeout: this.timeoutMs });
+    await this.settle();
+  }
+
+  /**
+   * Fills the login form like a user: the form that has a password input; its login-id field
+   * is `fields.loginId` (name or id) or else an email input, or one whose name/id/autocomplete
+   * says email/username/login, or the first text input. Submits with the form's submit
+   * button, else Enter in the password field; then waits for the network to go quiet.
+   */
+  async fillAndSubmitLogin(values: { loginId: string; password: string }, fields: { loginId?: string; password?: string } = {}): Promise<void> {
+    const page = this.current;
+    const formSel = 'form:has(input[type=password])';
+    const scope = (await page.locator(formSel).count()) > 0 ? page.locator(formSel).first() : page.locator('body');
+    const byName = (n: string) => `input[name="${cssEscape(n)}"], input[id="${cssEscape(n)}"]`;
+    const password = scope.locator(fields.password ? byName(fields.password) : 'input[type=password]').first();
+    if ((await password.count()) === 0) throw new Error(`no password field${fields.password ? ` "${fields.password}"` : ''} on ${page.url()}`);
+    const candidates = fields.loginId
+      ? [byName(fields.loginId)]
+      : [
+          'input[type=email]',
+          'input[autocomplete=username], input[autocomplete=email]',
+          'input:not([type=hidden]):not([type=password]):not([type=submit]):not([type=checkbox]):not([type=radio])[name*=email i], input:not([type=hidden]):not([type=password])[id*=email i]',
+          'input:not([type=hidden]):not([type=password]):not([type=submit]):not([type=checkbox]):not([type=radio])[name*=user i], input:not([type=hidden]):not([type=password])[id*=user i]',
+          'input:not([type=hidden]):not([type=password]):not([type=submit]):not([type=checkbox]):not([type=radio])[name*=login i], input:not([type=hidden]):not([type=password])[id*=login i]',
+          'input[type=text], input:not([type])',
+        ];
+    let loginField;
+    for (const c of candidates) {
+      const l = scope.locator(c).first();
+      if ((await l.count()) > 0) {
+        loginField = l;
+        break;
+      }
+    }
+    if (!loginField) throw new Error(`no login-id field${fields.loginId ? ` "${fields.loginId}"` : ''} in the login form on ${page.url()}`);
+    await loginField.fill(values.loginId, { timeout: this.timeoutMs });
+    await password.fill(values.password, { timeout: this.timeoutMs });
+    const submit = scope.locator('button[type=submit], input[type=submit], button:not([type])').first();
+    if ((await submit.count()) > 0) await submit.click({ timeout: this.timeoutMs });
+    else await password.press('Enter', { timeout: this.timeoutMs });
+    await this.settle();
+  }
+
+  /** True once the page's visible text contains `text`; false after the bound (never throws on timeout). */
+  async waitForText(text: string, timeoutMs = this.timeoutMs): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        if ((await this.text()).includes(text)) return true;
+      } catch {
+        // navigating: the document is being replaced; try again
+      }
+      if (Date.now() >= deadline) return false;
+      await sleep(Math.min(100, Math.max(0, deadline - Date.now())));
+    }
+  }
+
+  /** The page's visible text (document.body.innerText). */
+  async text(): Promise<string> {
+    return this.current.evaluate(() => (document.body ? document.body.innerText : ''));
+  }
+
+  /** window.localStorage of an origin, e.g. 'http://store.example.test'. */
+  async localStorage(origin: string): Promise<Record<string, string>> {
+    return this.onOrigin(origin, () => {
+      const out: Record<string, string> = {};
+      for (let i = 0; i < window.localStorage.length; i++) {
+        const k = window.localStorage.key(i)!;
+        out[k] = window.localStorage.getItem(k) ?? '';
+      }
+      return out;
+    });
+  }
+
+  /** Sets (or with null removes) one localStorage item of an origin, as page script there would. */
+  async setLocalStorage(origin: string, key: string, value: string | null): Promise<void> {
+    await this.onOrigin(
+      origin,
+      ([k, v]) => {
+        if (v === null) window.localStorage.removeItem(k);
+        else window.localStorage.setItem(k, v);
+      },
+      [key, value] as [string, string | null],
+    );
+  }
+
+  /**
+   * The cookies Chromium would send to `url` (HttpOnly included; Secure ones too, the logical
+   * origins being treated as the https deployment they stand for).
+   */
+  async cookies(url: string): Promise<BrowserCookie[]> {
+    const u = new URL(url);
+    const host = u.hostname.toLowerCase();
+    const all = await this.context.cookies();
+    return all
+      .filter((c) => {
+        const d = c.domain.toLowerCase();
+        const domainOk = d.startsWith('.') ? host === d.slice(1) || host.endsWith(d) : host === d;
+        const p = c.path || '/';
+        const pathOk = u.pathname === p || u.pathname.startsWith(p.endsWith('/') ? p : p + '/');
+        return domainOk && pathOk;
+      })
+      .map((c) => ({ name: c.name, value: c.value, domain: c.domain, path: c.path, httpOnly: c.httpOnly, secure: c.secure, sameSite: c.sameSite, expires: c.expires }));
+  }
+
+  async reload(): Promise<void> {
+    await this.current.reload({ waitUntil: 'load', timeout: this.timeoutMs });
+    await this.settle();
+  }
+
+  async screenshot(file: string): Promise<void> {
+    await this.current.screenshot({ path: file, fullPage: true, timeout: this.timeoutMs });
+  }
+
+  /**
+   * Waits until no request has been in flight for IDLE_MS, bounded by timeoutMs (returns
+   * false instead of throwing when the page never goes quiet, e.g. polling).
+   */
+  async settle(timeoutMs = this.timeoutMs): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    // Give script a moment to start the requests a click or load triggers.
+    await sleep(50);
+    for (;;) {
+      const quietFor = Date.now() - this.lastActivity;
+      if (this.inflight.size === 0 && quietFor >= IDLE_MS) return true;
+      if (Date.now() >= deadline) return false;
+      await sleep(Math.min(this.inflight.size === 0 ? IDLE_MS - quietFor : 50, Math.max(1, deadline - Date.now())));
+    }
+  }
+
+  /** Closes Chromium and the proxy. Idempotent. */
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closing = (async () => {
+        try {
+          await withTimeout(this.context.close().catch(() => {}), 5000);
+          await withTimeout(this.browser.close().catch(() => {}), 5000);
+        } finally {
+          this.killNow();
+          live.delete(this);
+          await this.proxy.close();
+        }
+      })();
+    }
+    return this.closing;
+  }
+
+  /** Synchronous last resort (process exit): SIGKILL whatever of this browser still runs. */
+  killNow(): void {
+    for (const pid of this.pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  // ---- internals ----
+
+  private watch(p: Page): void {
+    p.on('console', (m) => this.console.push(`${m.type()}: ${m.text()}`));
+    p.on('pageerror', (e) => this.console.push(`pageerror: ${e.message}`));
+  }
+
+  /**
+   * Runs fn in a document of `origin`: the current page when it is on that origin, else a
+   * throw-away page whose navigation Playwright answers itself (an empty document), so
+   * nothing reaches the network or the journal.
+   */
+  private async onOrigin<A, R>(origin: string, fn: (arg: A) => R, arg?: A): Promise<R> {
+    const want = new URL(origin).origin;
+    let here: string | undefined;
+    try {
+      here = new URL(this.current.url()).origin;
+    } catch {
+      here = undefined;
+    }
+    // (Playwright's evaluate overloads cannot infer through a generic wrapper.)
+    const run = (p: Page) => (p.evaluate as unknown as (f: (a: A) => R, a: A) => Promise<R>).call(p, fn, arg as A);
+    if (here === want) return run(this.current);
+    const scratch = await this.context.newPage();
+    try {
+      await scratch.route('**/*', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>loginflow</title>' }));
+      await scratch.goto(want + '/__loginflow_storage__', { timeout: this.timeoutMs });
+      return await run(scratch);
+    } finally {
+      await scratch.close().catch(() => {});
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let t: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<undefined>((r) => (t = setTimeout(() => r(undefined), ms)))]).finally(() => clearTimeout(t));
+}
+
+function cssEscape(s: string): string {
+  return s.replace(/["\\]/g, '\\$&');
+}
