@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page, type Request as PwRequest } from 'playwright-core';
+// Types only: playwright-core (~0.4 s to load) is required on first launch, so importing
+// harness/browser for the scripted Actor stays cheap.
+import type { Browser, BrowserContext, Page, Request as PwRequest } from 'playwright-core';
 import type { Journal } from '../trace';
 import { startRecordingProxy, type RecordingProxy } from './proxy';
 
@@ -151,6 +153,7 @@ export class ChromiumActor {
     const secureOrigins = Object.keys(o.hosts).map((h) => `http://${h.toLowerCase()}`);
     let browser: Browser | undefined;
     try {
+      const { chromium } = await import('playwright-core');
       browser = await chromium.launch({
         executablePath,
         headless: true,
@@ -378,7 +381,7 @@ export class ChromiumActor {
   /**
    * Runs fn in a document of `origin`: the current page when it is on that origin, else a
    * throw-away page whose navigation Playwright answers itself (an empty document), so
-   * nothing reaches the network or the journal.
+   * nothing reaches the network or the journal (its data: icon stops the favicon request).
    */
   private async onOrigin<A, R>(origin: string, fn: (arg: A) => R, arg?: A): Promise<R> {
     const want = new URL(origin).origin;
@@ -393,7 +396,7 @@ export class ChromiumActor {
     if (here === want) return run(this.current);
     const scratch = await this.context.newPage();
     try {
-      await scratch.route('**/*', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>loginflow</title>' }));
+      await scratch.route('**/*', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>loginflow</title><link rel="icon" href="data:,">' }));
       await scratch.goto(want + '/__loginflow_storage__', { timeout: this.timeoutMs });
       return await run(scratch);
     } finally {

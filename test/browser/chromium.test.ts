@@ -265,3 +265,30 @@ test('waitForText gives up with false, unknown hosts reach nobody, close() leave
     assert.equal(alive, false, `browser pid ${pid} is gone`);
   }
 });
+
+test('a process that exits without close() takes its Chromium with it', { skip, timeout: 30_000 }, async () => {
+  const store = await startServer(storeHandler);
+  try {
+    const script = `
+      const { ChromiumActor } = require(${JSON.stringify(path.join(__dirname, '../../harness/browser/chromium'))});
+      ChromiumActor.launch({ hosts: { 'store.example.test': ${JSON.stringify(store.origin)} }, timeoutMs: 5000 })
+        .then(async (b) => { await b.goto('http://store.example.test/'); console.log(b.marker.slice(2)); process.exit(0); })
+        .catch((e) => { console.error(e); process.exit(3); });`;
+    // Asynchronously: the store server answering the child lives in this process.
+    const { execFile } = await import('node:child_process');
+    const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['-r', 'ts-node/register', '-e', script],
+        { cwd: path.join(__dirname, '../..'), env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' }, encoding: 'utf8', timeout: 25_000 },
+        (err, stdout, stderr) => resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const marker = r.stdout.trim().split('\n').pop() ?? '';
+    assert.match(marker, /^loginflow-actor=[0-9a-f]{16}$/);
+    assert.ok(await until(() => pgrep(marker).length === 0, 5000), `Chromium processes left behind: ${pgrep(marker).join(', ')}`);
+  } finally {
+    await store.close();
+  }
+});
