@@ -119,3 +119,76 @@ test('validateConfig works on objects built in code', () => {
   assert.equal(c.store.url, 'http://127.0.0.1:3000');
   assert.throws(() => validateConfig({}, 'inline'), /inline: "store" is missing/);
 });
+
+// ---- the JSON Schema (harness/backend/loginflow.schema.json) ----
+
+import Ajv from 'ajv';
+import { CONFIG_SCHEMA_PATH, CONTRACT_ENV_NAMES, configSchema } from '../../harness/backend';
+
+const ROOT = path.join(__dirname, '..', '..');
+
+test('the schema is a valid draft-07 JSON Schema that compiles in strict mode', () => {
+  const schema = JSON.parse(fs.readFileSync(CONFIG_SCHEMA_PATH, 'utf8'));
+  assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#');
+  const ajv = new Ajv({ strict: true, strictRequired: false, strictTuples: false });
+  ajv.addVocabulary(['x-expected']);
+  assert.equal(ajv.validateSchema(schema), true, JSON.stringify(ajv.errors));
+  assert.doesNotThrow(() => ajv.compile(schema));
+});
+
+test('every field in the schema has a description (editors show it) and objects allow no unknown keys', () => {
+  const walk = (s: Record<string, any>, where: string): void => {
+    if (s.type === 'object' && s.properties) assert.equal(s.additionalProperties, false, `${where}: additionalProperties false`);
+    for (const [k, v] of Object.entries<Record<string, any>>(s.properties ?? {})) {
+      assert.ok(typeof v.description === 'string' && v.description.length > 10, `${where}.${k} has a description`);
+      walk(v.$ref ? { ...configSchema().definitions![v.$ref.split('/').pop()!], ...v } : v, `${where}.${k}`);
+    }
+  };
+  walk(configSchema(), '#');
+});
+
+test('the schema lists exactly the contract variables as envMap targets', () => {
+  const envMap = (configSchema().properties as Record<string, any>).envMap;
+  assert.deepEqual(envMap.additionalProperties.enum, [...CONTRACT_ENV_NAMES]);
+});
+
+test('every bundled config (references, mutants, docs/examples) validates', () => {
+  const walk = (d: string): string[] =>
+    fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) return e.name === 'node_modules' ? [] : walk(p);
+      return /^loginflow.*\.json$/.test(e.name) || (path.basename(d) === 'mutants' && e.name.endsWith('.json')) || e.name.endsWith('.loginflow.json') ? [p] : [];
+    });
+  const files = [...walk(path.join(ROOT, 'backends')), ...walk(path.join(ROOT, 'docs'))];
+  assert.ok(files.length >= 20, `found ${files.length} configs`);
+  assert.ok(files.some((f) => f.includes(`docs${path.sep}examples`)), 'the docs example is among them');
+  for (const f of files) assert.doesNotThrow(() => loadConfig(f), (e: unknown) => `${f}: ${(e as Error).message}`);
+});
+
+test('schema errors name the field, the value and what is allowed', () => {
+  rejects({ ...good, store: { comand: 'node s.js' } }, 'unknown key "store.comand"', 'did you mean "command"', 'allowed keys in store: command, url');
+  rejects({ ...good, fusionauth: { signing: 'hs256' } }, 'fusionauth.signing is "hs256" (string)', 'expected one of: "HS256", "RS256"', 'did you mean "HS256"');
+  rejects({ ...good, fusionauth: { refreshFailureStatus: '404' } }, 'fusionauth.refreshFailureStatus is "404" (string)', 'one of: 400, 404');
+  rejects({ ...good, fusionauth: { refreshTokenPolicy: 'Rotate' } }, 'fusionauth.refreshTokenPolicy', '"Reusable", "OneTimeUse"');
+  rejects({ ...good, fusionauth: { requireApiKey: 'no' } }, 'fusionauth.requireApiKey is "no" (string)', 'true or false');
+  rejects({ ...good, fusionauth: { jwtTtl: 60 } }, 'unknown key "fusionauth.jwtTtl"', 'did you mean "jwtTtlSeconds"');
+  rejects({ ...good, variants: { signing: ['HS512'] } }, 'variants.signing[0] is "HS512"', '"HS256", "RS256"');
+  rejects({ ...good, variants: { refreshEndpoint: '/oauth2/token' } }, 'variants.refreshEndpoint', 'array', '"/api/jwt/refresh", "/oauth2/token"');
+  rejects({ ...good, variants: { sign: ['HS256'] } }, 'unknown key "variants.sign"', 'did you mean "signing"');
+  rejects({ ...good, forums: { command: 'x', host: 'bad host' } }, 'forums.host is "bad host"', 'a host name');
+  rejects({ ...good, store: { url: 'http://127.0.0.1:1', env: {}, stopTimeoutMs: 5 } }, 'store has "url" together with "env", "stopTimeoutMs"');
+  rejects({ ...good, expectedFailures: '' }, 'expectedFailures is ""', 'a file path');
+});
+
+test('all problems are reported, unknown keys first', () => {
+  const err = rejects({ store: { command: 'x', routes: { cart: 'cart' }, rotues: {} }, workflow: 3 }, 'store.rotues', '"forums" is missing', 'workflow is 3 (number)', 'store.routes.cart');
+  const lines = err.message.split('\n');
+  assert.equal(lines.length, 4, err.message);
+  assert.match(lines[0], /unknown key "store\.rotues"/);
+  assert.ok(lines.every((l) => l.startsWith(path.join(dir, ''))), 'every line names the file');
+});
+
+test('$schema and expectedFailures are accepted and kept', () => {
+  const c = validateConfig({ ...good, $schema: './node_modules/loginflow/harness/backend/loginflow.schema.json', expectedFailures: 'expected-failures.json' });
+  assert.equal(c.expectedFailures, 'expected-failures.json');
+});
