@@ -29,5 +29,8 @@ After(async function (this: LoginflowWorld, { result }) {
 });
 
 AfterAll(async function () {
-  await shutdown();
+  // `loginflow run` keeps the backends up across its cucumber runs (variants that only
+  // change the double's options need no restart) and stops them itself; a plain
+  // cucumber-js run stops them here.
+  if (!process.env.LOGINFLOW_KEEP_ENVIRONMENT) await shutdown();
 });

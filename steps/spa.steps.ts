@@ -69,8 +69,10 @@ Then('the app moved the new JWT to local storage {steps}', function (this: W, _s
 Then('the app keeps no refresh token in local storage {steps}', function (this: W, _steps: string) {
   return this.spa.noRefreshTokenInStorage();
 });
-Then('the API returns the {userpage} of {email} {steps}', function (this: W, page: string, _user: string, _steps: string) {
+Then('the API returns the {userpage} of {email} {steps}', async function (this: W, page: string, _user: string, _steps: string) {
   this.spa.apiReturns(page === 'posts' ? 'forums' : 'store');
+  const png = await this.spa.screenshotOnce();
+  if (png) this.attach(png, { mediaType: 'image/png', fileName: 'screenshot-after-login.png' });
 });
 Then('the API answers 401 {steps}', function (this: W, _steps: string) {
   this.spa.apiRefused();

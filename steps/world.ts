@@ -1,4 +1,4 @@
-import { World, defineParameterType, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber';
+import { World, defineParameterType, setDefaultTimeout, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber';
 import type { Scenario } from '../harness/workflow/scenario';
 import { SpaFlow } from '../harness/workflow/spa-flow';
 
@@ -41,6 +41,10 @@ export class LoginflowWorld extends World<LoginflowParameters> {
 }
 
 setWorldConstructor(LoginflowWorld);
+
+// A bound on every step and hook: starting backends or a browser, a session TTL proof.
+// Each wait inside has its own, smaller bound; this one only catches what slips through.
+setDefaultTimeout(60_000);
 
 defineParameterType({ name: 'actor', regexp: /browser|hacker/, transformer: (s: string) => (s === 'hacker' ? 'Hacker' : 'Browser') });
 defineParameterType({ name: 'app', regexp: /store|forums/, transformer: (s: string) => s });

@@ -10,6 +10,7 @@ const commands: Record<string, Command> = {
   run: { summary: 'run a workflow against a backend (default: the bundled reference)', load: () => require('./run') },
   init: { summary: 'write a config for your own backend (asks for what the flags do not say)', load: () => require('./init') },
   'check-spec': { summary: 'check that every numbered diagram arrow is covered by a feature step', load: () => require('../spec/cli') },
+  bench: { summary: 'run the full suite against the references and show where the time goes (--repeat N: same verdicts every time)', load: () => require('./bench') },
   fusionauth: { summary: 'run the FusionAuth double standalone (default port 9011)', load: () => require('../fusionauth/cli') },
 };
 

@@ -13,7 +13,7 @@ import { stepRefs } from '../spec/feature';
 import { loadDiagram } from '../spec/diagram';
 import { type ScenarioResult, type WorkflowResult, writeRunReports, writeWorkflowReports } from '../report/write';
 import { listWorkflows, projectRoot } from '../spec/diagram';
-import { KIT_ERROR_MEDIA_TYPE, kitError, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../workflow/session';
+import { KIT_ERROR_MEDIA_TYPE, kitError, shutdown, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../workflow/session';
 
 /**
  * `loginflow run --workflow W [--config FILE] [--tags EXPR] [--reports DIR] [--plantuml-server URL] [--no-render]`, or `--all`
@@ -125,6 +125,7 @@ export async function main(argv: string[]): Promise<number> {
       all.push(merged);
     }
   } finally {
+    await shutdown();
     await stopAll();
   }
   const verdict = gate(all, {
@@ -223,6 +224,7 @@ export async function runWorkflow(
     throw err;
   }
   log(`\n${workflow}  (config ${path.relative(process.cwd(), o.configFile)})`);
+  process.env.LOGINFLOW_KEEP_ENVIRONMENT = '1'; // see steps/hooks.ts AfterAll: the run command stops them
   const profileFile = path.resolve('cucumber.js');
   const { runConfiguration } = await loadConfiguration(
     {
@@ -302,6 +304,7 @@ class MessageCollector {
         s.result.verdicts.push(v);
         if (v.result !== 'pass') this.log(`      ${v.result === 'info' ? 'i' : v.level === 'MUST' ? '✗' : '!'} ${v.id} ${v.level} ${v.name}: ${v.actual}`);
       }
+      if (s && m.attachment.mediaType === 'image/png') (s.result.screenshots ??= []).push({ fileName: m.attachment.fileName ?? 'screenshot.png', base64: m.attachment.body });
       if (s && m.attachment.mediaType === KIT_ERROR_MEDIA_TYPE) this.kitError ??= JSON.parse(m.attachment.body);
       if (s && m.attachment.mediaType === TRACE_MEDIA_TYPE) {
         const t = JSON.parse(m.attachment.body);

@@ -85,6 +85,17 @@ interface OutRes {
 const MAX_RECORDED_BODY = 64 * 1024;
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'];
 
+/**
+ * One RSA key pair per process: generating a 2048-bit pair costs tens to hundreds of ms,
+ * and every double of a run (one per workflow and variant) may share it; each double
+ * still keeps its own tokens, journal and options.
+ */
+let keyPair: Promise<{ privateKey: jose.KeyLike; publicKey: jose.KeyLike }> | undefined;
+function rsaKeyPair() {
+  keyPair ??= jose.generateKeyPair('RS256', { extractable: true, modulusLength: 2048 });
+  return keyPair;
+}
+
 export class FusionAuthDouble {
   readonly origin: string;
   readonly directory: Directory;
@@ -148,7 +159,7 @@ export class FusionAuthDouble {
   }
 
   static async start(opts: DoubleOptions = {}): Promise<FusionAuthDouble> {
-    const { privateKey, publicKey } = await jose.generateKeyPair('RS256', { extractable: true, modulusLength: 2048 });
+    const { privateKey, publicKey } = await rsaKeyPair();
     const dir = opts.directory ?? seededDirectory();
     const jwk = { ...(await jose.exportJWK(publicKey)), alg: 'RS256', kid: dir.rsaKid, use: 'sig' };
     const pem = await jose.exportSPKI(publicKey);

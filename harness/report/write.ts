@@ -34,6 +34,8 @@ export interface ScenarioResult {
   errors: string[];
   /** Deliberate wall-clock waits (session TTL proofs) and what they were for. */
   waits?: { ms: number; reason: string }[];
+  /** PNG screenshots a real browser took (browser mode), base64. */
+  screenshots?: { fileName: string; base64: string }[];
 }
 
 export interface WorkflowResult {
@@ -84,6 +86,13 @@ export function writeWorkflowReports(r: WorkflowResult, dir: string, o: Pick<Rep
     if (r.scenarios.length) writeSafe(path.join(out, STITCHED), renderStitched({ diagram, scenarios: r.scenarios }));
   }
   writeSafe(path.join(out, 'verdicts.json'), JSON.stringify(summary([r]), null, 2));
+  // Screenshots a real browser took (browser mode): binary, so not through writeSafe's text redaction.
+  const seen = new Set<string>();
+  for (const shot of r.scenarios.flatMap((s) => s.screenshots ?? [])) {
+    if (seen.has(shot.fileName)) continue;
+    seen.add(shot.fileName);
+    fs.writeFileSync(path.join(out, path.basename(shot.fileName)), Buffer.from(shot.base64, 'base64'));
+  }
 }
 
 export function summary(all: WorkflowResult[], rendering?: RenderReport) {

@@ -35,15 +35,25 @@ export class Environment {
     readonly config: LoadedConfig,
     readonly double: FusionAuthDouble,
     readonly apps: Record<TargetName, AppTarget>,
-    readonly defaults: Partial<DoubleSettings>,
+    /** The double's settings from the config alone; a variant goes on top. */
+    private readonly base: Partial<DoubleSettings>,
     private readonly closers: (() => Promise<void>)[],
     /** Where each actor reaches FusionAuth (one relay per actor, so the journal knows who called). */
     readonly fusionauthFor: Record<'Browser' | 'Hacker', string>,
     /** `--browser chromium`: a real browser runs single-page apps. */
     readonly browser: 'http' | 'chromium' = 'http',
-    /** The run-level variant this environment was started for; every verdict names it. */
-    readonly variant: RunVariant = {},
+    /** The run-level variant now in force; every verdict names it. */
+    public variant: RunVariant = {},
   ) {}
+
+  /**
+   * Switch the double's run-level options (signing, refresh-failure status, policy) without
+   * restarting the backends: they are handed both the HMAC secret and the JWKS anyway.
+   */
+  useVariant(v: Omit<RunVariant, 'refreshEndpoint'>): void {
+    this.variant = { ...v, ...(this.variant.refreshEndpoint ? { refreshEndpoint: this.variant.refreshEndpoint } : {}) };
+    this.resetDouble();
+  }
 
   /** Whether the config declares support for this variant value (undeclared: yes). */
   supports(name: keyof RunVariant, value: string | number): boolean {
@@ -54,12 +64,12 @@ export class Environment {
   static async start(config: LoadedConfig, variant: RunVariant = {}, log: (line: string) => void = () => {}, browser: 'http' | 'chromium' = 'http'): Promise<Environment> {
     const fa = (config.fusionauth ?? {}) as DoubleOptions;
     const { refreshEndpoint, ...doubleVariant } = variant;
-    const defaults: Partial<DoubleSettings> = {
+    const base: Partial<DoubleSettings> = {
       ...(fa.signing && { signing: fa.signing }),
       ...(fa.refreshFailureStatus && { refreshFailureStatus: fa.refreshFailureStatus }),
       ...(fa.refreshTokenPolicy && { refreshTokenPolicy: fa.refreshTokenPolicy }),
-      ...doubleVariant,
     };
+    const defaults: Partial<DoubleSettings> = { ...base, ...doubleVariant };
     const double = await FusionAuthDouble.start({ ...fa, ...defaults, journal: new Journal() });
     const closers: (() => Promise<void>)[] = [() => double.close()];
     const apps = {} as Record<TargetName, AppTarget>;
@@ -101,7 +111,7 @@ export class Environment {
       await Promise.allSettled(closers.reverse().map((c) => c()));
       throw err;
     }
-    return new Environment(config, double, apps, defaults, closers, fusionauthFor, browser, variant);
+    return new Environment(config, double, apps, base, closers, fusionauthFor, browser, variant);
   }
 
   /** The host name the browser knows FusionAuth by (auth.example.test). */
@@ -115,7 +125,8 @@ export class Environment {
 
   /** Back to the run's own double settings after a scenario changed them. */
   resetDouble(): void {
-    this.double.setOptions({ refreshFailureStatus: 400, refreshTokenPolicy: 'Reusable', signing: 'HS256', ...this.defaults });
+    const { refreshEndpoint: _, ...doubleVariant } = this.variant;
+    this.double.setOptions({ refreshFailureStatus: 400, refreshTokenPolicy: 'Reusable', signing: 'HS256', ...this.base, ...doubleVariant });
   }
 
   appByHost(host: string): AppTarget | undefined {
@@ -147,6 +158,11 @@ export class Environment {
       if (Date.now() >= until) return undefined;
       await new Promise((r) => setTimeout(r, 25));
     }
+  }
+
+  /** Something to stop with the environment (a browser started for the run, say). */
+  onStop(closer: () => Promise<void>): void {
+    this.closers.push(closer);
   }
 
   async stop(): Promise<void> {

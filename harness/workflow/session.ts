@@ -33,7 +33,10 @@ export function kitError(): EnvironmentError | undefined {
 export async function environmentFor(params: { configFile?: string; variant?: Record<string, string | number>; browser?: 'http' | 'chromium' }): Promise<Environment> {
   const configFile = params.configFile ?? process.env.LOGINFLOW_CONFIG;
   if (!configFile) throw new EnvironmentError(new Error('no backend config: pass worldParameters.configFile or set LOGINFLOW_CONFIG'));
-  const key = JSON.stringify([path.resolve(configFile), params.variant ?? {}, params.browser ?? 'http']);
+  // Only what the backends are started with makes a new environment; the double's own
+  // options (signing and the like) are switched on the running one.
+  const { refreshEndpoint, ...doubleVariant } = (params.variant ?? {}) as RunVariant;
+  const key = JSON.stringify([path.resolve(configFile), refreshEndpoint ?? '', params.browser ?? 'http']);
   if (current?.key !== key) {
     await shutdown();
     current = { key };
@@ -42,6 +45,7 @@ export async function environmentFor(params: { configFile?: string; variant?: Re
   if (c.error) throw c.error;
   if (c.env) {
     c.env.assertRunning(); // a backend that died mid-run fails every later scenario at once
+    c.env.useVariant(doubleVariant);
     return c.env;
   }
   c.starting ??= (async () => {

@@ -82,10 +82,11 @@ export class SpaFlow {
   }
 
   async loggedIn(user: string): Promise<void> {
+    const start = this.s.journal.lastSeq;
     await this.open('store');
     await this.logIn(user);
     await this.load('store');
-    const api = lastApiCall(this.since(), 'Browser', this.spaApp('store').api);
+    const api = lastApiCall(this.s.journal.since(start), 'Browser', this.spaApp('store').api);
     if (!api || !checks.showsUser({ page: 'api', user, proof: this.s.proof('store', user), response: api })) {
       throw new Error(`precondition failed: ${user} could not log in through the store app and load the cart (last API answer: ${api?.response?.status ?? 'none'})`);
     }
@@ -93,7 +94,9 @@ export class SpaFlow {
 
   async load(app: TargetName, again = false): Promise<void> {
     this.current = app;
-    this.begin();
+    // A real app loads its data by itself right after login: what it did since the login
+    // step is this step's too. The kit's own app (HTTP mode) loads when told.
+    if (!this.browserMode || again) this.begin();
     await (await this.driver()).loadData(this.spaApp(app), { again });
   }
 
@@ -170,9 +173,13 @@ export class SpaFlow {
     await this.s.actor('Hacker').get(`${app.origin}${app.api}`, { headers: jwt ? { authorization: `Bearer ${jwt}` } : {} });
   }
 
-  async screenshot(file: string): Promise<void> {
-    const d = await this.driver();
-    await d.screenshot?.(file);
+  private screenshotTaken = false;
+
+  /** The first time a real browser shows the user's data: a PNG of it, for the report. */
+  async screenshotOnce(): Promise<Buffer | undefined> {
+    if (this.screenshotTaken || !this.browserMode) return undefined;
+    this.screenshotTaken = true;
+    return (await this.driver()).screenshot?.();
   }
 
   // ---- checks -----------------------------------------------------------------------
@@ -237,7 +244,8 @@ export class SpaFlow {
   }
 
   storeCookieSent(): void {
-    const login = this.since().find((e) => e.from === 'Browser' && e.to === 'FusionAuth' && e.request.path.startsWith('/api/login'));
+    // The POST itself: a real browser sends a CORS preflight (OPTIONS, never with cookies) first.
+    const login = this.since().find((e) => e.from === 'Browser' && e.to === 'FusionAuth' && e.request.method === 'POST' && e.request.path.startsWith('/api/login'));
     const sent = !!login && !!this.storeRefreshToken && String(login.request.headers['cookie'] ?? '').includes(`refresh_token=${this.storeRefreshToken}`);
     this.s.verify(checks.storeCookieSentToFusionAuth, { what: "the browser sent the store's refresh token cookie along with the forums' login", happened: sent, how: login ? (sent ? 'the login request carried it' : 'the login request did not carry it') : 'no login request was seen', evidence: login ? [login] : [] });
   }

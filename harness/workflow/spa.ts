@@ -38,7 +38,8 @@ export interface SpaDriver {
   setStorage(app: SpaApp, key: string, value: string | null): Promise<void>;
   /** FusionAuth's refresh_token cookie as the browser holds it. */
   refreshCookie(): Promise<FaCookie | undefined>;
-  screenshot?(file: string): Promise<void>;
+  /** A PNG of the page, when a real browser shows one. */
+  screenshot?(): Promise<Buffer>;
   close(): Promise<void>;
 }
 

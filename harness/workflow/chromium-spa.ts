@@ -1,0 +1,104 @@
+import { ChromiumActor, chromiumAvailable } from '../browser/chromium';
+import { KitError } from '../backend/config';
+import type { Scenario } from './scenario';
+import { type FaCookie, type SpaApp, type SpaDriver } from './spa';
+import { useChromiumSpa } from './spa-flow';
+
+/**
+ * Browser mode: a real headless Chromium runs the app's own JavaScript. Loaded only with
+ * `--browser chromium`, so HTTP mode never loads playwright. The kit types into the app's
+ * login form and then only watches: the network calls (through the recording proxy into
+ * the scenario's journal), local storage and the browser's cookies.
+ */
+class ChromiumSpa implements SpaDriver {
+  readonly mode = 'chromium' as const;
+  constructor(private readonly browser: ChromiumActor, private readonly fusionauth: string, private readonly fields: { loginId?: string; password?: string }) {}
+
+  async open(app: SpaApp): Promise<void> {
+    await this.browser.goto(`${app.origin}/`);
+  }
+
+  async showsLoginForm(): Promise<boolean> {
+    // The app may render the form from a template a moment after load; give it the bound.
+    const deadline = Date.now() + 5000;
+    do {
+      if ((await this.browser.page.locator('input[type=password]').count()) > 0) return true;
+      await this.browser.settle(500);
+    } while (Date.now() < deadline);
+    return false;
+  }
+
+  async logIn(app: SpaApp, loginId: string, password: string): Promise<void> {
+    if (!(await this.showsLoginForm())) throw new Error(`the ${app.origin} app shows no login form (no password field) to log in with`);
+    await this.browser.fillAndSubmitLogin({ loginId, password }, this.fields);
+  }
+
+  /**
+   * The app loads its data by itself (after login, or on start when it holds a JWT); for a
+   * load "again" the kit reloads the page. Waits, bounded, until the data shows or the app
+   * falls back to its login form; the checks read what happened from the journal.
+   */
+  async loadData(app: SpaApp, o: { again?: boolean } = {}): Promise<void> {
+    if (o.again) await this.browser.reload();
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      if ((await this.browser.text()).includes(app.proof)) break;
+      if ((await this.browser.page.locator('input[type=password]').count()) > 0 && !(await this.hasJwt(app))) break;
+      await this.browser.settle(300);
+    }
+    await this.browser.settle();
+  }
+
+  private async hasJwt(app: SpaApp): Promise<boolean> {
+    return Object.values(await this.storage(app)).some((v) => /^eyJ/.test(v));
+  }
+
+  storage(app: SpaApp): Promise<Record<string, string>> {
+    return this.browser.localStorage(app.origin);
+  }
+
+  setStorage(app: SpaApp, key: string, value: string | null): Promise<void> {
+    return this.browser.setLocalStorage(app.origin, key, value);
+  }
+
+  async refreshCookie(): Promise<FaCookie | undefined> {
+    const c = (await this.browser.cookies(`${this.fusionauth}/`)).find((x) => x.name === 'refresh_token');
+    return c && { name: c.name, value: c.value, httpOnly: c.httpOnly, domain: c.domain };
+  }
+
+  screenshot(): Promise<Buffer> {
+    return this.browser.page.screenshot({ fullPage: true, timeout: 10_000 });
+  }
+
+  /** The browser outlives the scenario (the environment stops it); its context is replaced by the next. */
+  async close(): Promise<void> {}
+}
+
+/** One browser per environment (run); each scenario gets a fresh context in it. */
+const browsers = new WeakMap<object, Promise<ChromiumActor>>();
+
+function browserFor(s: Scenario): Promise<ChromiumActor> {
+  let b = browsers.get(s.env);
+  if (!b) {
+    const hosts: Record<string, string> = {};
+    const participants: Record<string, string> = {};
+    for (const app of Object.values(s.env.apps)) {
+      hosts[app.host] = app.target.origin;
+      participants[app.host] = app.participant;
+    }
+    const fa = s.env.fusionauthHost;
+    hosts[fa] = s.env.fusionauthFor.Browser;
+    participants[fa] = 'FusionAuth';
+    b = ChromiumActor.launch({ name: 'Browser', hosts, participants, journal: s.journal, unrecordedHosts: [fa], timeoutMs: s.env.config.timeouts?.requestMs });
+    browsers.set(s.env, b);
+    s.env.onStop(async () => (await b!.catch(() => undefined))?.close());
+  }
+  return b;
+}
+
+useChromiumSpa(async (s: Scenario) => {
+  if (!chromiumAvailable()) throw new KitError("browser mode needs Chromium: install Debian's package (apt-get install chromium) or set LOGINFLOW_CHROMIUM to its path");
+  const browser = await browserFor(s);
+  await browser.newSession(s.journal);
+  return new ChromiumSpa(browser, `http://${s.env.fusionauthHost}`, s.app('store').loginFields);
+});

@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { chromiumAvailable } from '../../harness/browser/chromium';
+import { runKit } from './kit-run';
+
+/**
+ * Browser mode: a real headless Chromium (Debian's package; .ci/run installs it) runs the
+ * reference SPA, and the two mutants only a real browser can catch: an app that never
+ * refreshes, and one that keeps the refresh token in local storage.
+ */
+const WORKFLOW = 'spa-localstorage-jwt';
+const DIR = path.resolve(__dirname, '..', '..', 'backends', WORKFLOW);
+const skip = chromiumAvailable() ? false : 'no Chromium at /usr/bin/chromium (apt-get install chromium, or set LOGINFLOW_CHROMIUM)';
+const args = ['--browser', 'chromium'];
+
+test('browser mode: the reference SPA passes every MUST, and the kit saved a screenshot of it after login', { skip }, async () => {
+  const r = await runKit(WORKFLOW, path.join(DIR, 'loginflow.json'), 'browser-reference', args);
+  assert.equal(r.code, 0, r.output);
+  const verdicts = r.summary.workflows[0].scenarios.flatMap((s: any) => s.verdicts);
+  // Checks of the app's own JavaScript are made only in browser mode.
+  for (const id of ['SLJ-5.spa-login-called', 'SLJ-6.refresh-cookie-held', 'SLJ-7.jwt-in-local-storage', 'SLJ-7.no-refresh-token-in-storage', 'SLJ-10.spa-refresh-called', 'SLJ-17.login-form-shown']) {
+    assert.ok(verdicts.some((v: any) => v.id === id && v.result === 'pass'), `${id} passed in browser mode`);
+  }
+  const shot = path.join(__dirname, '..', '..', 'reports', 'test-runs', WORKFLOW, 'browser-reference', WORKFLOW, 'screenshot-after-login.png');
+  assert.ok(fs.existsSync(shot) && fs.statSync(shot).size > 1000, `a screenshot at ${shot}`);
+});
+
+for (const [mutant, ids] of Object.entries({
+  'spa-never-refreshes': ['SLJ-10.spa-refresh-called'],
+  'refresh-token-in-localstorage': ['SLJ-7.no-refresh-token-in-storage'],
+})) {
+  test(`browser mode: mutant ${mutant} is caught by ${ids.join(', ')}`, { skip }, async () => {
+    const r = await runKit(WORKFLOW, path.join(DIR, 'mutants', `${mutant}.json`), `browser-${mutant}`, args);
+    assert.equal(r.code, 1, r.output);
+    for (const id of ids) assert.ok(r.failing.includes(id), `${id} should fail; failing: ${r.failing.join(', ')}`);
+  });
+}
