@@ -26,8 +26,13 @@ conformanceSuite({
     const verdicts = w.scenarios.flatMap((s: any) => s.verdicts);
     const steps = new Set(verdicts.flatMap((v: any) => v.steps));
     for (const n of [2, 4, 6, 8, 9, 10, 12, 14, 16, 18, 19, 20, 21, 23, 25, 27, 28, 29, 31, 33, 35]) assert.ok(steps.has(n), `a verdict about step ${n}`);
-    const info = verdicts.filter((v: any) => v.level === 'INFO').map((v: any) => v.id).sort();
+    const info = [...new Set(verdicts.filter((v: any) => v.level === 'INFO').map((v: any) => v.id))].sort();
     assert.deepEqual(info, ['WJC-31.attack-refresh', 'WJC-33.attack-page', 'WJC-35.attack-stolen-jwt']);
+    // The config declares signing x refresh endpoint: all four combinations ran, each named.
+    const combos = new Set(verdicts.map((v: any) => JSON.stringify(v.variant)));
+    for (const signing of ['HS256', 'RS256']) {
+      for (const refreshEndpoint of ['/api/jwt/refresh', '/oauth2/token']) assert.ok(combos.has(JSON.stringify({ signing, refreshEndpoint })), `variant ${signing} ${refreshEndpoint} ran`);
+    }
     const dir = path.join(__dirname, '..', '..', 'reports', 'test-runs', WORKFLOW, `reference-${name}`, WORKFLOW);
     const puml = fs.readdirSync(dir).filter((f) => f.endsWith('.puml') && !f.startsWith('_'));
     assert.ok(puml.length >= w.scenarios.length, 'an observed diagram per scenario');
