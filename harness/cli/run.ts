@@ -229,7 +229,8 @@ export async function runWorkflow(
   const { runConfiguration } = await loadConfiguration(
     {
       // Profiles come from the user's own cucumber.js, as with cucumber itself.
-      file: o.profiles?.length && fs.existsSync(profileFile) ? profileFile : false,
+      // (cucumber resolves the file against its cwd, the kit's root, hence relative).
+      file: o.profiles?.length && fs.existsSync(profileFile) ? path.relative(ROOT, profileFile) : false,
       profiles: o.profiles,
       provided: {
         paths: [path.join(ROOT, 'features', `${workflow}.feature`)],
