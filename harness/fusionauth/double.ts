@@ -96,6 +96,9 @@ function rsaKeyPair() {
   return keyPair;
 }
 
+/** Relay caller name meaning "tell callers apart by the application they ask for". */
+export const INFER_CALLER = '*';
+
 export class FusionAuthDouble {
   readonly origin: string;
   readonly directory: Directory;
@@ -355,8 +358,9 @@ export class FusionAuthDouble {
     const at = Date.now();
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(rawHeaders)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
-    const caller = headers[CALLER_HEADER] || 'unknown';
+    let caller = headers[CALLER_HEADER] || 'unknown';
     delete headers[CALLER_HEADER];
+    if (caller === INFER_CALLER) caller = this.inferCaller(path, headers, body);
     const req: InReq = { method, path, url: new URL(path, 'http://double.invalid'), headers, body, caller };
     let res: OutRes;
     let error: string | undefined;
@@ -385,6 +389,48 @@ export class FusionAuthDouble {
       ...(error ? { error } : {}),
     });
     return res;
+  }
+
+  /** Names callers by application id on a relay several backends share (see INFER_CALLER). */
+  private callerNames: Record<string, string> = {};
+
+  /** Application id (or key) → the journal's name for the backend that logs users into it. */
+  nameCallers(byApplication: Record<string, string>): void {
+    for (const [app, name] of Object.entries(byApplication)) {
+      const found = this.findApp(app);
+      this.callerNames[found ? found[1].id : app] = name;
+    }
+  }
+
+  /**
+   * Who called, on a relay several backends share (backends the kit did not start all use one
+   * fixed FusionAuth URL): the application the request is for: `applicationId` of a login,
+   * `client_id` of a token request, the application a refresh token was issued to, or the
+   * `aud` of a JWT being validated. A call that names none (JWKS) is 'Backend'.
+   */
+  private inferCaller(path: string, headers: Record<string, string>, body: string): string {
+    let appId: string | undefined;
+    try {
+      const j = JSON.parse(body || '{}');
+      appId = j.applicationId ?? (j.refreshToken ? this.refreshTokens.get(j.refreshToken)?.appId : undefined);
+    } catch {
+      const form = new URLSearchParams(body);
+      appId = form.get('client_id') ?? undefined;
+      const rt = form.get('refresh_token');
+      if (!appId && rt) appId = this.refreshTokens.get(rt)?.appId;
+    }
+    const cookieRt = parseCookies(headers['cookie'])['refresh_token'];
+    if (!appId && cookieRt) appId = this.refreshTokens.get(cookieRt)?.appId;
+    const bearer = /^Bearer\s+(.+)$/i.exec(headers['authorization'] ?? '')?.[1];
+    if (!appId && bearer) {
+      try {
+        const aud = jose.decodeJwt(bearer).aud;
+        appId = Array.isArray(aud) ? aud[0] : aud;
+      } catch {
+        /* not a JWT */
+      }
+    }
+    return (appId && this.callerNames[appId]) || 'Backend';
   }
 
   private cors(req: InReq, res: OutRes): void {

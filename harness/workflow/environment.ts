@@ -1,7 +1,7 @@
-import { type LoadedConfig, type Routes, type TargetName, DEFAULT_HOSTS, DEFAULT_SESSION_TTL_SECONDS, TARGET_NAMES, resolveRoutes } from '../backend/config';
+import { KitError, type LoadedConfig, type Routes, type TargetName, DEFAULT_HOSTS, DEFAULT_SESSION_TTL_SECONDS, TARGET_NAMES, resolveRoutes } from '../backend/config';
 import { type StartedTarget, startTarget } from '../backend/launcher';
 import { TransportError } from '../browser/errors';
-import { type DoubleOptions, type DoubleSettings, FusionAuthDouble } from '../fusionauth';
+import { type DoubleOptions, type DoubleSettings, FusionAuthDouble, INFER_CALLER } from '../fusionauth';
 import { Journal } from '../trace';
 
 /**
@@ -75,6 +75,19 @@ export class Environment {
     const apps = {} as Record<TargetName, AppTarget>;
     const fusionauthFor = {} as Record<'Browser' | 'Hacker', string>;
     try {
+      // A backend the kit does not start (a `url` target) cannot be told a port: it is
+      // configured with a fixed FusionAuth URL, by default FusionAuth's own port 9011. One
+      // relay there serves every such backend; the double tells them apart by application.
+      if (TARGET_NAMES.some((n) => config[n].url)) {
+        const port = (config.fusionauth as { port?: number } | undefined)?.port ?? 9011;
+        double.nameCallers({ [double.directory.applications.store.id]: 'Store', [double.directory.applications.forums.id]: 'Forums' });
+        try {
+          const shared = await double.relay(INFER_CALLER, port);
+          log(`FusionAuth double for backends started elsewhere: ${shared.url}`);
+        } catch (err) {
+          throw new KitError(`cannot listen on port ${port} for the FusionAuth double that your already-running backends call (${(err as Error).message}); free the port or set fusionauth.port in the config`);
+        }
+      }
       for (const actor of ['Browser', 'Hacker'] as const) fusionauthFor[actor] = (await double.relay(actor)).url;
       for (const name of TARGET_NAMES) {
         const t = config[name];
