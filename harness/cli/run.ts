@@ -7,6 +7,7 @@ import { loadConfiguration, runCucumber } from '@cucumber/cucumber/api';
 type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
 import { ConfigError, loadConfig } from '../backend/config';
 import { stopAll } from '../backend/launcher';
+import { chromiumAvailable } from '../browser/chromium';
 import { describeFailure, type Verdict } from '../checks';
 import { type ExpectedFailure, ExpectedFailuresError, gate, loadExpectedFailures } from '../gate';
 import { stepRefs } from '../spec/feature';
@@ -78,10 +79,12 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`loginflow run: ${(err as Error).message}`);
     return 2;
   }
-  if (values.browser && !['http', 'chromium'].includes(values.browser)) {
-    console.error(`loginflow run: --browser must be http or chromium, not "${values.browser}"`);
+  if (values.browser && !['http', 'chromium', 'auto'].includes(values.browser)) {
+    console.error(`loginflow run: --browser must be http, chromium or auto, not "${values.browser}"`);
     return 2;
   }
+  // auto: a real browser when one is installed (npm start), else the kit plays the SPA.
+  if (values.browser === 'auto') values.browser = chromiumAvailable() ? 'chromium' : 'http';
   const parallel = values.parallel === undefined ? 0 : Number(values.parallel);
   if (!Number.isInteger(parallel) || parallel < 0) {
     console.error(`loginflow run: --parallel takes a whole number of worker processes, not "${values.parallel}"`);

@@ -108,6 +108,9 @@ function workflowSection(x: IndexInput, w: string, r: WorkflowResult | undefined
     const stitched = path.join(x.dir, w, STITCHED);
     out.push(`<h3 id="${id('side', w)}">As specified vs as observed</h3><div class="side"><div id="${id('spec', w)}">${figure(x, spec, `${w}: as specified (diagrams/${w}.puml)`, true)}</div><div id="${id('observed', w)}">${figure(x, stitched, `${w}: as observed, scenarios stitched in step order`, true)}</div></div>`);
     out.push(verdictTable(w, r));
+    // Browser mode: what the real browser showed (written next to the diagrams by writeWorkflowReports).
+    const shots = [...new Set(r.scenarios.flatMap((s) => (s.screenshots ?? []).map((p) => path.basename(p.fileName))))];
+    for (const shot of shots) out.push(`<h3 id="${id('shot', w)}">Screenshot: ${esc(shot)}</h3><figure><img src="${esc(`${w}/${shot}`)}" alt="${esc(`${w}: ${shot}`)}" style="max-width:100%;border:1px solid #ccc"><figcaption>taken by the kit in headless Chromium</figcaption></figure>`);
     const files = scenarioFiles(r);
     out.push(`<h3>Scenarios</h3><ol>${r.scenarios.map((s, k) => `<li><a href="#${id('s', w, k)}">${esc(s.name)}</a> ${statusBadge(s)}</li>`).join('')}</ol>`);
     r.scenarios.forEach((s, k) => out.push(scenarioSection(x, w, s, k, path.join(x.dir, w, files[k]))));
