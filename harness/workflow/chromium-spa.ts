@@ -80,16 +80,7 @@ const browsers = new WeakMap<object, Promise<ChromiumActor>>();
 function browserFor(s: Scenario): Promise<ChromiumActor> {
   let b = browsers.get(s.env);
   if (!b) {
-    const hosts: Record<string, string> = {};
-    const participants: Record<string, string> = {};
-    for (const app of Object.values(s.env.apps)) {
-      hosts[app.host] = app.target.origin;
-      participants[app.host] = app.participant;
-    }
-    const fa = s.env.fusionauthHost;
-    hosts[fa] = s.env.fusionauthFor.Browser;
-    participants[fa] = 'FusionAuth';
-    b = ChromiumActor.launch({ name: 'Browser', hosts, participants, journal: s.journal, unrecordedHosts: [fa], timeoutMs: s.env.config.timeouts?.requestMs });
+    b = ChromiumActor.launch({ name: 'Browser', ...s.env.network('Browser'), journal: s.journal, timeoutMs: s.env.config.timeouts?.requestMs });
     browsers.set(s.env, b);
     s.env.onStop(async () => (await b!.catch(() => undefined))?.close());
   }

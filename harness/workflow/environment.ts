@@ -127,6 +127,24 @@ export class Environment {
     return new Environment(config, double, apps, base, closers, fusionauthFor, browser, variant);
   }
 
+  /**
+   * How an actor reaches everything by its logical host name: each backend's loopback origin,
+   * and FusionAuth (the SPA calls it from the page) through the actor's own relay, whose calls
+   * the double journals itself. The same map serves the HTTP actor and the real browser.
+   */
+  network(actor: 'Browser' | 'Hacker'): { hosts: Record<string, string>; participants: Record<string, string>; unrecordedHosts: string[] } {
+    const hosts: Record<string, string> = {};
+    const participants: Record<string, string> = {};
+    for (const app of Object.values(this.apps)) {
+      hosts[app.host] = app.target.origin;
+      participants[app.host] = app.participant;
+    }
+    const fa = this.fusionauthHost;
+    hosts[fa] = this.fusionauthFor[actor];
+    participants[fa] = 'FusionAuth';
+    return { hosts, participants, unrecordedHosts: [fa] };
+  }
+
   /** The host name the browser knows FusionAuth by (auth.example.test). */
   get fusionauthHost(): string {
     return this.double.options.publicHost;

@@ -101,18 +101,7 @@ export class Scenario {
   actor(name: ActorName): Actor {
     let a = this.actors.get(name);
     if (!a) {
-      const hosts: Record<string, string> = {};
-      const participants: Record<string, string> = {};
-      for (const app of Object.values(this.env.apps)) {
-        hosts[app.host] = app.target.origin;
-        participants[app.host] = app.participant;
-      }
-      // FusionAuth is reachable too (the SPA calls it from the page), through this actor's
-      // own relay; the double journals those calls itself.
-      const fa = this.env.fusionauthHost;
-      hosts[fa] = this.env.fusionauthFor[name];
-      participants[fa] = 'FusionAuth';
-      a = new Actor({ name, hosts, participants, journal: this.journal, unrecordedHosts: [fa], timeoutMs: this.env.config.timeouts?.requestMs });
+      a = new Actor({ name, ...this.env.network(name), journal: this.journal, timeoutMs: this.env.config.timeouts?.requestMs });
       this.actors.set(name, a);
     }
     return a;

@@ -22,7 +22,7 @@ const PASSWORD_VALUE = /"password"\s*:\s*"(?!\*)[^"]+"|[?&]password=(?!\*)[^&\s"
 let run: Promise<Awaited<ReturnType<typeof runKit>> & { reports: string }> | undefined;
 function kitRun() {
   // One variant of the declared matrix, so scenario names (and diagram files) are the plain ones.
-  run ??= runKit(WORKFLOW, path.join(ROOT, 'backends', WORKFLOW, 'loginflow.json'), 'report', ['--variant', 'signing=HS256', '--variant', 'refreshEndpoint=/api/jwt/refresh']).then((r) => ({ ...r, reports: path.join(ROOT, 'reports', 'test-runs', WORKFLOW, 'report') }));
+  run ??= runKit(WORKFLOW, path.join(ROOT, 'backends', WORKFLOW, 'loginflow.json'), 'report', ['--variant', 'signing=HS256', '--variant', 'refreshEndpoint=/api/jwt/refresh'], { render: true }).then((r) => ({ ...r, reports: path.join(ROOT, 'reports', 'test-runs', WORKFLOW, 'report') }));
   return run;
 }
 

@@ -17,13 +17,18 @@ export interface KitRunOptions {
   env?: Record<string, string>;
   /** Bound on the whole run before the kit is killed; default 90 s. */
   timeoutMs?: number;
+  /**
+   * Render the diagrams (one JVM start, seconds). Off by default: these runs are about
+   * verdicts; test/report/run.test.ts is the one that checks rendering.
+   */
+  render?: boolean;
 }
 
 export function runKit(workflow: string, config: string, name: string, extra: string[] = [], o: KitRunOptions = {}): Promise<KitRun> {
   const reports = path.join(ROOT, 'reports', 'test-runs', workflow, name);
   fs.rmSync(reports, { recursive: true, force: true });
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'loginflow.js'), 'run', '--workflow', workflow, '--config', config, '--reports', reports, '--quiet', ...extra], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env } });
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'loginflow.js'), 'run', '--workflow', workflow, '--config', config, '--reports', reports, '--quiet', ...(o.render || extra.includes('--no-render') ? [] : ['--no-render']), ...extra], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env } });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
