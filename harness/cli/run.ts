@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type * as messages from '@cucumber/messages';
-import { loadConfiguration, runCucumber } from '@cucumber/cucumber/api';
+import { type IRunOptions, loadConfiguration, loadSupport, runCucumber } from '@cucumber/cucumber/api';
 // worldParameters must be JSON; the expected-failures entries are plain JSON objects.
 type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
 import { ConfigError, loadConfig } from '../backend/config';
@@ -14,7 +14,7 @@ import { stepRefs } from '../spec/feature';
 import { loadDiagram } from '../spec/diagram';
 import { type ScenarioResult, type WorkflowResult, writeRunReports, writeWorkflowReports } from '../report/write';
 import { listWorkflows, projectRoot } from '../spec/diagram';
-import { KIT_ERROR_MEDIA_TYPE, kitError, shutdown, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../workflow/session';
+import { KIT_ERROR_MEDIA_TYPE, shutdown, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../workflow/session';
 
 /**
  * `loginflow run --workflow W [--config FILE] [--tags EXPR] [--reports DIR] [--plantuml-server URL] [--no-render]`, or `--all`
@@ -54,6 +54,7 @@ export async function main(argv: string[]): Promise<number> {
         'fail-on-warn': { type: 'boolean' },
         'expected-failures': { type: 'string' },
         coverage: { type: 'boolean' },
+        jobs: { type: 'string', short: 'j' },
       },
       strict: true,
     }));
@@ -100,14 +101,22 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
+  const jobs = values.jobs === undefined ? 1 : Number(values.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) {
+    console.error(`loginflow run: --jobs takes a whole number of workflows to run at once, not "${values.jobs}"`);
+    return 2;
+  }
   const all: WorkflowResult[] = [];
-  try {
-    for (const w of workflows) {
+  // --jobs N: N workflows at once in this process (their backends are separate; one
+  // workflow's session-TTL waits overlap the others' work); each one's log is printed whole.
+  const runOne = async (w: string): Promise<WorkflowResult> => {
       const configFile = values.config ?? referenceConfig(w);
       const runs: WorkflowResult[] = [];
+      const lines: string[] = [];
+      const log = jobs > 1 ? (l: string) => lines.push(l) : (l: string) => console.log(l);
       // The declared matrix of run-level variants; one cucumber run each.
       for (const combo of runMatrix(configFile, variant)) {
-        if (Object.keys(combo).length && !values.quiet) console.log(`\nvariant ${Object.entries(combo).map(([k, x]) => `${k}=${x}`).join(', ')}`);
+        if (Object.keys(combo).length && !values.quiet) log(`\nvariant ${Object.entries(combo).map(([k, x]) => `${k}=${x}`).join(', ')}`);
         runs.push(
           await runWorkflow(w, {
         configFile,
@@ -120,12 +129,18 @@ export async function main(argv: string[]): Promise<number> {
         formats: values.format,
         profiles: values.profile,
         expected,
+        log,
           }),
         );
       }
       const merged = mergeVariants(runs);
       writeWorkflowReports(merged, reports);
-      all.push(merged);
+      if (lines.length) console.log(lines.join('\n'));
+      return merged;
+  };
+  try {
+    for (let i = 0; i < workflows.length; i += jobs) {
+      all.push(...(await Promise.all(workflows.slice(i, i + jobs).map(runOne))));
     }
   } finally {
     await shutdown();
@@ -211,10 +226,12 @@ export async function runWorkflow(
     /** Profiles from a cucumber.js in the current directory. */
     profiles?: string[];
     expected?: ExpectedFailure[];
+    /** Where progress lines go (default: stdout). */
+    log?: (line: string) => void;
   },
 ): Promise<WorkflowResult> {
   const result: WorkflowResult = { workflow, configFile: o.configFile, scenarios: [], undefinedSteps: [], exitCode: 0, ...(o.variant && Object.keys(o.variant).length ? { variant: o.variant } : {}) };
-  const log = (s: string) => !o.quiet && console.log(s);
+  const log = (s: string) => !o.quiet && (o.log ?? console.log)(s);
   try {
     loadConfig(o.configFile); // fail fast on a bad config, before cucumber starts anything
   } catch (err) {
@@ -250,15 +267,20 @@ export async function runWorkflow(
   );
   const collector = new MessageCollector(workflow, log);
   const started = Date.now();
-  // Step definitions register when their files are first required, so a second run in
-  // this process must be handed the library the first one loaded (cucumber's API allows it).
-  const config = supportLibrary ? { ...runConfiguration, support: supportLibrary } : runConfiguration;
-  const { success, support } = await runCucumber(config, { cwd: ROOT, stdout: process.stdout, stderr: process.stderr }, (m) => collector.onMessage(m));
-  supportLibrary ??= support;
+  // Step definitions register when their files are first required, so the library is
+  // loaded once and handed to every run in this process, concurrent ones included
+  // (cucumber's API allows it); parallel workers load their own.
+  const environment = { cwd: ROOT, stdout: process.stdout, stderr: process.stderr };
+  let config: IRunOptions = runConfiguration;
+  if (!o.parallel) {
+    supportLibrary ??= loadSupport(runConfiguration, environment);
+    config = { ...runConfiguration, support: await supportLibrary };
+  }
+  const { success } = await runCucumber(config, environment, (m) => collector.onMessage(m));
   result.scenarios = collector.results();
   result.undefinedSteps = collector.undefinedSteps;
   result.exercisedSteps = collector.exercisedSteps();
-  const env = kitError() ?? collector.kitError;
+  const env = collector.kitError;
   if (env) result.kitError = env.message;
   const mustFailed = result.scenarios.some((s) => s.verdicts.some((v) => v.level === 'MUST' && v.result === 'fail'));  // before the expected-failures list; the gate applies it
   const otherFailure = result.scenarios.some((s) => s.status === 'FAILED' && !s.verdicts.some((v) => v.level === 'MUST' && v.result === 'fail'));
@@ -270,7 +292,7 @@ export async function runWorkflow(
   return result;
 }
 
-let supportLibrary: Awaited<ReturnType<typeof runCucumber>>['support'] | undefined;
+let supportLibrary: ReturnType<typeof loadSupport> | undefined;
 
 class MessageCollector {
   private docs = new Map<string, messages.GherkinDocument>();

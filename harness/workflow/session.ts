@@ -7,10 +7,11 @@ import { Environment, type RunVariant } from './environment';
 import { Scenario } from './scenario';
 
 /**
- * The process-wide side of a cucumber run: one Environment per config (started on the
- * first scenario, stopped by AfterAll), and the id prefix of each workflow. A start
- * failure is remembered, so every later scenario fails fast with the same reason and the
- * `run` command can tell a kit or config error (exit 2) from a MUST failure (exit 1).
+ * The process-wide side of cucumber runs: one Environment per config (and per what its
+ * backends are started with), started on its first scenario and kept until `shutdown()`,
+ * so several runs, even concurrent ones for different workflows, each find their own. A
+ * start failure is remembered, so every later scenario fails fast with the same reason and
+ * the `run` command can tell a kit or config error (exit 2) from a MUST failure (exit 1).
  */
 export const VERDICT_MEDIA_TYPE = 'application/vnd.loginflow.verdict+json';
 export const TRACE_MEDIA_TYPE = 'application/vnd.loginflow.trace+json';
@@ -24,11 +25,12 @@ export class EnvironmentError extends Error {
   }
 }
 
-let current: { key: string; env?: Environment; error?: EnvironmentError; starting?: Promise<Environment> } | undefined;
-
-export function kitError(): EnvironmentError | undefined {
-  return current?.error;
+interface Entry {
+  env?: Environment;
+  error?: EnvironmentError;
+  starting?: Promise<Environment>;
 }
+const environments = new Map<string, Entry>();
 
 export async function environmentFor(params: { configFile?: string; variant?: Record<string, string | number>; browser?: 'http' | 'chromium' }): Promise<Environment> {
   const configFile = params.configFile ?? process.env.LOGINFLOW_CONFIG;
@@ -37,11 +39,12 @@ export async function environmentFor(params: { configFile?: string; variant?: Re
   // options (signing and the like) are switched on the running one.
   const { refreshEndpoint, ...doubleVariant } = (params.variant ?? {}) as RunVariant;
   const key = JSON.stringify([path.resolve(configFile), refreshEndpoint ?? '', params.browser ?? 'http']);
-  if (current?.key !== key) {
-    await shutdown();
-    current = { key };
+  let c = environments.get(key);
+  if (!c) {
+    c = {};
+    environments.set(key, c);
   }
-  const c = current;
+  const entry = c;
   if (c.error) throw c.error;
   if (c.env) {
     c.env.assertRunning(); // a backend that died mid-run fails every later scenario at once
@@ -51,20 +54,21 @@ export async function environmentFor(params: { configFile?: string; variant?: Re
   c.starting ??= (async () => {
     try {
       const variant: RunVariant = { ...(params.variant as RunVariant) };
-      c.env = await Environment.start(loadConfig(configFile), variant, (l) => process.env.LOGINFLOW_VERBOSE && process.stderr.write(`${l}\n`), params.browser ?? 'http');
-      return c.env;
+      entry.env = await Environment.start(loadConfig(configFile), variant, (l) => process.env.LOGINFLOW_VERBOSE && process.stderr.write(`${l}\n`), params.browser ?? 'http');
+      return entry.env;
     } catch (err) {
-      c.error = new EnvironmentError(err);
-      throw c.error;
+      entry.error = new EnvironmentError(err);
+      throw entry.error;
     }
   })();
   return c.starting;
 }
 
+/** Stop every environment this process started. */
 export async function shutdown(): Promise<void> {
-  const c = current;
-  current = undefined;
-  await c?.env?.stop();
+  const all = [...environments.values()];
+  environments.clear();
+  await Promise.allSettled(all.map(async (e) => (await e.starting?.catch(() => undefined))?.stop()));
 }
 
 /** Check-id prefix of a workflow: its initials (webapp-jwt-cookies → WJC), or a `@ids:XYZ` feature tag. */

@@ -83,3 +83,19 @@ test('a profile from cucumber.js selects scenarios as it does for cucumber-js', 
   assert.equal(r.code, 0, r.output);
   assert.deepEqual(r.summary.workflows[0].scenarios.map((s: any) => s.name), ['A stolen session id']);
 });
+
+test('run --all --jobs 3: every workflow at once against its reference, each log printed whole', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const reports = path.join(OUT, 'jobs');
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'loginflow.js'), 'run', '--all', '--jobs', '3', '--no-render', '--reports', reports], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const summary = JSON.parse(fs.readFileSync(path.join(reports, 'summary.json'), 'utf8'));
+  assert.deepEqual(summary.workflows.map((w: any) => w.workflow).sort(), ['spa-localstorage-jwt', 'webapp-jwt-cookies', 'webapp-sessions']);
+  // Each workflow's progress is one block: its verdict table follows its own header.
+  for (const w of ['webapp-sessions', 'spa-localstorage-jwt']) {
+    const at = r.stdout.indexOf(`\n${w}  (config`);
+    assert.ok(at >= 0 && r.stdout.indexOf(`Verdicts for ${w}`, at) > at, `${w} printed as one block`);
+    const next = r.stdout.indexOf('  (config', at + w.length + 5);
+    assert.ok(next === -1 || r.stdout.indexOf(`Verdicts for ${w}`, at) < next, `${w}'s block is not interleaved`);
+  }
+});
