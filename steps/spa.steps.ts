@@ -49,10 +49,10 @@ When('the hacker calls the shopping cart API with the stolen JWT {steps}', funct
 });
 
 Then('the app finds no JWT in local storage and shows its login form {steps}', function (this: W, _steps: string) {
-  return this.spa.noJwtAndLoginForm();
+  return this.spa.noJwtAndLoginForm('start');
 });
 Then('the app shows its login form again {steps}', function (this: W, _steps: string) {
-  return this.spa.noJwtAndLoginForm();
+  return this.spa.noJwtAndLoginForm('refresh failed');
 });
 Then('the browser itself called the FusionAuth Login API with the {app} application id {steps}', function (this: W, app: TargetName, _steps: string) {
   this.spa.calledLogin(app);

@@ -100,6 +100,8 @@ export const noRefreshTokenInStorage = defineCheck<StorageArgs>({
 });
 
 export interface LoginFormArgs {
+  /** When the form is due: "on start", "when the refresh fails". */
+  when: string;
   shown: boolean;
   jwtGone: boolean;
   evidence: Exchange[];
@@ -109,7 +111,7 @@ export const loginFormShownAgain = defineCheck<LoginFormArgs>({
   kind: 'login-form-shown',
   name: 'appFallsBackToLogin',
   level: 'MUST',
-  ensures: () => 'when the refresh fails the app drops the JWT and shows its login form',
+  ensures: (a) => `${a.when}, the app holds no JWT in local storage and shows its login form`,
   evaluate: (a) => outcome(a.shown && a.jwtGone, `login form ${a.shown ? 'shown' : 'not shown'}; expired JWT ${a.jwtGone ? 'dropped' : 'still in local storage'}`, a.evidence),
 });
 

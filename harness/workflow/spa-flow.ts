@@ -184,14 +184,15 @@ export class SpaFlow {
 
   // ---- checks -----------------------------------------------------------------------
 
-  async noJwtAndLoginForm(): Promise<void> {
+  async noJwtAndLoginForm(when: 'start' | 'refresh failed'): Promise<void> {
     if (!this.browserMode) return;
     const d = await this.driver();
     const app = this.spaApp(this.current);
     const storage = await d.storage(app);
     const shown = (await d.showsLoginForm()) ?? false;
     const jwts = new Set(this.s.env.double.issued().jwts);
-    this.s.verify(checks.loginFormShownAgain, { shown, jwtGone: !Object.values(storage).some((v) => jwts.has(v)), evidence: this.since().slice(-1) });
+    const text = when === 'start' ? 'on start' : 'when the refresh fails';
+    this.s.verify(checks.loginFormShownAgain, { when: text, shown, jwtGone: !Object.values(storage).some((v) => jwts.has(v)), evidence: this.since().slice(-1) });
   }
 
   calledLogin(app: TargetName): void {
