@@ -5,17 +5,11 @@ import { Journal, headerAll, type Exchange, type HeaderMap } from '../trace';
 import { RedirectLoopError, TransportError, UnknownHostError, type RedirectHop } from './errors';
 import { LocalStorage } from './localStorage';
 import type { ParsedForm } from './html';
+import type { LogicalNetwork } from './network';
 
-export interface ActorOptions {
+export interface ActorOptions extends LogicalNetwork {
   /** The journal's participant name for this actor: 'Browser' | 'Hacker'. */
   name: string;
-  /** Logical host -> real origin, e.g. {'store.example.test': 'http://127.0.0.1:40123'}. */
-  hosts: Record<string, string>;
-  /** Logical host -> journal participant, e.g. {'store.example.test': 'Store'}. Defaults to the host. */
-  participants?: Record<string, string>;
-  journal?: Journal;
-  /** Hosts whose exchanges another recorder already journals (the FusionAuth double). */
-  unrecordedHosts?: string[];
   /** Bound on one request, connect + headers + body. Default 10000. */
   timeoutMs?: number;
   /** Bodies longer than this are cut (HttpResult.truncated). Default 5 MiB. */

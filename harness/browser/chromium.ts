@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import type { Browser, BrowserContext, Page, Request as PwRequest } from 'playwright-core';
 import type { Journal } from '../trace';
 import { startRecordingProxy, type RecordingProxy } from './proxy';
+import type { LogicalNetwork } from './network';
 
 /**
  * Browser mode: a real headless Chromium (Debian's, driven by playwright-core, never a
@@ -13,15 +14,9 @@ import { startRecordingProxy, type RecordingProxy } from './proxy';
  * SPA's own JavaScript calls land in the same Journal as the rest of the scenario. One
  * ChromiumActor is one user's browser profile (one browser context, fresh user-data-dir).
  */
-export interface ChromiumOptions {
+export interface ChromiumOptions extends LogicalNetwork {
   /** Journal participant; default 'Browser'. */
   name?: string;
-  /** Logical host -> real loopback origin. */
-  hosts: Record<string, string>;
-  participants?: Record<string, string>;
-  journal?: Journal;
-  /** Hosts forwarded but journalled elsewhere (the FusionAuth double records its own calls). */
-  unrecordedHosts?: string[];
   /** Default /usr/bin/chromium, or $LOGINFLOW_CHROMIUM. */
   executablePath?: string;
   /** Bound on each wait (navigation, network idle, text); default 10000. */

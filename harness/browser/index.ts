@@ -14,3 +14,4 @@ export type { RedirectHop } from './errors';
 export { Cookie, CookieJar } from 'tough-cookie';
 export { startRecordingProxy, type RecordingProxy, type RecordingProxyOptions } from './proxy';
 export { ChromiumActor, chromiumAvailable, chromiumPath, CHROMIUM_SERVICE_DOMAINS, type ChromiumOptions, type BrowserCookie } from './chromium';
+export type { LogicalNetwork } from './network';

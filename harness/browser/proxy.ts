@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import zlib from 'node:zlib';
 import { Journal, type ExchangeInput, type HeaderMap } from '../trace';
+import type { LogicalNetwork } from './network';
 
 /**
  * A recording HTTP forward proxy on 127.0.0.1 for a real browser. Chromium is launched with
@@ -16,16 +17,9 @@ import { Journal, type ExchangeInput, type HeaderMap } from '../trace';
  * Nothing is ever forwarded to a host that is not in `hosts`: an unknown host gets a 502 and
  * an error entry, CONNECT (https tunnels) a 405, so no browser request leaves the machine.
  */
-export interface RecordingProxyOptions {
+export interface RecordingProxyOptions extends LogicalNetwork {
   /** The journal participant making the requests, e.g. 'Browser'. */
   name: string;
-  /** Logical host -> real origin, e.g. {'store.example.test': 'http://127.0.0.1:40123'}. */
-  hosts: Record<string, string>;
-  /** Logical host -> journal participant, e.g. {'store.example.test': 'Store'}. Defaults to the host. */
-  participants?: Record<string, string>;
-  journal?: Journal;
-  /** Hosts forwarded but not journalled (another recorder, the FusionAuth double, journals them). */
-  unrecordedHosts?: string[];
   /** Upstream bound: connect + response headers, and any idle gap in a body. Default 10000. */
   timeoutMs?: number;
   /** Request bodies above this are answered 413 and not forwarded. Default 10 MiB. */

@@ -1,6 +1,7 @@
 import { KitError, type LoadedConfig, type Routes, type TargetName, DEFAULT_HOSTS, DEFAULT_SESSION_TTL_SECONDS, TARGET_NAMES, resolveRoutes } from '../backend/config';
 import { type StartedTarget, startTarget } from '../backend/launcher';
 import { TransportError } from '../browser/errors';
+import type { LogicalNetwork } from '../browser/network';
 import { type DoubleOptions, type DoubleSettings, FusionAuthDouble, INFER_CALLER } from '../fusionauth';
 import { Journal } from '../trace';
 
@@ -132,7 +133,7 @@ export class Environment {
    * and FusionAuth (the SPA calls it from the page) through the actor's own relay, whose calls
    * the double journals itself. The same map serves the HTTP actor and the real browser.
    */
-  network(actor: 'Browser' | 'Hacker'): { hosts: Record<string, string>; participants: Record<string, string>; unrecordedHosts: string[] } {
+  network(actor: 'Browser' | 'Hacker'): Required<Omit<LogicalNetwork, 'journal'>> {
     const hosts: Record<string, string> = {};
     const participants: Record<string, string> = {};
     for (const app of Object.values(this.apps)) {
