@@ -1,5 +1,6 @@
 import { Given, Then, When } from '@cucumber/cucumber';
 import type { TargetName } from '../harness/backend/config';
+import { badJwtKind } from '../harness/workflow/bad-jwt';
 import type { LoginflowWorld as W } from './world';
 
 /** Steps of the single-page-app workflow; each one call onto the harness SpaFlow. */
@@ -33,7 +34,7 @@ When('the app loads the shopping cart again {steps}', function (this: W, _steps:
   return this.spa.load('store', true);
 });
 When(/^the app calls the shopping cart API with (a JWT with a bad signature|an unsigned JWT|a JWT for the forums application|an expired JWT) \(steps? [0-9, \-–]+\)$/, function (this: W, jwt: string) {
-  return this.spa.callApiWith(/bad signature/.test(jwt) ? 'bad-signature' : /unsigned/.test(jwt) ? 'unsigned' : /application/.test(jwt) ? 'wrong-audience' : 'expired');
+  return this.spa.callApiWith(badJwtKind(jwt));
 });
 When('a page on another origin calls the shopping cart API with credentials {steps}', function (this: W, _steps: string) {
   return this.spa.crossOriginCall();

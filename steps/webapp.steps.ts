@@ -1,5 +1,6 @@
 import { Given, Then, When } from '@cucumber/cucumber';
-import type { ActorName, BadJwt, PageName } from '../harness/workflow/scenario';
+import { badJwtKind } from '../harness/workflow/bad-jwt';
+import type { ActorName, PageName } from '../harness/workflow/scenario';
 import type { TargetName } from '../harness/backend/config';
 import type { LoginflowWorld as W } from './world';
 
@@ -55,8 +56,7 @@ When('the {actor} loads the {userpage} {steps}', async function (this: W, actor:
 });
 When(/^the browser loads the (shopping cart|forum posts) with (a JWT with a bad signature|an unsigned JWT|a JWT for the (?:forums|store) application|an expired JWT) and no refresh token \(steps? [0-9, \-–]+\)$/, function (this: W, page: PageName, jwt: string) {
   // The capture group is the {userpage} parameter type's pattern, so cucumber hands over its transform ('cart' | 'posts').
-  const kind: BadJwt = /bad signature/.test(jwt) ? 'bad-signature' : /unsigned/.test(jwt) ? 'unsigned' : /application/.test(jwt) ? 'wrong-audience' : 'expired';
-  return this.s.presentBadJwt('Browser', appOf(page), kind);
+  return this.s.presentBadJwt('Browser', appOf(page), badJwtKind(jwt));
 });
 When('the {actor} logs in to the {app} again as {email} {steps}', function (this: W, actor: A, app: App, user: string, _steps: string) {
   return this.s.logIn(actor, app, user);

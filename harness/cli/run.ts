@@ -282,7 +282,8 @@ export async function runWorkflow(
   result.exercisedSteps = collector.exercisedSteps();
   const env = collector.kitError;
   if (env) result.kitError = env.message;
-  const mustFailed = result.scenarios.some((s) => s.verdicts.some((v) => v.level === 'MUST' && v.result === 'fail'));  // before the expected-failures list; the gate applies it
+  // The workflow's own result, before the expected-failures list (the gate applies that).
+  const mustFailed = result.scenarios.some((s) => s.verdicts.some((v) => v.level === 'MUST' && v.result === 'fail'));
   const otherFailure = result.scenarios.some((s) => s.status === 'FAILED' && !s.verdicts.some((v) => v.level === 'MUST' && v.result === 'fail'));
   result.exitCode = result.kitError || result.undefinedSteps.length ? 2 : mustFailed || otherFailure || !success ? 1 : 0;
   printTable(result, log);

@@ -3,6 +3,7 @@ import type { TargetName } from '../backend/config';
 import * as checks from '../checks';
 import { type Check, type SetCookie, type Verdict, Verifier, isRefreshCall, refreshTokenOf, setCookiesOf } from '../checks';
 import { type Exchange, Journal } from '../trace';
+import { type BadJwt, mintBadJwt } from './bad-jwt';
 import type { AppTarget, Environment } from './environment';
 
 /**
@@ -19,7 +20,7 @@ export const PAGES: Record<string, { app: TargetName; page: PageName }> = {
   'forum posts': { app: 'forums', page: 'posts' },
 };
 
-export type BadJwt = 'bad-signature' | 'unsigned' | 'wrong-audience' | 'expired';
+export type { BadJwt } from './bad-jwt';
 
 const BAD_JWT_CHECKS: Record<BadJwt, Check<checks.RejectedArgs>> = {
   'bad-signature': checks.rejectsBadSignature,
@@ -310,13 +311,7 @@ export class Scenario {
 
   async presentBadJwt(actor: ActorName, app: TargetName, kind: BadJwt): Promise<HttpResult> {
     this.presented = kind;
-    const other = app === 'store' ? 'forums' : 'store';
-    const d = this.env.double;
-    const jwt =
-      kind === 'bad-signature' ? await d.mintJwt(this.user, app, { badSignature: true })
-      : kind === 'unsigned' ? await d.mintJwt(this.user, app, { alg: 'none' })
-      : kind === 'wrong-audience' ? await d.mintJwt(this.user, other)
-      : await d.mintJwt(this.user, app, { expired: true });
+    const jwt = await mintBadJwt(this.env.double, this.user, app, kind);
     const names = this.names(app);
     if (names.refresh) await this.rewriteCookie(actor, app, names.refresh, undefined);
     await this.rewriteCookie(actor, app, names.jwt!, jwt);

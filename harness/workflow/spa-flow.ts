@@ -2,6 +2,7 @@ import * as checks from '../checks';
 import type { Check } from '../checks';
 import type { TargetName } from '../backend/config';
 import type { Exchange } from '../trace';
+import { type BadJwt, mintBadJwt } from './bad-jwt';
 import type { Scenario } from './scenario';
 import { HttpSpa, type SpaApp, type SpaDriver, lastApiCall } from './spa';
 
@@ -18,7 +19,6 @@ export function useChromiumSpa(f: ChromiumSpaFactory): void {
   chromiumFactory = f;
 }
 
-type BadJwt = 'bad-signature' | 'unsigned' | 'wrong-audience' | 'expired';
 const API_CHECKS: Record<BadJwt, Check<checks.ApiRejectArgs>> = {
   'bad-signature': checks.apiRejectsBadSignature,
   unsigned: checks.apiRejectsUnsigned,
@@ -121,13 +121,7 @@ export class SpaFlow {
   }
 
   async callApiWith(kind: BadJwt): Promise<void> {
-    const d = this.s.env.double;
-    const u = this.s.user;
-    const jwt =
-      kind === 'bad-signature' ? await d.mintJwt(u, 'store', { badSignature: true })
-      : kind === 'unsigned' ? await d.mintJwt(u, 'store', { alg: 'none' })
-      : kind === 'wrong-audience' ? await d.mintJwt(u, 'forums')
-      : await d.mintJwt(u, 'store', { expired: true });
+    const jwt = await mintBadJwt(this.s.env.double, this.s.user, 'store', kind);
     this.presented = kind;
     this.begin();
     const app = this.spaApp('store');
