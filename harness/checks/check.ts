@@ -11,9 +11,15 @@ export type Level = 'MUST' | 'SHOULD' | 'INFO';
 
 export interface Outcome {
   ok: boolean;
-  /** What was observed, in one sentence (for INFO: what happened). */
+  /** What was observed, in one sentence (for INFO: what happened; not applicable: why). */
   actual: string;
   evidence: Exchange[];
+  /**
+   * Set when the check has no subject here (a JSON login has no form; a check that depends
+   * on one that failed; HTTP mode cannot see the app's storage): the reason, said instead of
+   * a verdict. The third outcome besides pass and fail, never printed as a tick.
+   */
+  notApplicable?: string;
 }
 
 export interface Check<A> {
@@ -31,7 +37,8 @@ export function defineCheck<A>(c: Check<A>): Check<A> {
   return c;
 }
 
-export type Result = 'pass' | 'fail' | 'info';
+/** `na`: not applicable (or not checked), with `reason`; never counted as a pass. */
+export type Result = 'pass' | 'fail' | 'info' | 'na';
 
 export interface Verdict {
   id: string;
@@ -47,9 +54,13 @@ export interface Verdict {
   ok: boolean;
   expected: string;
   actual: string;
+  /** For `na`: why the check did not apply (also in `actual`). */
+  reason?: string;
   evidence: Exchange[];
 }
 
 export const pass = (actual: string, evidence: Exchange[] = []): Outcome => ({ ok: true, actual, evidence });
 export const fail = (actual: string, evidence: Exchange[] = []): Outcome => ({ ok: false, actual, evidence });
 export const outcome = (ok: boolean, actual: string, evidence: Exchange[] = []): Outcome => ({ ok, actual, evidence });
+/** The check has no subject here: say why instead of a verdict (see `Outcome.notApplicable`). */
+export const notApplicable = (reason: string, evidence: Exchange[] = []): Outcome => ({ ok: true, actual: reason, evidence, notApplicable: reason });

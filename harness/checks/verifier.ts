@@ -41,16 +41,22 @@ export class Verifier {
       workflow: this.opts.workflow,
       scenario: this.opts.scenario,
       variant: this.opts.variant,
-      result: check.level === 'INFO' ? 'info' : o.ok ? 'pass' : 'fail',
+      result: o.notApplicable !== undefined ? 'na' : check.level === 'INFO' ? 'info' : o.ok ? 'pass' : 'fail',
       ok: o.ok,
       expected: check.ensures(args),
       actual: o.actual,
       evidence: o.evidence.map((e) => (this.opts.redactor ?? new Redactor()).exchange(e)),
+      ...(o.notApplicable !== undefined ? { reason: o.notApplicable } : {}),
     };
     this.verdicts.push(v);
     this.opts.onVerdict?.(v);
     if (v.level === 'MUST' && v.result === 'fail' && !this.opts.excused?.(v)) throw new CheckFailure(v, describeFailure(v));
     return v;
+  }
+
+  /** Record that a check did not apply, without evaluating it (its subject does not exist here). */
+  notApplicable<A>(check: Check<A>, args: A, steps: number[], reason: string): Verdict {
+    return this.verify({ ...check, evaluate: () => ({ ok: true, actual: reason, evidence: [], notApplicable: reason }) }, args, steps);
   }
 }
 

@@ -329,7 +329,8 @@ class MessageCollector {
       if (s && m.attachment.mediaType === VERDICT_MEDIA_TYPE) {
         const v = JSON.parse(m.attachment.body) as Verdict;
         s.result.verdicts.push(v);
-        if (v.result !== 'pass') this.log(`      ${v.result === 'info' ? 'i' : v.level === 'MUST' ? '✗' : '!'} ${v.id} ${v.level} ${v.name}: ${v.actual}`);
+        if (v.result === 'na') this.log(`      – ${v.id} ${v.level} ${v.name}: not applicable: ${v.reason ?? v.actual}`);
+        else if (v.result !== 'pass') this.log(`      ${v.result === 'info' ? 'i' : v.level === 'MUST' ? '✗' : '!'} ${v.id} ${v.level} ${v.name}: ${v.actual}`);
       }
       if (s && m.attachment.mediaType === 'image/png') (s.result.screenshots ??= []).push({ fileName: m.attachment.fileName ?? 'screenshot.png', base64: m.attachment.body });
       if (s && m.attachment.mediaType === KIT_ERROR_MEDIA_TYPE) this.kitError ??= JSON.parse(m.attachment.body);
@@ -375,12 +376,16 @@ function printTable(r: WorkflowResult, log: (s: string) => void): void {
   log(`\n  Verdicts for ${r.workflow}: ${rows.length} checks in ${r.scenarios.length} scenarios`);
   log(`  ${'id'.padEnd(30)} ${'level'.padEnd(6)} ${'result'.padEnd(8)} scenario`);
   for (const { v, s } of rows) {
-    const res = v.result === 'info' ? (v.ok ? 'WORKED' : 'BLOCKED') : v.result.toUpperCase();
+    const res = v.result === 'info' ? (v.ok ? 'WORKED' : 'BLOCKED') : v.result === 'na' ? 'N/A' : v.result.toUpperCase();
     log(`  ${v.id.padEnd(30)} ${v.level.padEnd(6)} ${res.padEnd(8)} ${s.name}`);
   }
   const failed = rows.filter(({ v }) => v.result === 'fail');
   const counts = (lvl: string) => rows.filter(({ v }) => v.level === lvl);
-  log(`  MUST ${counts('MUST').filter(({ v }) => v.ok).length}/${counts('MUST').length} hold, SHOULD ${counts('SHOULD').filter(({ v }) => v.ok).length}/${counts('SHOULD').length} hold, INFO ${counts('INFO').length}`);
+  // Not-applicable verdicts are neither held nor failed: counted apart, never as a pass.
+  const held = (lvl: string) => counts(lvl).filter(({ v }) => v.result === 'pass').length;
+  const judged = (lvl: string) => counts(lvl).filter(({ v }) => v.result !== 'na').length;
+  const na = rows.filter(({ v }) => v.result === 'na').length;
+  log(`  MUST ${held('MUST')}/${judged('MUST')} hold, SHOULD ${held('SHOULD')}/${judged('SHOULD')} hold, INFO ${counts('INFO').filter(({ v }) => v.result !== 'na').length}${na ? `, ${na} not applicable` : ''}`);
   for (const { v } of failed.filter(({ v }) => v.level === 'MUST')) log(`\n${describeFailure(v)}`);
 }
 

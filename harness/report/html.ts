@@ -37,7 +37,7 @@ function id(...parts: (string | number)[]): string {
 }
 
 export function resultText(v: Pick<Verdict, 'result' | 'ok'>): string {
-  return v.result === 'info' ? (v.ok ? 'WORKED' : 'BLOCKED') : v.result.toUpperCase();
+  return v.result === 'info' ? (v.ok ? 'WORKED' : 'BLOCKED') : v.result === 'na' ? 'N/A' : v.result.toUpperCase();
 }
 
 function resultClass(v: Verdict): string {
@@ -52,7 +52,7 @@ table{border-collapse:collapse;margin:8px 0;background:#fff}th,td{border:1px sol
 th{background:#eceff1}td.num{text-align:right}
 .pass{color:#2E7D32;font-weight:600}.fail{color:#fff;background:#D50000;font-weight:600}.warn{color:#000;background:#FFB74D;font-weight:600}.info{color:#1565C0;font-weight:600}
 tr.row-fail td{background:#FFEBEE}tr.row-warn td{background:#FFF3E0}tr.row-info td{background:#E3F2FD}
-td.result.fail{background:#D50000;color:#fff}td.result.warn{background:#FFB74D}
+td.result.fail{background:#D50000;color:#fff}td.result.warn{background:#FFB74D}td.result.na{background:#ECEFF1;color:#546E7A}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px}
 .diagram{background:#fff;border:1px solid #ddd;padding:6px;margin:8px 0;overflow:auto;max-width:100%}
 .diagram svg{max-width:none;height:auto}.diagram svg.fit{width:100%;height:auto;max-width:100%}figcaption{font-size:12px;color:#555}

@@ -30,8 +30,13 @@ function suite(r: WorkflowResult): { xml: string; tests: number; failures: numbe
     const must = s.verdicts.filter((v) => v.result === 'fail' && v.level === 'MUST');
     const should = s.verdicts.filter((v) => v.result === 'fail' && v.level !== 'MUST');
     const info = s.verdicts.filter((v) => v.result === 'info');
+    const na = s.verdicts.filter((v) => v.result === 'na');
     const body: string[] = [];
-    const props = [...should.map((v) => prop(`SHOULD ${v.id}`, `FAILED: ${v.actual}`)), ...info.map((v) => prop(`INFO ${v.id}`, `${v.ok ? 'WORKED' : 'BLOCKED'}: ${v.actual}`))];
+    const props = [
+      ...should.map((v) => prop(`SHOULD ${v.id}`, `FAILED: ${v.actual}`)),
+      ...info.map((v) => prop(`INFO ${v.id}`, `${v.ok ? 'WORKED' : 'BLOCKED'}: ${v.actual}`)),
+      ...na.map((v) => prop(`N/A ${v.id}`, v.reason ?? v.actual)),
+    ];
     if (props.length) body.push(`      <properties>`, ...props.map((p) => `        ${p}`), `      </properties>`);
     if (must.length) {
       failures++;
@@ -40,7 +45,11 @@ function suite(r: WorkflowResult): { xml: string; tests: number; failures: numbe
       failures++;
       body.push(`      <failure type="step" message="${attr(firstLine(s.errors[0] ?? 'a step failed'))}">${text(s.errors.join('\n\n'))}</failure>`);
     }
-    const out = [...should.map((v) => `SHOULD ${describe(v)}`), ...info.map((v) => `INFO ${v.id} ${v.ok ? 'WORKED' : 'BLOCKED'}: ${v.actual}`)];
+    const out = [
+      ...should.map((v) => `SHOULD ${describe(v)}`),
+      ...info.map((v) => `INFO ${v.id} ${v.ok ? 'WORKED' : 'BLOCKED'}: ${v.actual}`),
+      ...na.map((v) => `N/A ${v.id}: ${v.reason ?? v.actual}`),
+    ];
     if (out.length) body.push(`      <system-out>${text(out.join('\n\n'))}</system-out>`);
     const open = `    <testcase classname="${attr(r.workflow)}" name="${attr(s.name)}" assertions="${s.verdicts.length}"`;
     cases.push(body.length ? `${open}>\n${body.join('\n')}\n    </testcase>` : `${open}/>`);

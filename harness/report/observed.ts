@@ -173,7 +173,7 @@ export function renderObserved(input: ObservedInput): string {
     }
     lines.push(...drawEvent(ev, { status: arrowStatus(ev), verdicts: ev.verdicts }));
   }
-  for (const v of unplaced.filter((v) => v.result !== 'pass')) lines.push(...note(v, ident(d.participants[0] ?? 'Browser')));
+  for (const v of unplaced.filter((v) => v.result !== 'pass' && v.result !== 'na')) lines.push(...note(v, ident(d.participants[0] ?? 'Browser')));
   const exercised = new Set(input.exchanges.flatMap((e) => e.steps));
   const seen = new Set(events.flatMap((e) => (e.arrow ? [e.arrow.n] : [])));
   const missing = d.arrows.filter((a) => exercised.has(a.n) && !a.self && !seen.has(a.n));
@@ -290,7 +290,7 @@ function drawEvent(ev: ObservedEvent, o: { status: ArrowStatus; verdicts: readon
   } else if (e.error) {
     lines.push(`${to} -[${COLOURS.fail}]-> ${from} : ${num(ev)}✗ ${esc(e.error)}${tag}`);
   }
-  const notes = o.verdicts.filter((v) => v.result !== 'pass');
+  const notes = o.verdicts.filter((v) => v.result !== 'pass' && v.result !== 'na');
   for (const v of notes) lines.push(...note(v, ev.kind === 'request' ? to : from));
   return lines;
 }
