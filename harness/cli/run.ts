@@ -319,7 +319,8 @@ class MessageCollector {
     if (m.testCaseStarted) {
       const tc = this.testCases.get(m.testCaseStarted.testCaseId)!;
       const pickle = this.pickles.get(tc.pickleId)!;
-      const r: ScenarioResult = { workflow: this.workflow, name: pickle.name, status: 'RUNNING', verdicts: [], exchanges: [], errors: [] };
+      const steps = [...new Set(pickle.steps.flatMap((p) => stepRefs(p.text)))].sort((a, b) => a - b);
+      const r: ScenarioResult = { workflow: this.workflow, name: pickle.name, status: 'RUNNING', verdicts: [], exchanges: [], errors: [], steps };
       this.started.set(m.testCaseStarted.id, { testCaseId: tc.id, result: r });
       this.order.push(r);
       this.log(`  Scenario: ${pickle.name}`);

@@ -1,18 +1,24 @@
 import type { Arrow, Diagram } from '../spec/diagram';
 import type { Verdict } from '../checks/check';
 import { type Exchange, fingerprint, header, headerAll, Redactor } from '../trace';
+import { type ExchangeMatch, matchScenario, namedArrows, placeVerdict, type Role, type ScenarioMatch } from './match';
+export { inWireOrder } from './match';
+export type { ExchangeMatch, Role, ScenarioMatch } from './match';
 
 /**
  * What really happened on the wire in one scenario, drawn as a PlantUML sequence diagram
- * with the spec's participants, each arrow numbered with the spec step it matched.
+ * with the spec's participants, each arrow numbered with the spec step it realises (the
+ * matching is `./match.ts`).
  *
  * - an arrow's label is method, path, status, the body's field names in the spec's `()`
  *   notation and the cookies sent or set in its `[]` notation (values only as fingerprints);
  * - arrows whose checks passed are green with the check names, a failed MUST is red with a
  *   red note naming the check id and what was observed, a failed SHOULD orange, an INFO
- *   outcome blue with a blue note;
- * - exchanges the spec does not have are grey, spec arrows the scenario exercised but never
- *   observed are listed in a legend as missing.
+ *   outcome blue with a blue note; a not-applicable verdict is never drawn (it is no pass);
+ * - exchanges the spec does not have are grey; CORS preflights and redirect hops are drawn
+ *   unnumbered next to the arrow they serve; spec arrows the scenario names but never
+ *   showed are drawn dotted in place, with the verdicts about them, and listed as missing;
+ *   self-arrows the scenario names (nothing on the wire) carry the verdicts about them.
  *
  * Input exchanges arrive redacted by the double's Redactor; every label and note goes
  * through a pattern-based Redactor again, so a JWT or password never reaches a diagram.
@@ -22,126 +28,100 @@ export interface ObservedInput {
   scenario: string;
   exchanges: readonly Exchange[];
   verdicts: readonly Verdict[];
+  /** The spec steps the scenario's Gherkin steps name (from the pickle); derived when absent. */
+  steps?: readonly number[];
 }
 
-export interface MatchedExchange {
-  exchange: Exchange;
-  request?: Arrow;
-  response?: Arrow;
-}
+export type MatchedExchange = ExchangeMatch;
 
-/**
- * Line exchanges up with the diagram: within the steps a Gherkin step exercised, the
- * request is the first unused arrow from caller to callee, the response the first unused
- * arrow back.
- */
-export function matchArrows(d: Diagram, exchanges: readonly Exchange[]): MatchedExchange[] {
-  const used = new Set<number>();
-  let scope = '';
-  return inWireOrder(exchanges).map((e) => {
-    const key = e.steps.join(',');
-    if (key !== scope) {
-      scope = key;
-      used.clear();
-    }
-    if (!e.steps.length) return { exchange: e, ...byLabel(d, e) };
-    // First the arrows the Gherkin step names, then the rest of their phase: "when the
-    // hacker loads the cart (step 30)" also causes the refresh of steps 31-32.
-    const named = d.arrows.filter((a) => e.steps.includes(a.n) && !used.has(a.n));
-    const phases = new Set(named.map((a) => a.phase).concat(d.arrows.filter((a) => e.steps.includes(a.n)).map((a) => a.phase)));
-    const inPhase = d.arrows.filter((a) => phases.has(a.phase) && !used.has(a.n) && a.n >= Math.min(...e.steps));
-    const pick = (ok: (a: Arrow) => boolean) => named.find(ok) ?? inPhase.find(ok);
-    const request = pick((a) => a.from === e.from && a.to === e.to);
-    if (request) used.add(request.n);
-    const response = pick((a) => a.from === e.to && a.to === e.from && (!request || a.n > request.n));
-    if (response) used.add(response.n);
-    return { exchange: e, request, response };
-  });
-}
-
-/**
- * Exchanges are journalled when they complete, so a backend's call to FusionAuth lands
- * before the browser request that caused it; draw them in the order they started.
- */
-export function inWireOrder(exchanges: readonly Exchange[]): Exchange[] {
-  return [...exchanges].sort((a, b) => a.at - b.at || a.seq - b.seq);
-}
-
-/**
- * Setup exchanges (a Given that logs in "same as above") name no step; match them to the
- * spec by participants and method + path, the response being the next arrow back.
- */
-function byLabel(d: Diagram, e: Exchange): { request?: Arrow; response?: Arrow } {
-  const path = e.request.path.split('?')[0];
-  const request = d.arrows.find((a) => a.from === e.from && a.to === e.to && new RegExp(`^${e.request.method} (\\S+ or (POST )?)?${escapeRe(path)}(\\s|$)`).test(a.label.split('\n')[0]));
-  if (!request) return {};
-  const response = d.arrows.find((a) => a.n > request.n && a.from === e.to && a.to === e.from);
-  return { request, response };
-}
-
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Each exchange (in wire order) with the spec arrows it realises, or none. */
+export function matchArrows(d: Diagram, exchanges: readonly Exchange[], steps?: readonly number[]): ExchangeMatch[] {
+  return matchScenario(d, exchanges, namedArrows(d, exchanges, [], steps)).exchanges;
 }
 
 /** How the checks attached to one drawn arrow came out. */
 export type ArrowStatus = 'pass' | 'fail' | 'warn' | 'info' | 'none' | 'extra';
 
-/** One drawn arrow: the request or the response half of an exchange. */
+/** One drawn arrow: a half of an exchange, or a named arrow that is not on the wire. */
 export interface ObservedEvent {
-  kind: 'request' | 'response';
-  m: MatchedExchange;
-  /** The spec arrow it matched, if any. */
+  kind: 'request' | 'response' | 'missing' | 'self';
+  role: Role | 'missing' | 'self';
+  m?: ExchangeMatch;
+  /** The spec arrow it is (for a wire event: the arrow it matched, if any). */
   arrow?: Arrow;
-  /** A setup step repeated this arrow (a Given that names no step). */
+  /** Numbered in parentheses: a setup step or another step repeated this arrow. */
   setup: boolean;
   verdicts: Verdict[];
 }
 
+export interface ScenarioView {
+  match: ScenarioMatch;
+  events: ObservedEvent[];
+  /** Verdicts with no arrow to go on (drawn as notes at the end). */
+  unplaced: Verdict[];
+}
+
+const ON_SPEC = new Set<ObservedEvent['role']>(['spec', 'missing', 'self']);
+
 /**
- * The scenario's exchanges as arrows in the order they happened on the wire: each exchange
- * is two events, request at its start and response at its end, so a backend's call to
- * FusionAuth is drawn inside the browser request that caused it. Verdicts are attached to
- * the arrow their last evidence was seen on (the request when it is the verdict's step,
- * otherwise the response); verdicts citing no exchange go to the first arrow of their step.
+ * The scenario's arrows in the order they happened on the wire: each exchange is two
+ * events, request at its start and response at its end, so a backend's call to FusionAuth
+ * is drawn inside the browser request that caused it. Named arrows not on the wire (missing
+ * ones, self-arrows) are put in their spec place among them. Verdicts go where
+ * `placeVerdict` says.
  */
-export function observedEvents(d: Diagram, exchanges: readonly Exchange[], verdicts: readonly Verdict[]): { events: ObservedEvent[]; unplaced: Verdict[] } {
-  const matched = matchArrows(d, exchanges);
+export function scenarioView(d: Diagram, exchanges: readonly Exchange[], verdicts: readonly Verdict[], steps?: readonly number[]): ScenarioView {
+  const match = matchScenario(d, exchanges, namedArrows(d, exchanges, verdicts, steps));
   type Ev = ObservedEvent & { t: number; order: number };
-  const evs: Ev[] = matched.flatMap((m, i) => {
-    const setup = !m.exchange.steps.length;
-    const out: Ev[] = [{ t: m.exchange.at, order: i * 2, m, kind: 'request', arrow: m.request, setup, verdicts: [] }];
+  const wire: Ev[] = match.exchanges.flatMap((m, i) => {
+    const setup = m.role === 'repeat' || m.role === 'setup';
+    const out: Ev[] = [{ t: m.exchange.at, order: i * 2, m, kind: 'request', role: m.role, arrow: m.request, setup, verdicts: [] }];
     if (m.exchange.response || m.exchange.error) {
-      out.push({ t: m.exchange.at + Math.max(0, m.exchange.durationMs), order: i * 2 + 1, m, kind: 'response', arrow: m.response, setup, verdicts: [] });
+      out.push({ t: m.exchange.at + Math.max(0, m.exchange.durationMs), order: i * 2 + 1, m, kind: 'response', role: m.role, arrow: m.response, setup, verdicts: [] });
     }
     return out;
   });
-  evs.sort((a, b) => a.t - b.t || a.order - b.order);
-  const bySeq = new Map<number, Ev[]>();
-  for (const ev of evs) bySeq.set(ev.m.exchange.seq, [...(bySeq.get(ev.m.exchange.seq) ?? []), ev]);
-  const unplaced: Verdict[] = [];
-  for (const v of verdicts) {
-    const seq = [...v.evidence].reverse().find((e) => bySeq.has(e.seq))?.seq;
-    let target: Ev | undefined;
-    if (seq !== undefined) {
-      const [req, res] = bySeq.get(seq)!;
-      target = req.arrow && v.steps.includes(req.arrow.n) ? req : res ?? req;
-    } else {
-      const step = v.steps[0];
-      target = evs.find((e) => !e.setup && e.arrow?.n === step) ?? evs.find((e) => e.arrow?.n === step);
+  wire.sort((a, b) => a.t - b.t || a.order - b.order);
+  const events: ObservedEvent[] = wire.map(({ t, order, ...e }) => e);
+  const placed = verdicts.map((v) => ({ v, p: placeVerdict(match, v) }));
+  const offWire = new Map<number, ObservedEvent>();
+  for (const a of [...match.missing, ...match.selfArrows]) offWire.set(a.n, { kind: a.self ? 'self' : 'missing', role: a.self ? 'self' : 'missing', arrow: a, setup: false, verdicts: [] });
+  for (const { p } of placed) if (p.on === 'arrow' && !offWire.has(p.arrow.n)) offWire.set(p.arrow.n, { kind: p.why, role: p.why, arrow: p.arrow, setup: false, verdicts: [] });
+  for (const ev of [...offWire.values()].sort((a, b) => a.arrow!.n - b.arrow!.n)) {
+    const n = ev.arrow!.n;
+    let at = -1;
+    events.forEach((e, i) => {
+      if (e.arrow && ON_SPEC.has(e.role) && e.arrow.n < n) at = i;
+    });
+    if (at < 0) {
+      const later = events.findIndex((e) => e.arrow && ON_SPEC.has(e.role) && e.arrow.n > n);
+      at = (later < 0 ? events.length : later) - 1;
     }
+    events.splice(at + 1, 0, ev);
+  }
+  const unplaced: Verdict[] = [];
+  for (const { v, p } of placed) {
+    const target =
+      p.on === 'exchange' ? events.find((e) => e.m?.exchange.seq === p.seq && e.kind === p.half) ?? events.find((e) => e.m?.exchange.seq === p.seq) : p.on === 'arrow' ? offWire.get(p.arrow.n) : undefined;
     if (target) target.verdicts.push(v);
     else unplaced.push(v);
   }
-  return { events: evs.map(({ t, order, ...e }) => e), unplaced };
+  return { match, events, unplaced };
 }
 
-export function arrowStatus(ev: Pick<ObservedEvent, 'arrow' | 'm' | 'verdicts'>): ArrowStatus {
+/** `scenarioView` without the match (the shape earlier callers used). */
+export function observedEvents(d: Diagram, exchanges: readonly Exchange[], verdicts: readonly Verdict[], steps?: readonly number[]): { events: ObservedEvent[]; unplaced: Verdict[] } {
+  const { events, unplaced } = scenarioView(d, exchanges, verdicts, steps);
+  return { events, unplaced };
+}
+
+export function arrowStatus(ev: Pick<ObservedEvent, 'role' | 'verdicts'>): ArrowStatus {
   const vs = ev.verdicts;
   if (vs.some((v) => v.result === 'fail' && v.level === 'MUST')) return 'fail';
   if (vs.some((v) => v.result === 'fail')) return 'warn';
   if (vs.some((v) => v.result === 'info')) return 'info';
-  if (vs.length) return 'pass';
-  if (!ev.m.request && !ev.m.response) return 'extra';
+  if (vs.some((v) => v.result === 'pass')) return 'pass';
+  if (ev.role === 'extra') return 'extra';
   return 'none';
 }
 
@@ -153,6 +133,8 @@ export const COLOURS: Record<ArrowStatus, string> = {
   none: '',
   extra: '#999999',
 };
+/** Preflights and redirect hops: on the wire for a spec arrow, but not one themselves. */
+const ASIDE = '#78909C';
 const NOTE_BG: Record<'fail' | 'warn' | 'info', string> = { fail: '#FFCDD2', warn: '#FFE0B2', info: '#DDEEFF' };
 
 const redactor = new Redactor();
@@ -161,24 +143,26 @@ export function safe(s: string | undefined): string {
   return redactor.text(s ?? '') ?? '';
 }
 
+/** Verdicts a diagram shows as a note: failures and INFO outcomes (never pass, never N/A). */
+function noted(v: Verdict): boolean {
+  return v.result === 'fail' || v.result === 'info';
+}
+
 export function renderObserved(input: ObservedInput): string {
   const { diagram: d } = input;
-  const { events, unplaced } = observedEvents(d, input.exchanges, input.verdicts);
+  const { match, events, unplaced } = scenarioView(d, input.exchanges, input.verdicts, input.steps);
   const lines = header_(d, `${d.workflow}: ${input.scenario} (observed)`, input.exchanges);
   let phase: string | undefined;
   for (const ev of events) {
-    if (ev.arrow?.phase && ev.arrow.phase !== phase) {
+    if (ev.arrow?.phase && ON_SPEC.has(ev.role) && ev.arrow.phase !== phase) {
       lines.push(`== ${esc(ev.arrow.phase)} ==`);
       phase = ev.arrow.phase;
     }
-    lines.push(...drawEvent(ev, { status: arrowStatus(ev), verdicts: ev.verdicts }));
+    lines.push(...drawEvent(ev, { status: arrowStatus(ev), ticks: ev.verdicts, notes: ev.verdicts.filter(noted).map((v) => ({ v, tags: [] })) }));
   }
-  for (const v of unplaced.filter((v) => v.result !== 'pass' && v.result !== 'na')) lines.push(...note(v, ident(d.participants[0] ?? 'Browser')));
-  const exercised = new Set(input.exchanges.flatMap((e) => e.steps));
-  const seen = new Set(events.flatMap((e) => (e.arrow ? [e.arrow.n] : [])));
-  const missing = d.arrows.filter((a) => exercised.has(a.n) && !a.self && !seen.has(a.n));
-  if (missing.length) {
-    lines.push('legend right', 'Spec arrows exercised but not observed (missing):', ...missing.map((a) => `  ${a.n}. ${a.from} -> ${a.to}: ${esc(a.label.split('\n')[0])}`), 'endlegend');
+  for (const v of unplaced.filter(noted)) lines.push(...note({ v, tags: [] }, ident(d.participants[0] ?? 'Browser')));
+  if (match.missing.length) {
+    lines.push('legend right', 'Spec arrows exercised but not observed (missing):', ...match.missing.map((a) => `  ${a.n}. ${a.from} -> ${a.to}: ${esc(a.label.split('\n')[0])}`), 'endlegend');
   }
   lines.push('@enduml', '');
   return safe(lines.join('\n'));
@@ -188,69 +172,124 @@ export interface StitchedScenario {
   name: string;
   exchanges: readonly Exchange[];
   verdicts: readonly Verdict[];
+  /** The spec steps the scenario's Gherkin steps name (from the pickle); derived when absent. */
+  steps?: readonly number[];
+}
+
+/** A note in the stitched view: one verdict, and every scenario (S1, S2…) it came out so in. */
+interface Note {
+  v: Verdict;
+  tags: string[];
+  names?: string[];
 }
 
 /**
- * The whole workflow in the spec's step order, as the FusionAuth article draws it: for each
- * numbered spec arrow, the first scenario that exercised it (a scenario whose checks failed
- * there wins, so a defect shows) supplies the observed arrow, labelled `S<k>` after that
- * scenario; the checks of every scenario that exercised the step are attached to it. Self
- * arrows (nothing on the wire) are drawn grey as the spec has them; arrows no scenario
- * exercised are drawn grey and dotted, and listed as missing.
+ * The whole workflow in the spec's step order, as the FusionAuth article draws it. For each
+ * numbered spec arrow one scenario supplies the observed arrow, labelled `S<k>`: the first
+ * whose checks failed there (so a defect shows), else the first that exercised it, else one
+ * that repeated it in a setup step. The arrow's colour and ticks are that scenario's alone
+ * (a pass in one variant never paints another variant's failure green); every failure and
+ * INFO outcome of every scenario placed on that arrow is a note naming its scenarios, so each
+ * failing verdict of the run is drawn exactly once. Self-arrows carry the verdicts about
+ * them; arrows no scenario observed are dotted, with the verdicts about them, and listed as
+ * missing. Preflights, redirect hops and extra calls of the scenario drawn at an arrow
+ * follow it; those of other scenarios only when a verdict is drawn on them.
  */
 export function renderStitched(input: { diagram: Diagram; scenarios: readonly StitchedScenario[] }): string {
   const { diagram: d } = input;
   const all = input.scenarios.flatMap((s) => s.exchanges);
   const lines = header_(d, `${d.workflow} (observed, stitched from ${input.scenarios.length} scenario${input.scenarios.length === 1 ? '' : 's'})`, all);
-  type Entry = { k: number; ev: ObservedEvent };
-  const byArrow = new Map<number, Entry[]>();
-  const extrasAfter = new Map<string, Entry[]>();
+  type Slot = { k: number; ev?: ObservedEvent; verdicts: Verdict[] };
+  type Aside = { k: number; ev: ObservedEvent; anchor: number; serves?: number };
+  const slots = new Map<number, Slot[]>();
+  const asides: Aside[] = [];
+  const unplaced: { k: number; v: Verdict }[] = [];
   input.scenarios.forEach((s, k) => {
-    const { events } = observedEvents(d, s.exchanges, s.verdicts);
+    const view = scenarioView(d, s.exchanges, s.verdicts, s.steps);
     let anchor = 0;
-    for (const ev of events) {
-      if (ev.arrow && !ev.setup) {
-        byArrow.set(ev.arrow.n, [...(byArrow.get(ev.arrow.n) ?? []), { k, ev }]);
-        anchor = ev.arrow.n;
-      } else if (ev.arrow) anchor = ev.arrow.n;
-      else if (!ev.setup) extrasAfter.set(`${k}:${anchor}`, [...(extrasAfter.get(`${k}:${anchor}`) ?? []), { k, ev }]);
+    for (const ev of view.events) {
+      if (ev.arrow && ev.role !== 'preflight' && ev.role !== 'redirect' && ev.role !== 'extra') {
+        const n = ev.arrow.n;
+        const list = slots.get(n) ?? [];
+        let slot = list.find((x) => x.k === k);
+        if (!slot) list.push((slot = { k, verdicts: [] }));
+        slots.set(n, list);
+        const wired = ev.kind === 'request' || ev.kind === 'response';
+        if (wired && (!slot.ev || (slot.ev.role !== 'spec' && ev.role === 'spec'))) slot.ev = ev;
+        slot.verdicts.push(...ev.verdicts);
+        if (ON_SPEC.has(ev.role)) anchor = n;
+      } else if (ev.m) {
+        asides.push({ k, ev, anchor, serves: ev.m.serves?.arrow?.n });
+      }
     }
+    unplaced.push(...view.unplaced.map((v) => ({ k, v })));
   });
+  const tag = (k: number) => `S${k + 1}`;
+  const drawn = new Set<Aside>();
+  const drawAsides = (list: Aside[]) => {
+    for (const x of list) {
+      if (drawn.has(x)) continue;
+      drawn.add(x);
+      lines.push(...drawEvent(x.ev, { status: arrowStatus(x.ev), ticks: x.ev.verdicts, notes: groupNotes(x.ev.verdicts.map((v) => ({ k: x.k, v })), input.scenarios), tag: tag(x.k) }));
+    }
+  };
+  const bearing = (x: Aside) => x.ev.verdicts.some(noted);
   let phase: string | undefined;
   const missing: Arrow[] = [];
+  drawAsides(asides.filter((x) => x.anchor === 0 && x.serves === undefined && bearing(x)));
   for (const a of d.arrows) {
     if (a.phase && a.phase !== phase) {
       lines.push(`== ${esc(a.phase)} ==`);
       phase = a.phase;
     }
-    const entries = byArrow.get(a.n) ?? [];
-    if (a.self || !entries.length) {
+    const list = slots.get(a.n) ?? [];
+    const failing = (s: Slot, level?: string) => s.verdicts.some((v) => v.result === 'fail' && (!level || v.level === level));
+    const pick = (c: Slot[]) => c.find((s) => s.ev?.role === 'spec' && failing(s, 'MUST')) ?? c.find((s) => failing(s, 'MUST')) ?? c.find((s) => failing(s)) ?? c.find((s) => s.ev?.role === 'spec') ?? c[0];
+    const chosen = a.self ? pick(list.filter((s) => s.verdicts.length)) : pick(list.filter((s) => s.ev));
+    const notes = groupNotes(
+      list.flatMap((s) => s.verdicts.map((v) => ({ k: s.k, v }))),
+      input.scenarios,
+    );
+    const mine = (x: Aside) => chosen && x.k === chosen.k;
+    if (chosen?.ev && !a.self) {
+      drawAsides(asides.filter((x) => x.serves === a.n && x.ev.m!.exchange.at <= chosen.ev!.m!.exchange.at && (mine(x) || bearing(x))));
+      lines.push(...drawEvent(chosen.ev, { status: arrowStatus({ role: chosen.ev.role, verdicts: chosen.verdicts }), ticks: chosen.verdicts, notes, tag: tag(chosen.k) }));
+    } else {
       if (!a.self) missing.push(a);
-      const style = a.self ? '[#999999]' : '[#BBBBBB,dotted]';
-      lines.push(`${ident(a.from)} -${style}> ${ident(a.to)} : <color:#777777>${a.n} <i>${esc(a.label.split('\n')[0])}</i> ${a.self ? '(not on the wire)' : '(not observed)'}</color>`);
-      continue;
+      const ev: ObservedEvent = { kind: a.self ? 'self' : 'missing', role: a.self ? 'self' : 'missing', arrow: a, setup: false, verdicts: [] };
+      // A missing arrow is drawn from no scenario: its colour says how the checks about it came out anywhere.
+      const status = arrowStatus({ role: ev.role, verdicts: chosen?.verdicts ?? list.flatMap((x) => x.verdicts.filter(noted)) });
+      lines.push(...drawEvent(ev, { status, ticks: chosen?.verdicts ?? [], notes, tag: chosen ? tag(chosen.k) : undefined }));
     }
-    const failing = entries.find((e) => ['fail', 'warn'].includes(arrowStatus(e.ev)));
-    const chosen = failing ?? entries[0];
-    const verdicts = dedupe(entries.flatMap((e) => e.ev.verdicts.map((v) => ({ ...v, scenario: `S${e.k + 1}` }))));
-    const status = arrowStatus({ ...chosen.ev, verdicts });
-    lines.push(...drawEvent(chosen.ev, { status, verdicts, tag: `S${chosen.k + 1}` }));
-    for (const x of extrasAfter.get(`${chosen.k}:${a.n}`) ?? []) lines.push(...drawEvent(x.ev, { status: 'extra', verdicts: [], tag: `S${x.k + 1}` }));
+    drawAsides(asides.filter((x) => (x.serves === a.n || (x.serves === undefined && x.anchor === a.n)) && (mine(x) || bearing(x))));
   }
+  drawAsides(asides.filter(bearing));
+  for (const n of groupNotes(unplaced, input.scenarios)) lines.push(...note(n, ident(d.participants[0] ?? 'Browser')));
   const legend = ['legend right', 'Scenarios:', ...input.scenarios.map((s, k) => `  S${k + 1}  ${esc(s.name)}`)];
   if (missing.length) legend.push('Spec arrows no scenario observed (missing):', ...missing.map((a) => `  ${a.n}. ${a.from} -> ${a.to}: ${esc(a.label.split('\n')[0])}`));
   lines.push(...legend, 'endlegend', '@enduml', '');
   return safe(lines.join('\n'));
 }
 
-function dedupe(vs: Verdict[]): Verdict[] {
-  const seen = new Set<string>();
-  return vs.filter((v) => {
-    const key = `${v.id}|${v.scenario}|${v.result}|${v.actual}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+/**
+ * One note per check and outcome at an arrow, naming every scenario it came out so in (and,
+ * in the stitched view, which scenario and variant that is), so a failure repeated across
+ * variants is one note, not one per variant.
+ */
+function groupNotes(items: { k: number; v: Verdict }[], scenarios: readonly StitchedScenario[]): Note[] {
+  const out = new Map<string, Note>();
+  for (const { k, v } of items) {
+    if (!noted(v)) continue;
+    const key = `${v.id}|${v.result}|${v.ok}|${v.expected}|${v.actual}`;
+    const n = out.get(key) ?? { v: { ...v, scenario: undefined }, tags: [], names: [] };
+    const t = `S${k + 1}`;
+    if (!n.tags.includes(t)) {
+      n.tags.push(t);
+      n.names!.push(`${t}: ${scenarios[k]?.name ?? ''}`);
+    }
+    out.set(key, n);
+  }
+  return [...out.values()];
 }
 
 function header_(d: Diagram, title: string, exchanges: readonly Exchange[]): string[] {
@@ -260,43 +299,61 @@ function header_(d: Diagram, title: string, exchanges: readonly Exchange[]): str
   return lines;
 }
 
-function drawEvent(ev: ObservedEvent, o: { status: ArrowStatus; verdicts: readonly Verdict[]; tag?: string }): string[] {
-  const e = ev.m.exchange;
-  const from = ident(e.from);
-  const to = ident(e.to);
-  const extra = !ev.m.request && !ev.m.response;
-  const status: ArrowStatus = extra ? 'extra' : e.unexpected && o.status !== 'fail' ? 'fail' : o.status;
-  const colour = COLOURS[status] ? `[${COLOURS[status]}${status === 'fail' ? ',bold' : ''}]` : '';
+function drawEvent(ev: ObservedEvent, o: { status: ArrowStatus; ticks: readonly Verdict[]; notes: readonly Note[]; tag?: string }): string[] {
+  const status = o.status;
   const tag = o.tag ? ` <size:9>${o.tag}</size>` : '';
-  const passed = [...new Set(o.verdicts.filter((v) => v.result === "pass").map(shortId))];
+  const passed = [...new Set(o.ticks.filter((v) => v.result === 'pass').map(shortId))];
   const checks = rows(passed, 3).map((r, i) => `\\n<color:${COLOURS.pass}>${i ? '   ' : '✓ '}${r}</color>`).join('');
   // Older PlantUML (Debian's 1.2020) ignores `bold`: the label says it too.
   const mark = status === 'fail' ? `<color:${COLOURS.fail}><b>✗</b></color> ` : status === 'warn' ? `<color:${COLOURS.warn}><b>!</b></color> ` : '';
   const lines: string[] = [];
+  if (ev.kind === 'missing' || ev.kind === 'self') {
+    const a = ev.arrow!;
+    const colour = ev.kind === 'self' ? (COLOURS[status] ? `[${COLOURS[status]}]` : '[#999999]') : `[${status === 'fail' || status === 'warn' ? COLOURS[status] : '#BBBBBB'},dotted]`;
+    lines.push(`${ident(a.from)} -${colour}> ${ident(a.to)} : ${mark}<color:#777777>${a.n} <i>${esc(a.label.split('\n')[0])}</i> ${ev.kind === 'self' ? '(not on the wire)' : '(not observed)'}</color>${tag}${checks}`);
+    for (const n of o.notes) lines.push(...note(n, ident(a.to)));
+    return lines;
+  }
+  const e = ev.m!.exchange;
+  const from = ident(e.from);
+  const to = ident(e.to);
+  const extra = ev.role === 'extra';
+  const aside = ev.role === 'preflight' || ev.role === 'redirect';
+  const shown: ArrowStatus = extra ? 'extra' : e.unexpected && status !== 'fail' ? 'fail' : status;
+  const colour = COLOURS[shown] ? `[${COLOURS[shown]}${shown === 'fail' ? ',bold' : ''}]` : aside ? `[${ASIDE}]` : '';
+  const why = aside ? asideNote(ev) : extra ? '\\n<i>(not in the spec)</i>' : '';
   if (ev.kind === 'request') {
     const sent = cookiePairs(headerAll(e.request.headers, 'cookie').join('; '));
     const fields = bodyFields(e.request.body, header(e.request.headers, 'content-type'));
     let label = `${num(ev)}${e.request.method} ${esc(e.request.path)}${tag}`;
     if (fields.length) label += `\\n(${fields.join(', ')})`;
     if (sent.length) label += `\\n[${sent.join(', ')}]`;
-    if (extra) label += '\\n<i>(not in the spec)</i>';
-    lines.push(`${from} -${colour}> ${to} : ${mark}${grey(label, extra)}${checks}`);
+    label += why;
+    lines.push(`${from} -${colour}> ${to} : ${mark}${grey(label, extra, aside)}${checks}`);
   } else if (e.response) {
     const set = headerAll(e.response.headers, 'set-cookie').map(setCookie);
     const loc = header(e.response.headers, 'location');
     let label = `${num(ev)}${e.response.status}${loc ? ` Location: ${esc(loc)}` : ''}${describeBody(e.response.body, header(e.response.headers, 'content-type'))}${tag}`;
     if (set.length) label += `\\n[${set.join(',\\n ')}]`;
-    lines.push(`${to} -${colour}-> ${from} : ${mark}${grey(label, extra)}${checks}`);
+    lines.push(`${to} -${colour}-> ${from} : ${mark}${grey(label, extra, aside)}${checks}`);
   } else if (e.error) {
     lines.push(`${to} -[${COLOURS.fail}]-> ${from} : ${num(ev)}✗ ${esc(e.error)}${tag}`);
   }
-  const notes = o.verdicts.filter((v) => v.result !== 'pass' && v.result !== 'na');
-  for (const v of notes) lines.push(...note(v, ev.kind === 'request' ? to : from));
+  for (const n of o.notes) lines.push(...note(n, ev.kind === 'request' ? to : from));
   return lines;
 }
 
-function grey(label: string, extra: boolean): string {
-  return extra ? label.split('\\n').map((l) => `<color:${COLOURS.extra}>${l}</color>`).join('\\n') : label;
+/** `(CORS preflight for 5)`, `(redirect hop, toward 9)`: what an unnumbered arrow is for. */
+function asideNote(ev: ObservedEvent): string {
+  const n = ev.m?.serves?.arrow?.n;
+  if (ev.role === 'preflight') return `\\n<i>(CORS preflight${n ? ` for ${n}` : ev.m?.serves ? '' : '; the request did not follow'})</i>`;
+  return `\\n<i>(redirect hop${n ? `, toward ${n}` : ''})</i>`;
+}
+
+function grey(label: string, extra: boolean, aside = false): string {
+  if (!extra && !aside) return label;
+  const c = extra ? COLOURS.extra : ASIDE;
+  return label.split('\\n').map((l) => `<color:${c}>${l}</color>`).join('\\n');
 }
 
 /** Creole colour does not carry over a line break, so each row gets its own. */
@@ -312,18 +369,21 @@ function shortId(v: Verdict): string {
 }
 
 function num(ev: ObservedEvent): string {
-  if (!ev.arrow) return '';
+  if (!ev.arrow || ev.role === 'preflight' || ev.role === 'redirect' || ev.role === 'extra') return '';
   return ev.setup ? `(${ev.arrow.n}) ` : `<b>${ev.arrow.n}</b> `;
 }
 
-function note(v: Verdict, over: string): string[] {
+function note(n: Note, over: string): string[] {
+  const { v } = n;
   const kind = v.result === 'fail' ? (v.level === 'MUST' ? 'fail' : 'warn') : 'info';
   const mark = v.result === 'fail' ? '✗' : 'i';
   const outcome = v.result === 'info' ? (v.ok ? 'WORKED' : 'BLOCKED') : 'FAILED';
-  const who = v.scenario && /^S\d+$/.test(v.scenario) ? ` (${v.scenario})` : '';
+  const who = n.tags.length ? ` (${n.tags.join(', ')})` : '';
   const lines = [`note right of ${over} ${NOTE_BG[kind]}`, `${mark} <b>${esc(v.id)}</b> ${v.level} ${outcome}${who}`];
   if (v.result === 'fail') lines.push(`expected: ${esc(v.expected)}`, `actual: ${esc(v.actual)}`);
   else lines.push(esc(v.actual));
+  // The stitched view says which scenario (and so which variant) each outcome comes from.
+  if (v.result === 'fail') for (const name of n.names ?? []) lines.push(`<size:10>in ${esc(name)}</size>`);
   lines.push('end note');
   return lines;
 }

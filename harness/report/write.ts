@@ -32,6 +32,8 @@ export interface ScenarioResult {
   verdicts: Verdict[];
   exchanges: Exchange[];
   errors: string[];
+  /** The spec steps the scenario's Gherkin steps name, e.g. `(steps 5-8)` (what its diagrams draw). */
+  steps?: number[];
   /** Deliberate wall-clock waits (session TTL proofs) and what they were for. */
   waits?: { ms: number; reason: string }[];
   /** PNG screenshots a real browser took (browser mode), base64. */
@@ -82,7 +84,7 @@ export function writeWorkflowReports(r: WorkflowResult, dir: string, o: Pick<Rep
   const diagram = diagramFor(r.workflow, o.root);
   if (diagram) {
     const files = scenarioFiles(r);
-    r.scenarios.forEach((s, i) => writeSafe(path.join(out, files[i]), renderObserved({ diagram, scenario: s.name, exchanges: s.exchanges, verdicts: s.verdicts })));
+    r.scenarios.forEach((s, i) => writeSafe(path.join(out, files[i]), renderObserved({ diagram, scenario: s.name, exchanges: s.exchanges, verdicts: s.verdicts, steps: s.steps })));
     if (r.scenarios.length) writeSafe(path.join(out, STITCHED), renderStitched({ diagram, scenarios: r.scenarios }));
   }
   writeSafe(path.join(out, 'verdicts.json'), JSON.stringify(summary([r]), null, 2));
@@ -109,6 +111,7 @@ export function summary(all: WorkflowResult[], rendering?: RenderReport) {
         name: s.name,
         status: s.status,
         errors: s.errors,
+        ...(s.steps ? { steps: s.steps } : {}),
         verdicts: s.verdicts.map(({ evidence, ...v }) => ({ ...v, evidence: evidence.map((e) => e.seq) })),
       })),
     })),
