@@ -1,0 +1,56 @@
+import type { Diagram } from '../../harness/spec/diagram';
+import { namedArrows } from '../../harness/report/match';
+
+/**
+ * The side-by-side check a reader trusts, on a stitched diagram as written (`_stitched.puml`):
+ * - every spec arrow a passing scenario exercised is drawn solid, from the wire (bold `n` or,
+ *   if only a setup step showed it, `(n)`), never dotted "(not observed)" nor listed missing
+ *   (arrows only an INFO or not-applicable verdict is about excepted: a BLOCKED attack is
+ *   one that did not happen);
+ * - every failing verdict of the run is drawn exactly once: one note carries its check id and
+ *   names its scenario (`S3`).
+ * Returns the problems found (empty: the diagram tells the truth on both counts).
+ */
+export interface AuditScenario {
+  name: string;
+  status: string;
+  /** The spec steps its Gherkin steps name. */
+  steps?: number[];
+  verdicts: { id: string; result: string; steps: number[] }[];
+}
+
+export function auditStitched(d: Diagram, puml: string, scenarios: readonly AuditScenario[]): string[] {
+  const problems: string[] = [];
+  const lines = puml.split('\n');
+  const arrowLine = (l: string) => /^\S+ -[^ ]*> \S+ : /.test(l);
+  const solid = (n: number) => lines.some((l) => arrowLine(l) && !l.includes('(not observed)') && !l.includes('(not on the wire)') && (l.includes(`<b>${n}</b> `) || l.includes(`(${n}) `)));
+  const legend = lines.slice(lines.indexOf('legend right'));
+  scenarios.forEach((s, k) => {
+    if (s.status !== 'PASSED') return;
+    const steps = s.steps ?? [...new Set(s.verdicts.flatMap((v) => v.steps))];
+    // An attack step may rightly never happen ("the report says whether the store refreshed
+    // the JWT for the hacker": BLOCKED), and a not-applicable check shows nothing: an arrow only
+    // such verdicts are about may stay dotted; one a passing check is about may not.
+    const about = (vs: AuditScenario['verdicts']) => new Set(namedArrows(d, [], [], vs.flatMap((v) => v.steps)).map((a) => a.n));
+    const passed = about(s.verdicts.filter((v) => v.result === 'pass'));
+    const maybeAbsent = about(s.verdicts.filter((v) => v.result === 'info' || v.result === 'na'));
+    for (const a of namedArrows(d, [], [], steps)) {
+      if (a.self || (maybeAbsent.has(a.n) && !passed.has(a.n))) continue;
+      if (!solid(a.n)) problems.push(`arrow ${a.n} (${a.label.split('\n')[0]}) is exercised by passing scenario S${k + 1} "${s.name}" but not drawn solid`);
+      if (legend.some((l) => l.startsWith(`  ${a.n}. `))) problems.push(`arrow ${a.n} is listed as missing although passing scenario S${k + 1} exercised it`);
+    }
+  });
+  // Note headers: `✗ <b>WJC-12.refresh-called</b> MUST FAILED (S5, S6)`.
+  const notes = lines.flatMap((l, i) => (/^note /.test(lines[i - 1] ?? '') ? [l] : []));
+  scenarios.forEach((s, k) => {
+    const seen = new Set<string>();
+    for (const v of s.verdicts) {
+      if (v.result !== 'fail' || seen.has(v.id)) continue;
+      seen.add(v.id);
+      const tag = `S${k + 1}`;
+      const hits = notes.filter((h) => h.includes(`<b>${v.id}</b>`) && / FAILED /.test(`${h} `) && new RegExp(`\\((?:S\\d+, )*${tag}(?:, S\\d+)*\\)$`).test(h));
+      if (hits.length !== 1) problems.push(`failing verdict ${v.id} of S${k + 1} "${s.name}" is drawn ${hits.length} times in the stitched diagram, not once`);
+    }
+  });
+  return problems;
+}
