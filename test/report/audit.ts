@@ -1,5 +1,6 @@
 import type { Diagram } from '../../harness/spec/diagram';
 import { namedArrows } from '../../harness/report/match';
+import { esc, safe } from '../../harness/report/observed';
 
 /**
  * The side-by-side check a reader trusts, on a stitched diagram as written (`_stitched.puml`):
@@ -7,8 +8,8 @@ import { namedArrows } from '../../harness/report/match';
  *   if only a setup step showed it, `(n)`), never dotted "(not observed)" nor listed missing
  *   (arrows only an INFO or not-applicable verdict is about excepted: a BLOCKED attack is
  *   one that did not happen);
- * - every failing verdict of the run is drawn exactly once: one note carries its check id and
- *   names its scenario (`S3`).
+ * - every failing verdict of the run is drawn exactly once: one note carries its check id, names
+ *   its scenario (`S3`) and says what it observed.
  * Returns the problems found (empty: the diagram tells the truth on both counts).
  */
 export interface AuditScenario {
@@ -16,7 +17,7 @@ export interface AuditScenario {
   status: string;
   /** The spec steps its Gherkin steps name. */
   steps?: number[];
-  verdicts: { id: string; result: string; steps: number[] }[];
+  verdicts: { id: string; result: string; steps: number[]; expected?: string; actual?: string }[];
 }
 
 export function auditStitched(d: Diagram, puml: string, scenarios: readonly AuditScenario[]): string[] {
@@ -40,16 +41,27 @@ export function auditStitched(d: Diagram, puml: string, scenarios: readonly Audi
       if (legend.some((l) => l.startsWith(`  ${a.n}. `))) problems.push(`arrow ${a.n} is listed as missing although passing scenario S${k + 1} exercised it`);
     }
   });
-  // Note headers: `✗ <b>WJC-12.refresh-called</b> MUST FAILED (S5, S6)`.
-  const notes = lines.flatMap((l, i) => (/^note /.test(lines[i - 1] ?? '') ? [l] : []));
+  // Notes: `✗ <b>WJC-12.refresh-called</b> MUST FAILED (S5, S6)`, then expected, actual, where.
+  const notes: { header: string; body: string[] }[] = [];
+  lines.forEach((l, i) => {
+    if (!l.startsWith('note ')) return;
+    const end = lines.indexOf('end note', i);
+    notes.push({ header: lines[i + 1] ?? '', body: lines.slice(i + 2, end) });
+  });
   scenarios.forEach((s, k) => {
     const seen = new Set<string>();
     for (const v of s.verdicts) {
-      if (v.result !== 'fail' || seen.has(v.id)) continue;
-      seen.add(v.id);
+      // Two verdicts with one id in one scenario (the JWT cookie and the refresh token cookie)
+      // are told apart by what they expected and saw.
+      const expected = safe(`expected: ${esc(v.expected ?? '')}`);
+      const actual = safe(`actual: ${esc(v.actual ?? '')}`);
+      if (v.result !== 'fail' || seen.has(v.id + expected + actual)) continue;
+      seen.add(v.id + expected + actual);
       const tag = `S${k + 1}`;
-      const hits = notes.filter((h) => h.includes(`<b>${v.id}</b>`) && / FAILED /.test(`${h} `) && new RegExp(`\\((?:S\\d+, )*${tag}(?:, S\\d+)*\\)$`).test(h));
-      if (hits.length !== 1) problems.push(`failing verdict ${v.id} of S${k + 1} "${s.name}" is drawn ${hits.length} times in the stitched diagram, not once`);
+      const hits = notes.filter(
+        (n) => n.header.includes(`<b>${v.id}</b>`) && / FAILED \(/.test(n.header) && new RegExp(`\\((?:S\\d+, )*${tag}(?:, S\\d+)*\\)$`).test(n.header) && (v.actual === undefined || (n.body.includes(actual) && (v.expected === undefined || n.body.includes(expected)))),
+      );
+      if (hits.length !== 1) problems.push(`failing verdict ${v.id} of S${k + 1} "${s.name}" (${v.actual}) is drawn ${hits.length} times in the stitched diagram, not once`);
     }
   });
   return problems;

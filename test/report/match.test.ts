@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { matchScenario, namedArrows, placeVerdict } from '../../harness/report/match';
 import { renderObserved, renderStitched } from '../../harness/report/observed';
 import { auditStitched } from './audit';
-import { diagram as tinySpec, loginAndCart, verdict } from './fixtures';
+import { loadDiagram } from '../../harness/spec/diagram';
+import { diagram as tinySpec, ex, loginAndCart, verdict } from './fixtures';
 import { journal, type Journal, scenario } from './journals';
 
 /**
@@ -245,6 +246,30 @@ test('stitched: arrow 18 is the failing variant\'s 500 with its cross only, the 
   // The passing variant's own diagram has its tick.
   lineWith(observed(j, j.scenarios[passing]), '<b>18</b> 302 Location: /login', '✓ redirect-to-login');
   assert.deepEqual(auditStitched(j.diagram, puml, j.scenarios), []);
+});
+
+// ---- redirect hops ------------------------------------------------------------------------
+
+test('a redirect hop between two spec arrows is unnumbered next to them, not an arrow of the spec', () => {
+  const d = loadDiagram('webapp-jwt-cookies');
+  const html = { 'content-type': 'text/html' };
+  const post = ex({ seq: 1, from: 'Browser', to: 'Store', at: 0, method: 'POST', path: '/login', steps: [5, 6, 7, 8], status: 303, resHeaders: { location: '/welcome' } });
+  const welcome = ex({ seq: 2, from: 'Browser', to: 'Store', at: 50, method: 'GET', path: '/welcome', steps: [9, 10], status: 302, resHeaders: { location: 'http://store.example.test/shopping-cart' } });
+  const cart = ex({ seq: 3, from: 'Browser', to: 'Store', at: 60, method: 'GET', path: '/shopping-cart', steps: [9, 10], status: 200, resHeaders: html, resBody: '<title>Cart</title>' });
+  // A trailing-slash redirect after the page: the hop follows the arrow it comes from.
+  const posts = ex({ seq: 4, from: 'Browser', to: 'Forums', at: 100, method: 'GET', path: '/posts', steps: [28, 29], status: 301, resHeaders: { location: '/posts/' } });
+  const slash = ex({ seq: 5, from: 'Browser', to: 'Forums', at: 110, method: 'GET', path: '/posts/', steps: [28, 29], status: 200, resHeaders: html });
+  const exchanges = [post, welcome, cart, posts, slash];
+  const m = matchScenario(d, exchanges, namedArrows(d, exchanges, []));
+  assert.deepEqual(
+    m.exchanges.map((x) => `${x.exchange.request.path} ${x.role} ${x.request?.n ?? ''}${x.serves ? `for ${x.serves.arrow?.n}` : ''}`),
+    ['/login spec 5', '/welcome redirect for 9', '/shopping-cart spec 9', '/posts spec 28', '/posts/ redirect for 28'],
+  );
+  const puml = renderObserved({ diagram: d, scenario: 's', exchanges, verdicts: [] });
+  assert.match(lineWith(puml, 'GET /welcome'), /^Browser -\[#78909C\]> Store : <color:#78909C>GET \/welcome<\/color>\\n<color:#78909C><i>\(redirect hop, toward 9\)<\/i><\/color>$/);
+  lineWith(puml, '<b>9</b> GET /shopping-cart');
+  lineWith(puml, '<b>10</b> 200');
+  assert.match(lineWith(puml, 'GET /posts/'), /redirect hop, toward 28/);
 });
 
 // ---- not applicable ----------------------------------------------------------------------

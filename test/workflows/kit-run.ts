@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { loadDiagram } from '../../harness/spec/diagram';
+import { auditStitched } from '../report/audit';
 
 /** Runs `loginflow run` as a user would (own process), and reads back its JSON summary. */
 export interface KitRun {
@@ -8,6 +10,8 @@ export interface KitRun {
   output: string;
   failing: string[];
   summary: any;
+  /** What the side-by-side check found wrong in each workflow's stitched diagram (none: it tells the truth). */
+  diagramProblems: string[];
 }
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -22,6 +26,8 @@ export interface KitRunOptions {
    * verdicts; test/report/run.test.ts is the one that checks rendering.
    */
   render?: boolean;
+  /** Return the stitched diagram's problems in `diagramProblems` instead of failing the run. */
+  allowDiagramProblems?: boolean;
 }
 
 export function runKit(workflow: string, config: string, name: string, extra: string[] = [], o: KitRunOptions = {}): Promise<KitRun> {
@@ -42,7 +48,18 @@ export function runKit(workflow: string, config: string, name: string, extra: st
       const failing: string[] = summary
         ? [...new Set<string>(summary.workflows.flatMap((w: any) => w.scenarios.flatMap((s: any) => s.verdicts.filter((v: any) => v.result === 'fail').map((v: any) => v.id))))]
         : [];
-      resolve({ code, output, failing, summary });
+      // Every run of the kit in the test suite is also a check of its stitched diagram: the
+      // arrows passing scenarios exercised are solid, each failing verdict is drawn once.
+      const diagramProblems: string[] = (summary?.workflows ?? []).flatMap((w: any) => {
+        const file = path.join(reports, w.workflow, '_stitched.puml');
+        if (!fs.existsSync(file)) return [];
+        return auditStitched(loadDiagram(w.workflow), fs.readFileSync(file, 'utf8'), w.scenarios).map((p) => `${file}: ${p}`);
+      });
+      if (diagramProblems.length && !o.allowDiagramProblems) {
+        reject(new Error(`the stitched diagram of this run does not tell the truth:\n  ${diagramProblems.join('\n  ')}\n${output}`));
+        return;
+      }
+      resolve({ code, output, failing, summary, diagramProblems });
     });
   });
 }
