@@ -153,10 +153,14 @@ export function renderObserved(input: ObservedInput): string {
   const { match, events, unplaced } = scenarioView(d, input.exchanges, input.verdicts, input.steps);
   const lines = header_(d, `${d.workflow}: ${input.scenario} (observed)`, input.exchanges);
   let phase: string | undefined;
+  const roleOf = new Map(match.exchanges.map((m) => [m.exchange.seq, m.role]));
   for (const ev of events) {
-    if (ev.arrow?.phase && ON_SPEC.has(ev.role) && ev.arrow.phase !== phase) {
-      lines.push(`== ${esc(ev.arrow.phase)} ==`);
-      phase = ev.arrow.phase;
+    // A preflight opens the phase of the request it clears (it is drawn right before it).
+    const served = ev.role === 'preflight' && ev.m?.serves && roleOf.get(ev.m.serves.seq) === 'spec' ? ev.m.serves.arrow : undefined;
+    const at = ON_SPEC.has(ev.role) ? ev.arrow : served;
+    if (at?.phase && at.phase !== phase) {
+      lines.push(`== ${esc(at.phase)} ==`);
+      phase = at.phase;
     }
     lines.push(...drawEvent(ev, { status: arrowStatus(ev), ticks: ev.verdicts, notes: ev.verdicts.filter(noted).map((v) => ({ v, tags: [] })) }));
   }
