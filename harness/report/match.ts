@@ -181,7 +181,11 @@ export function matchScenario(d: Diagram, journal: readonly Exchange[], named: r
       if (m.request) prev = m.request.n;
       continue;
     }
-    const all = requests.filter((x) => exact(x, e));
+    // A backend's own call repeats an arrow only inside the answer it belongs to: a refresh
+    // while serving a page that needs none is an extra call, not "(12)".
+    const parent = enclosing(wire, e);
+    const within = parent && out.get(parent.seq);
+    const all = requests.filter((x) => exact(x, e) && (!parent || (!!within?.request && !!within.response && x.n > within.request.n && x.n < within.response.n)));
     const a = all.find((x) => x.n > prev) ?? all[0];
     if (a) {
       take(e, e.steps.length ? 'repeat' : 'setup', a);
@@ -217,6 +221,11 @@ export function matchScenario(d: Diagram, journal: readonly Exchange[], named: r
     missing: named.filter((a) => !a.self && !realised.has(a.n)),
     selfArrows: named.filter((a) => a.self),
   };
+}
+
+/** The request a backend was serving when it made this call (the caller's own incoming exchange). */
+function enclosing(wire: readonly Exchange[], e: Exchange): Exchange | undefined {
+  return [...wire].reverse().find((x) => x !== e && x.to === e.from && x.at <= e.at && x.at + Math.max(0, x.durationMs) >= e.at);
 }
 
 function sameTarget(location: string, e: Exchange): boolean {

@@ -158,6 +158,21 @@ test('an SPA asset the spec does not draw is an extra call, never a spec arrow',
   assert.doesNotMatch(puml, /<b>\d+<\/b> GET \/app\.js/);
 });
 
+test('a backend call the step does not need (a refresh of a still-valid JWT) is an extra call, and a verdict about it is drawn on it', () => {
+  const d = loadDiagram('webapp-jwt-cookies');
+  const cart = ex({ seq: 2, from: 'Browser', to: 'Store', at: 0, durationMs: 30, method: 'GET', path: '/shopping-cart', steps: [9, 10], status: 200, resHeaders: { 'content-type': 'text/html' }, resBody: '<title>Cart</title>' });
+  const refresh = ex({ seq: 1, from: 'Store', to: 'FusionAuth', at: 10, method: 'POST', path: '/api/jwt/refresh', steps: [9, 10], status: 200 });
+  // The same call inside a setup login's page is no repeat of 12 either: it is not inside 11-14.
+  const v = verdict({ id: 'WJC-10.no-needless-refresh', level: 'SHOULD', result: 'fail', steps: [10], actual: 'refreshed a JWT that was still valid', evidence: [refresh] });
+  const m = matchScenario(d, [cart, refresh], namedArrows(d, [cart, refresh], [v]));
+  assert.deepEqual(m.exchanges.map((x) => `${x.exchange.seq} ${x.role} ${x.request?.n ?? ''}`), ['2 spec 9', '1 extra ']);
+  assert.deepEqual(placeVerdict(m, v), { on: 'exchange', seq: 1, half: 'response' });
+  const puml = renderObserved({ diagram: d, scenario: 's', exchanges: [cart, refresh], verdicts: [v] });
+  const answer = lineWith(puml, 'FusionAuth -[#999999]-> Store');
+  assert.deepEqual(notesAfter(puml, answer).map((h) => h.replace(/<[^>]+>/g, '')), ['✗ WJC-10.no-needless-refresh SHOULD FAILED']);
+  assert.doesNotMatch(puml, /\(12\)/);
+});
+
 // ---- a missing call ---------------------------------------------------------------------
 
 test('a refresh that never came: arrows 12-13 are dotted in place and the refresh-called failure is drawn on 12, not on 14', () => {
