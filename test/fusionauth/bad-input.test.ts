@@ -55,7 +55,8 @@ const CASES: Bad[] = [
   { what: 'refresh: unknown token', path: '/api/jwt/refresh', headers: json, body: JSON.stringify({ refreshToken: 'no-such-token' }), status: 400, field: ['refreshToken', '[invalid]refreshToken'] },
   { what: 'refresh: token not a string', path: '/api/jwt/refresh', headers: json, body: JSON.stringify({ refreshToken: { $ne: null } }), status: 400, field: ['refreshToken', '[blank]refreshToken'] },
   { what: 'refresh: unknown token in the cookie', path: '/api/jwt/refresh', headers: { cookie: 'refresh_token=no-such-token' }, status: 400, field: ['refreshToken', '[invalid]refreshToken'] },
-  { what: 'token: unknown refresh token', path: '/oauth2/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=refresh_token&refresh_token=nope&client_id=${STORE}`, status: 400, oauth: 'invalid_grant' },
+  { what: 'token: unknown refresh token', path: '/oauth2/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=refresh_token&refresh_token=nope&client_id=${STORE}&client_secret=${SEEDED_DIRECTORY.applications.store.clientSecret}`, status: 400, oauth: 'invalid_grant' },
+  { what: 'token: no client secret', path: '/oauth2/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=refresh_token&refresh_token=nope&client_id=${STORE}`, status: 401, oauth: 'invalid_client' },
   { what: 'unknown endpoint', path: '/api/does-not-exist', headers: keyed, body: JSON.stringify(GOOD), status: 404, empty: true },
   { what: 'unknown method on a known path', method: 'PATCH', path: '/api/login', headers: keyed, body: JSON.stringify(GOOD), status: 404, empty: true },
 ];
