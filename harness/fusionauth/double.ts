@@ -642,7 +642,8 @@ export class FusionAuthDouble {
     const form = new URLSearchParams(req.body);
     const bodyId = form.get('client_id') ?? undefined;
     let clientId = bodyId;
-    let clientSecret = form.get('client_secret') ?? undefined;
+    // An empty client_secret is no credential at all.
+    let clientSecret = form.get('client_secret') || undefined;
     const auth = req.headers['authorization'];
     if (auth && !/^basic\s+/i.test(auth)) return oauthError(401, 'invalid_client', 'Client authentication must use the Basic scheme.', 'invalid_client_authentication_scheme');
     if (auth) {
@@ -650,7 +651,7 @@ export class FusionAuthDouble {
       const i = decoded.indexOf(':');
       const [id, secret] = i < 0 ? [decoded, ''] : [decoded.slice(0, i), decoded.slice(i + 1)];
       clientId = decodeURIComponent(id);
-      clientSecret = decodeURIComponent(secret);
+      clientSecret = decodeURIComponent(secret) || undefined;
       if (bodyId !== undefined && bodyId !== clientId) return oauthError(401, 'invalid_client', 'The client_id in the body does not match the Authorization header.', 'client_id_mismatch');
     }
     const grant = form.get('grant_type');
