@@ -179,6 +179,9 @@ export class FusionAuthDouble {
   }
 
   static async start(opts: DoubleOptions = {}): Promise<FusionAuthDouble> {
+    // Read FusionAuth's API paths now (once per process), not on a backend's first odd call,
+    // where parsing the description would eat into that request's time bound.
+    fusionAuthOperation('GET', '/');
     const { privateKey, publicKey } = await rsaKeyPair();
     const dir = opts.directory ?? seededDirectory();
     const jwk = { ...(await jose.exportJWK(publicKey)), alg: 'RS256', kid: dir.rsaKid, use: 'sig' };
