@@ -82,7 +82,11 @@ test('malformed calls get FusionAuth answers, every one is journalled, and the d
         if (c.general) assert.equal(b.generalErrors[0].code, c.general, c.what);
         if (c.field) assert.equal(b.fieldErrors[c.field[0]][0].code, c.field[1], c.what);
       }
-      if (c.oauth) assert.equal(JSON.parse(r.text).error, c.oauth, c.what);
+      if (c.oauth) {
+        assert.equal(JSON.parse(r.text).error, c.oauth, c.what);
+        // error and error_reason from FusionAuth's own lists (OAuthErrorType, OAuthErrorReason).
+        schemas.assert('OAuthError', JSON.parse(r.text));
+      }
     }
     const all = journal.all();
     assert.equal(all.length, CASES.length, 'one journal entry per call');

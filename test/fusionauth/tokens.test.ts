@@ -275,5 +275,12 @@ describe('POST /oauth2/token grant_type=refresh_token', () => {
     const badId = await token({ grant_type: 'refresh_token', refresh_token: rt, client_id: '00000000-0000-4000-8000-000000000000', client_secret: 'x' });
     assert.equal(badId.status, 401);
     assert.equal(badId.json().error, 'invalid_client');
+    const wrongScheme = await token({ grant_type: 'refresh_token', refresh_token: rt }, { authorization: 'Bearer abc' });
+    assert.equal(wrongScheme.json().error_reason, 'invalid_client_authentication_scheme');
+    const mismatch = await token({ grant_type: 'refresh_token', refresh_token: rt, client_id: STORE.id }, { authorization: 'Basic ' + Buffer.from(`${FORUMS.id}:${FORUMS.clientSecret}`).toString('base64') });
+    assert.equal(mismatch.json().error_reason, 'client_id_mismatch');
+    const notForm = await call('relay', d, relay.url, 'POST', '/oauth2/token', { json: { grant_type: 'refresh_token' } });
+    // Every error of the endpoint speaks FusionAuth's lists (OAuthErrorType, OAuthErrorReason).
+    for (const r of [unknown, badSecret, badId, wrongScheme, mismatch, notForm]) schemas.assert('OAuthError', r.json());
   });
 });
