@@ -1,4 +1,4 @@
-import { After, AfterAll, Before, BeforeStep, Status } from '@cucumber/cucumber';
+import { After, AfterAll, AfterStep, Before, BeforeStep, Status } from '@cucumber/cucumber';
 import { stepRefs } from '../harness/spec/feature';
 import { EnvironmentError, environmentFor, KIT_ERROR_MEDIA_TYPE, scenarioFor, shutdown, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../harness/workflow/session';
 import type { LoginflowWorld } from './world';
@@ -17,6 +17,18 @@ Before(async function (this: LoginflowWorld, { pickle, gherkinDocument }) {
 
 BeforeStep(function (this: LoginflowWorld, { pickleStep }) {
   this.scenario?.exercise(stepRefs(pickleStep.text));
+});
+
+// A backend that called a real FusionAuth API the double does not play has met a gap in the
+// kit: the step fails as a kit error (exit 2), not as the backend's fault.
+AfterStep(function (this: LoginflowWorld) {
+  if (!this.scenario) return;
+  const gap = this.scenario.journal.all().find((e) => e.kitGap);
+  if (!gap?.kitGap || this.kitGapReported) return;
+  this.kitGapReported = true;
+  const message = `${gap.from} called ${gap.request.method} ${gap.request.path}: ${gap.kitGap}`;
+  this.attach(JSON.stringify({ message }), KIT_ERROR_MEDIA_TYPE);
+  throw new Error(message);
 });
 
 After(async function (this: LoginflowWorld, { result }) {

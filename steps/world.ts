@@ -19,6 +19,8 @@ export interface LoginflowParameters {
 
 export class LoginflowWorld extends World<LoginflowParameters> {
   scenario!: Scenario;
+  /** A kit gap (a FusionAuth API the double does not play) was reported for this scenario. */
+  kitGapReported = false;
   constructor(options: IWorldOptions<LoginflowParameters>) {
     super(options);
   }

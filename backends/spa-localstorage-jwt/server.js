@@ -37,6 +37,7 @@ const MUTANTS = [
   'spa-never-refreshes',
   'refresh-token-in-localstorage',
   'cors-wildcard-credentials',
+  'spa-disallowed-header',
 ];
 
 if (ROLE !== 'store' && ROLE !== 'forums') {
@@ -354,7 +355,10 @@ const APP_JS = `'use strict';
       resp = await fetch(config.fusionauthUrl + '/api/login', {
         method: 'POST',
         credentials: 'include', // lets FusionAuth set its refresh_token cookie
-        headers: { 'Content-Type': 'application/json' },
+        headers: { 'Content-Type': 'application/json'${MUTANT === 'spa-disallowed-header' ? `,
+          // MUTANT spa-disallowed-header: a custom header FusionAuth's CORS settings do not allow,
+          // so the browser's preflight is refused and the login never reaches FusionAuth.
+          'X-Client-Version': '1.0'` : ''} },
         body: JSON.stringify({
           loginId: form.elements.email.value,
           password: form.elements.password.value,

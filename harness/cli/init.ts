@@ -31,8 +31,12 @@ for on a terminal; without one, a missing flag is an error (exit 2).`;
 /** What the kit hands a workflow's config beyond the targets: what the workflow needs of the double. */
 const WORKFLOW_DEFAULTS: Record<string, { fusionauth?: Record<string, unknown>; why?: string }> = {
   'spa-localstorage-jwt': {
-    fusionauth: { requireApiKey: false },
-    why: 'the browser calls /api/login itself, with an applicationId and no API key',
+    fusionauth: {
+      requireApiKey: false,
+      // FusionAuth refuses CORS until its origins are allowed (the defaults hosts of the apps).
+      cors: { allowedOrigins: ['http://store.example.test', 'http://forums.example.test'], allowCredentials: true, allowedMethods: ['GET', 'POST', 'OPTIONS'], allowedHeaders: ['Accept', 'Content-Type'] },
+    },
+    why: 'the browser calls /api/login itself, with an applicationId and no API key, from the apps\' origins, which FusionAuth must allow (CORS, with credentials for its refresh_token cookie)',
   },
 };
 

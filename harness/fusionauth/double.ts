@@ -3,7 +3,9 @@ import nock from 'nock';
 import * as jose from 'jose';
 import { Journal, Redactor, type HeaderMap } from '../trace';
 import { seededDirectory, expectedLoginStatus, type Directory, type DirectoryApplication, type DirectoryUser } from './directory';
-import { CALLER_HEADER, startRelay, type Relay } from './relay';
+import { CALLER_HEADER, HOST_HEADER, startRelay, type Relay } from './relay';
+import { decideCors, type CorsSettings } from './cors';
+import { fusionAuthOperation } from './openapi';
 
 /**
  * The FusionAuth double. Its behaviour is defined once, as persistent nock interceptors with
@@ -24,8 +26,14 @@ export interface DoubleOptions {
   /** Default 400 (real FusionAuth); 404 is what the workflow diagrams draw. */
   refreshFailureStatus?: 400 | 404;
   refreshTokenPolicy?: 'Reusable' | 'OneTimeUse';
-  /** Default true: `Authorization: <key>` (no scheme) required when applicationId is sent. */
+  /** Default true: `Authorization: <key>` (no scheme) required when applicationId is sent (application.loginConfiguration.requireAuthentication). */
   requireApiKey?: boolean;
+  /** Default true: the API key is required when no applicationId is sent (tenant.loginConfiguration.requireAuthentication). */
+  tenantRequireApiKey?: boolean;
+  /** Default true: /oauth2/token requires client authentication (clientAuthenticationPolicy Required). */
+  requireClientAuthentication?: boolean;
+  /** FusionAuth's CORS filter. Default null: disabled, every CORS request denied (FusionAuth's default). */
+  cors?: CorsSettings | null;
   /** Default 'acme.com'. */
   issuer?: string;
   /** Default 3600. */
@@ -64,6 +72,8 @@ interface RefreshRecord {
   expiresAt: number;
   revoked: boolean;
   authTime: number;
+  /** The session id carried as `sid` by the JWTs refreshed with it. */
+  sid: string;
 }
 
 interface InReq {
@@ -73,6 +83,8 @@ interface InReq {
   headers: Record<string, string>;
   body: string;
   caller: string;
+  /** Where the caller reached FusionAuth (http://host[:port]): FusionAuth names its own URLs after the request. */
+  base: string;
 }
 
 interface OutRes {
@@ -80,6 +92,8 @@ interface OutRes {
   headers: [string, string][];
   body: string;
   unexpected?: boolean;
+  /** A real FusionAuth API the double does not play: a gap in the kit, not the caller's fault. */
+  kitGap?: string;
 }
 
 const MAX_RECORDED_BODY = 64 * 1024;
@@ -126,6 +140,9 @@ export class FusionAuthDouble {
       refreshFailureStatus: opts.refreshFailureStatus ?? 400,
       refreshTokenPolicy: opts.refreshTokenPolicy ?? 'Reusable',
       requireApiKey: opts.requireApiKey ?? true,
+      tenantRequireApiKey: opts.tenantRequireApiKey ?? true,
+      requireClientAuthentication: opts.requireClientAuthentication ?? true,
+      cors: opts.cors ?? null,
       issuer: opts.issuer ?? 'acme.com',
       jwtTtlSeconds: opts.jwtTtlSeconds ?? 3600,
       refreshTokenTtlSeconds: opts.refreshTokenTtlSeconds ?? 30 * 24 * 3600,
@@ -162,6 +179,9 @@ export class FusionAuthDouble {
   }
 
   static async start(opts: DoubleOptions = {}): Promise<FusionAuthDouble> {
+    // Read FusionAuth's API paths now (once per process), not on a backend's first odd call,
+    // where parsing the description would eat into that request's time bound.
+    fusionAuthOperation('GET', '/');
     const { privateKey, publicKey } = await rsaKeyPair();
     const dir = opts.directory ?? seededDirectory();
     const jwk = { ...(await jose.exportJWK(publicKey)), alg: 'RS256', kid: dir.rsaKid, use: 'sig' };
@@ -224,7 +244,7 @@ export class FusionAuthDouble {
     const ttl = o.ttlSeconds ?? this.options.jwtTtlSeconds;
     const iat = o.expired ? now - ttl - 60 : now;
     const exp = o.expired ? now - 60 : now + ttl;
-    const claims = this.claims(u, found[0], iat, exp, iat, 'PASSWORD');
+    const claims = this.claims(u, found[0], iat, exp, iat, 'PASSWORD', { sid: randomUUID() });
     if (o.aud !== undefined) claims.aud = o.aud;
     let jwt = await this.sign(claims, o.alg ?? this.options.signing);
     if (o.badSignature) {
@@ -241,7 +261,7 @@ export class FusionAuthDouble {
     if (!u) throw new Error(`issueRefreshToken: unknown user ${user}`);
     const found = this.findApp(app);
     if (!found) throw new Error(`issueRefreshToken: unknown application ${app}`);
-    return this.newRefreshToken(u, found[1].id, Math.floor(Date.now() / 1000)).token;
+    return this.newRefreshToken(u, found[1].id, Math.floor(Date.now() / 1000), randomUUID()).token;
   }
 
   expireRefreshToken(token: string): void {
@@ -287,7 +307,13 @@ export class FusionAuthDouble {
     }
   }
 
-  private claims(u: DirectoryUser, appKey: string | undefined, iat: number, exp: number, authTime: number, authenticationType: string): jose.JWTPayload {
+  /**
+   * An access token's claims as FusionAuth issues them (docs lifecycle/authenticate-users/oauth/tokens):
+   * `aud` is the application asked for, even when the user is not registered to it (202);
+   * `applicationId` and `roles` only with a registration; `sid` on tokens of the Login API and
+   * its refreshes; `scope` only on tokens of the OAuth endpoints.
+   */
+  private claims(u: DirectoryUser, appKey: string | undefined, iat: number, exp: number, authTime: number, authenticationType: string, extra: { sid?: string; scope?: string } = {}): jose.JWTPayload {
     const app = appKey ? this.directory.applications[appKey] : undefined;
     const reg = appKey ? this.registration(u, appKey) : undefined;
     const c: jose.JWTPayload = {};
@@ -300,12 +326,13 @@ export class FusionAuthDouble {
     c.authenticationType = authenticationType;
     c.email = u.email;
     c.email_verified = u.verified !== false;
-    if (app) {
+    if (app && reg) {
       c.applicationId = app.id;
-      c.roles = reg ? [...reg.roles] : [];
-      c.scope = 'offline_access';
+      c.roles = [...reg.roles];
     }
+    if (extra.scope) c.scope = extra.scope;
     c.auth_time = authTime;
+    if (extra.sid) c.sid = extra.sid;
     c.tid = this.directory.tenantId;
     return c;
   }
@@ -321,16 +348,17 @@ export class FusionAuthDouble {
     this.redactor.addToken(jwt);
   }
 
-  private async issueJwt(u: DirectoryUser, appKey: string | undefined, authTime: number, authenticationType: string): Promise<{ token: string; exp: number }> {
+  private async issueJwt(u: DirectoryUser, appKey: string | undefined, authTime: number, authenticationType: string, extra: { sid?: string; scope?: string } = {}): Promise<{ token: string; exp: number }> {
     const now = Math.floor(Date.now() / 1000);
     const exp = now + this.options.jwtTtlSeconds;
-    const token = await this.sign(this.claims(u, appKey, now, exp, authTime, authenticationType), this.options.signing);
+    const token = await this.sign(this.claims(u, appKey, now, exp, authTime, authenticationType, extra), this.options.signing);
     this.noteJwt(token);
     return { token, exp };
   }
 
-  private newRefreshToken(u: DirectoryUser, appId: string, authTime: number): RefreshRecord {
+  private newRefreshToken(u: DirectoryUser, appId: string, authTime: number, sid: string): RefreshRecord {
     const rec: RefreshRecord = {
+      sid,
       token: randomBytes(40).toString('base64url'),
       id: randomUUID(),
       userId: u.id,
@@ -360,17 +388,28 @@ export class FusionAuthDouble {
     for (const [k, v] of Object.entries(rawHeaders)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
     let caller = headers[CALLER_HEADER] || 'unknown';
     delete headers[CALLER_HEADER];
+    const callerHost = headers[HOST_HEADER];
+    delete headers[HOST_HEADER];
     if (caller === INFER_CALLER) caller = this.inferCaller(path, headers, body);
-    const req: InReq = { method, path, url: new URL(path, 'http://double.invalid'), headers, body, caller };
+    const req: InReq = { method, path, url: new URL(path, 'http://double.invalid'), headers, body, caller, base: `http://${callerHost ?? this.options.publicHost}` };
     let res: OutRes;
     let error: string | undefined;
-    try {
-      res = await this.route(req);
-    } catch (err) {
-      error = err instanceof Error ? err.message : String(err);
-      res = { status: 500, headers: [], body: '' };
+    // FusionAuth's CORS filter runs before any endpoint: a request it rejects is never processed.
+    const cors = decideCors(this.options.cors ?? undefined, req, [`http://${this.options.publicHost}`, `https://${this.options.publicHost}`, req.base].map((o) => o.toLowerCase()));
+    if (cors.kind === 'reject') {
+      res = { status: 403, headers: [['Content-Type', 'text/plain']], body: '' };
+    } else if (cors.kind === 'grant' && cors.preflight) {
+      // 200 rather than 204: fetch interception cannot build a 204 with a body stream.
+      res = { status: 200, headers: [...cors.headers], body: '' };
+    } else {
+      try {
+        res = await this.route(req);
+      } catch (err) {
+        error = err instanceof Error ? err.message : String(err);
+        res = { status: 500, headers: [], body: '' };
+      }
+      if (cors.kind === 'grant') res.headers.push(...cors.headers);
     }
-    this.cors(req, res);
     const recordedHeaders: HeaderMap = { ...headers, host: this.options.publicHost };
     const resHeaders: HeaderMap = {};
     for (const [k, v] of res.headers) {
@@ -386,6 +425,7 @@ export class FusionAuthDouble {
       request: { method, host: this.options.publicHost, path, headers: recordedHeaders, body: body ? body.slice(0, MAX_RECORDED_BODY) : undefined },
       response: { status: res.status, headers: resHeaders, body: res.body ? res.body.slice(0, MAX_RECORDED_BODY) : undefined },
       ...(res.unexpected ? { unexpected: true } : {}),
+      ...(res.kitGap ? { kitGap: res.kitGap } : {}),
       ...(error ? { error } : {}),
     });
     return res;
@@ -433,33 +473,28 @@ export class FusionAuthDouble {
     return (appId && this.callerNames[appId]) || 'Backend';
   }
 
-  private cors(req: InReq, res: OutRes): void {
-    const origin = req.headers['origin'];
-    if (!origin) return;
-    res.headers.push(['Access-Control-Allow-Origin', origin], ['Access-Control-Allow-Credentials', 'true'], ['Vary', 'Origin']);
-  }
-
   private async route(req: InReq): Promise<OutRes> {
     const p = req.url.pathname;
-    if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) return this.preflight(req);
-    if (req.method === 'POST' && p === '/api/login') return this.login(req);
-    if (req.method === 'POST' && p === '/api/jwt/refresh') return this.refresh(req);
-    if (req.method === 'POST' && p === '/oauth2/token') return this.oauthToken(req);
-    if (req.method === 'GET' && p === '/.well-known/jwks.json') return json(200, { keys: [{ ...this.rsa.jwk }] });
-    if (req.method === 'GET' && p === '/api/jwt/public-key') return this.publicKey(req);
-    if (req.method === 'GET' && p === '/api/jwt/validate') return this.validate(req);
+    const m = req.method;
+    if (m === 'POST' && p === '/api/login') return this.login(req);
+    if (m === 'POST' && p === '/api/jwt/refresh') return this.refresh(req);
+    if (m === 'DELETE' && p === '/api/jwt/refresh') return this.revoke(req);
+    if (m === 'POST' && p === '/oauth2/token') return this.oauthToken(req);
+    if (m === 'GET' && p === '/oauth2/userinfo') return this.userinfo(req);
+    if (m === 'GET' && p === '/.well-known/jwks.json') return json(200, { keys: [{ ...this.rsa.jwk }] });
+    if (m === 'GET' && p === '/.well-known/openid-configuration') return this.discovery(req);
+    if (m === 'GET' && p === '/api/jwt/public-key') return this.publicKey(req);
+    if (m === 'GET' && p === '/api/jwt/validate') return this.validate(req);
+    if (m === 'POST' && p === '/api/logout') return this.logout(req);
+    if (m === 'GET' && (p === '/api/user' || p === '/api/user/')) return this.retrieveUser(req);
+    if (m === 'GET' && /^\/api\/user\/[0-9a-f-]{36}$/i.test(p)) return this.retrieveUserById(req, p.slice('/api/user/'.length));
+    const op = fusionAuthOperation(m, p);
+    if (op) {
+      const gap = `the FusionAuth double does not implement ${m} ${p} (a FusionAuth API: ${op.method} ${op.template}); this is a gap in loginflow, not in your backend`;
+      return { status: 501, headers: [['Content-Type', 'text/plain']], body: gap, unexpected: true, kitGap: gap };
+    }
+    // Not a FusionAuth endpoint at all: FusionAuth's own answer, 404.
     return { status: 404, headers: [], body: '', unexpected: true };
-  }
-
-  private preflight(req: InReq): OutRes {
-    // 200 rather than 204: fetch interception cannot build a 204 with a body stream.
-    const h: [string, string][] = [
-      ['Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS, HEAD'],
-      ['Access-Control-Max-Age', '1800'],
-    ];
-    const asked = req.headers['access-control-request-headers'];
-    if (asked) h.push(['Access-Control-Allow-Headers', asked]);
-    return { status: 200, headers: h, body: '' };
   }
 
   private async login(req: InReq): Promise<OutRes> {
@@ -468,7 +503,11 @@ export class FusionAuthDouble {
     const b = parsed.value;
     const applicationId = typeof b.applicationId === 'string' ? b.applicationId : undefined;
     const auth = req.headers['authorization'];
-    if ((auth !== undefined && auth !== this.directory.apiKey) || (this.options.requireApiKey && applicationId !== undefined && auth !== this.directory.apiKey)) {
+    // An API key, when sent, must be right. Without one: with an applicationId the application's
+    // loginConfiguration.requireAuthentication decides (requireApiKey), without one the
+    // tenant's (tenantRequireApiKey); both default to true in FusionAuth.
+    const required = applicationId !== undefined ? this.options.requireApiKey : this.options.tenantRequireApiKey;
+    if ((auth !== undefined && auth !== this.directory.apiKey) || (required && auth !== this.directory.apiKey)) {
       return empty(401);
     }
     const fieldErrors: Record<string, { code: string; message: string }[]> = {};
@@ -502,17 +541,19 @@ export class FusionAuthDouble {
           twoFactorId: randomBytes(24).toString('base64url'),
           methods: [{ id: 'AUTH1', method: 'authenticator', authenticator: { algorithm: 'HmacSHA1', codeLength: 6, timeStep: 30 } }],
         });
-      case 212:
-        return json(212, { user: this.userJson(u, now), emailVerificationId: randomBytes(24).toString('base64url') });
-      case 213:
-        return json(213, { user: this.userJson(u, now), registrationVerificationId: randomBytes(24).toString('base64url') });
     }
-    // 200 / 202
-    const { token, exp } = await this.issueJwt(u, status === 200 ? appKey : undefined, authTime, 'PASSWORD');
+    // 200, 202, 212 and 213 authenticate the user and issue tokens: an access token (its `aud`
+    // the application asked for, even when not registered: 202), and a refresh token with the
+    // application's registration. 212/213 add the verification id.
+    const registered = !!appKey && !!this.registration(u, appKey);
+    const sid = randomUUID();
+    const { token, exp } = await this.issueJwt(u, appKey, authTime, 'PASSWORD', { sid });
     const out: Record<string, unknown> = { token, tokenExpirationInstant: exp * 1000, user: this.userJson(u, now) };
-    const cookies: [string, string][] = [['Set-Cookie', this.cookie('access_token', token, this.options.jwtTtlSeconds)]];
-    if (status === 200 && appKey) {
-      const rt = this.newRefreshToken(u, this.directory.applications[appKey].id, authTime);
+    if (status === 212) out.emailVerificationId = randomBytes(24).toString('base64url');
+    if (status === 213) out.registrationVerificationId = randomBytes(24).toString('base64url');
+    const cookies: [string, string][] = [['Set-Cookie', this.cookie('access_token', token)]];
+    if (registered && appKey) {
+      const rt = this.newRefreshToken(u, this.directory.applications[appKey].id, authTime, sid);
       out.refreshToken = rt.token;
       out.refreshTokenId = rt.id;
       cookies.push(['Set-Cookie', this.cookie('refresh_token', rt.token, this.options.refreshTokenTtlSeconds)]);
@@ -522,9 +563,18 @@ export class FusionAuthDouble {
     return res;
   }
 
-  private cookie(name: string, value: string, maxAge: number): string {
-    // Host-only (no Domain) for the FusionAuth host, as FusionAuth sets them.
-    return `${name}=${value}; Max-Age=${maxAge}; Path=/; SameSite=Lax; HttpOnly`;
+  /**
+   * FusionAuth's cookies for its own host (host-only, no Domain): `access_token` is an HttpOnly
+   * session cookie, `refresh_token` an HttpOnly persistent cookie for the refresh token's
+   * configured lifetime (docs apis/login "Response Cookies", apis/jwt "Refresh a JWT").
+   */
+  private cookie(name: string, value: string, maxAge?: number): string {
+    const life = maxAge === undefined ? '' : `; Max-Age=${maxAge}; Expires=${new Date(Date.now() + maxAge * 1000).toUTCString()}`;
+    return `${name}=${value}${life}; Path=/; SameSite=Lax; HttpOnly`;
+  }
+
+  private clearCookie(name: string): string {
+    return `${name}=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; SameSite=Lax; HttpOnly`;
   }
 
   private userJson(u: DirectoryUser, now: number): Record<string, unknown> {
@@ -566,19 +616,20 @@ export class FusionAuthDouble {
     const u = rec && this.findUser(rec.userId);
     const appKey = rec && this.findApp(rec.appId)?.[0];
     if (!rec || !u || !appKey) return this.refreshFailure();
-    const next = this.options.refreshTokenPolicy === 'OneTimeUse' ? this.rotate(rec, u) : rec;
-    const { token } = await this.issueJwt(u, appKey, rec.authTime, 'REFRESH_TOKEN');
+    const next = this.options.refreshTokenPolicy === 'OneTimeUse' ? this.rotate(rec) : rec;
+    const { token } = await this.issueJwt(u, appKey, rec.authTime, 'REFRESH_TOKEN', { sid: rec.sid });
     const res = json(200, { token, refreshToken: next.token, refreshTokenId: next.id });
-    res.headers.push(
-      ['Set-Cookie', this.cookie('access_token', token, this.options.jwtTtlSeconds)],
-      ['Set-Cookie', this.cookie('refresh_token', next.token, Math.max(0, Math.floor((next.expiresAt - Date.now()) / 1000)))],
-    );
+    res.headers.push(['Set-Cookie', this.cookie('access_token', token)], ['Set-Cookie', this.cookie('refresh_token', next.token, this.options.refreshTokenTtlSeconds)]);
     return res;
   }
 
-  private rotate(rec: RefreshRecord, u: DirectoryUser): RefreshRecord {
+  /** OneTimeUse: a new token value; its id stays ("will not change even when using one-time use refresh tokens", docs apis/jwt). */
+  private rotate(rec: RefreshRecord): RefreshRecord {
     rec.revoked = true;
-    return this.newRefreshToken(u, rec.appId, rec.authTime);
+    const next: RefreshRecord = { ...rec, token: randomBytes(40).toString('base64url'), revoked: false };
+    this.refreshTokens.set(next.token, next);
+    this.redactor.addToken(next.token);
+    return next;
   }
 
   private refreshFailure(): OutRes {
@@ -589,18 +640,22 @@ export class FusionAuthDouble {
   private async oauthToken(req: InReq): Promise<OutRes> {
     const ct = (req.headers['content-type'] ?? '').toLowerCase();
     if (!ct.startsWith('application/x-www-form-urlencoded')) {
-      return json(400, { error: 'invalid_request', error_description: 'The request must use Content-Type application/x-www-form-urlencoded.', error_reason: 'invalid_request' });
+      return oauthError(400, 'invalid_request', 'The request must use Content-Type application/x-www-form-urlencoded.', 'unknown');
     }
     const form = new URLSearchParams(req.body);
-    let clientId = form.get('client_id') ?? undefined;
-    let clientSecret = form.get('client_secret') ?? undefined;
+    const bodyId = form.get('client_id') ?? undefined;
+    let clientId = bodyId;
+    // An empty client_secret is no credential at all.
+    let clientSecret = form.get('client_secret') || undefined;
     const auth = req.headers['authorization'];
-    if (auth && /^basic\s+/i.test(auth)) {
+    if (auth && !/^basic\s+/i.test(auth)) return oauthError(401, 'invalid_client', 'Client authentication must use the Basic scheme.', 'invalid_client_authentication_scheme');
+    if (auth) {
       const decoded = Buffer.from(auth.replace(/^basic\s+/i, ''), 'base64').toString('utf8');
       const i = decoded.indexOf(':');
       const [id, secret] = i < 0 ? [decoded, ''] : [decoded.slice(0, i), decoded.slice(i + 1)];
       clientId = decodeURIComponent(id);
-      clientSecret = decodeURIComponent(secret);
+      clientSecret = decodeURIComponent(secret) || undefined;
+      if (bodyId !== undefined && bodyId !== clientId) return oauthError(401, 'invalid_client', 'The client_id in the body does not match the Authorization header.', 'client_id_mismatch');
     }
     const grant = form.get('grant_type');
     if (!grant) return oauthError(400, 'invalid_request', 'Invalid request. The [grant_type] parameter is required.', 'missing_grant_type');
@@ -608,6 +663,10 @@ export class FusionAuthDouble {
     if (!clientId) return oauthError(400, 'invalid_request', 'Invalid request. The [client_id] parameter is required.', 'missing_client_id');
     const app = Object.values(this.directory.applications).find((a) => a.id === clientId);
     if (!app) return oauthError(401, 'invalid_client', 'Invalid client_id.', 'invalid_client_id');
+    // clientAuthenticationPolicy Required (FusionAuth's default): a secret in the Basic header or the body.
+    if (clientSecret === undefined && this.options.requireClientAuthentication) {
+      return oauthError(401, 'invalid_client', 'Client authentication missing as Basic Authorization header or credentials in the body.', 'client_authentication_missing');
+    }
     if (clientSecret !== undefined && clientSecret !== app.clientSecret) return oauthError(401, 'invalid_client', 'Invalid client authentication.', 'invalid_client_authentication');
     const given = form.get('refresh_token');
     if (!given) return oauthError(400, 'invalid_request', 'Invalid request. The [refresh_token] parameter is required.', 'missing_refresh_token');
@@ -615,9 +674,11 @@ export class FusionAuthDouble {
     const u = rec && this.findUser(rec.userId);
     const appKey = rec && this.findApp(rec.appId)?.[0];
     if (!rec || !u || !appKey || rec.appId !== app.id) return oauthError(400, 'invalid_grant', 'The refresh token is not valid.', 'refresh_token_not_found');
-    const next = this.options.refreshTokenPolicy === 'OneTimeUse' ? this.rotate(rec, u) : rec;
-    const { token } = await this.issueJwt(u, appKey, rec.authTime, 'REFRESH_TOKEN');
-    return json(200, {
+    const next = this.options.refreshTokenPolicy === 'OneTimeUse' ? this.rotate(rec) : rec;
+    const { token } = await this.issueJwt(u, appKey, rec.authTime, 'REFRESH_TOKEN', { scope: 'offline_access' });
+    // The Refresh Token Grant's documented response: access_token, expires_in, refresh_token,
+    // refresh_token_id, scope, token_type, userId (id_token only when openid was granted).
+    const res = json(200, {
       access_token: token,
       expires_in: this.options.jwtTtlSeconds,
       refresh_token: next.token,
@@ -626,6 +687,8 @@ export class FusionAuthDouble {
       token_type: 'Bearer',
       userId: u.id,
     });
+    res.headers.push(['Cache-Control', 'no-store'], ['Pragma', 'no-cache']);
+    return res;
   }
 
   private publicKey(req: InReq): OutRes {
@@ -640,14 +703,145 @@ export class FusionAuthDouble {
     return json(200, { publicKeys: { [this.directory.rsaKid]: this.rsa.pem } });
   }
 
-  private async validate(req: InReq): Promise<OutRes> {
+  /**
+   * The JWT a request authenticates with (docs apis/authentication "JWT Authentication"):
+   * `Authorization: Bearer <jwt>`, the legacy `Authorization: JWT <jwt>` that older FusionAuth
+   * clients send, or the `access_token` cookie.
+   */
+  private presentedJwt(req: InReq): string | undefined {
     const auth = req.headers['authorization'];
-    const bearer = auth && /^bearer\s+/i.test(auth) ? auth.replace(/^bearer\s+/i, '').trim() : undefined;
-    const jwt = bearer || parseCookies(req.headers['cookie'])['access_token'];
+    const m = auth ? /^(bearer|jwt)\s+(.+)$/i.exec(auth.trim()) : null;
+    return m?.[2].trim() || parseCookies(req.headers['cookie'])['access_token'] || undefined;
+  }
+
+  private async validate(req: InReq): Promise<OutRes> {
+    const jwt = this.presentedJwt(req);
     if (!jwt) return empty(401);
     const claims = await this.verifyJwt(jwt);
     if (!claims) return empty(401);
     return json(200, { jwt: claims });
+  }
+
+  /** GET /.well-known/openid-configuration: FusionAuth's discovery document, its URLs named after the request. */
+  private discovery(req: InReq): OutRes {
+    const b = req.base;
+    return json(200, {
+      authorization_endpoint: `${b}/oauth2/authorize`,
+      backchannel_logout_supported: false,
+      claims_supported: ['applicationId', 'at_hash', 'aud', 'authenticationType', 'auth_time', 'c_hash', 'email', 'email_verified', 'exp', 'family_name', 'given_name', 'iat', 'iss', 'jti', 'name', 'roles', 'scope', 'sid', 'sub', 'tid'],
+      device_authorization_endpoint: `${b}/oauth2/device_authorize`,
+      end_session_endpoint: `${b}/oauth2/logout`,
+      frontchannel_logout_supported: true,
+      grant_types_supported: ['authorization_code', 'implicit', 'password', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
+      id_token_signing_alg_values_supported: ['HS256', 'RS256'],
+      issuer: this.options.issuer,
+      jwks_uri: `${b}/.well-known/jwks.json`,
+      response_modes_supported: ['query', 'fragment', 'form_post'],
+      response_types_supported: ['code', 'token', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token'],
+      scopes_supported: ['openid', 'offline_access', 'profile', 'email', 'phone', 'address'],
+      subject_types_supported: ['public'],
+      token_endpoint: `${b}/oauth2/token`,
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      userinfo_endpoint: `${b}/oauth2/userinfo`,
+      userinfo_signing_alg_values_supported: ['HS256', 'RS256'],
+    });
+  }
+
+  /** GET /oauth2/userinfo with a Bearer access token: the user's OpenID claims; else 401 with an OAuthError. */
+  private async userinfo(req: InReq): Promise<OutRes> {
+    const auth = req.headers['authorization'];
+    const m = auth ? /^bearer\s+(.+)$/i.exec(auth.trim()) : null;
+    const invalid = (reason: string, why: string): OutRes => {
+      const r = oauthError(401, 'invalid_token', why, reason);
+      r.headers.push(['WWW-Authenticate', `Bearer error="invalid_token", error_description="${why}"`]);
+      return r;
+    };
+    if (!m) return invalid('access_token_required', 'An access token is required.');
+    const claims = await this.verifyJwt(m[1].trim());
+    const u = claims?.sub ? this.findUser(claims.sub) : undefined;
+    if (!claims || !u) return invalid('access_token_invalid', 'The access token is not valid.');
+    const out: Record<string, unknown> = { sub: u.id, email: u.email, email_verified: u.verified !== false };
+    if (u.firstName) out.given_name = u.firstName;
+    if (u.lastName) out.family_name = u.lastName;
+    if (u.firstName || u.lastName) out.name = [u.firstName, u.lastName].filter(Boolean).join(' ');
+    if (claims.applicationId) out.applicationId = claims.applicationId;
+    if (claims.roles) out.roles = claims.roles;
+    out.tid = this.directory.tenantId;
+    return json(200, out);
+  }
+
+  /** POST /api/logout: revokes the refresh token (query, body or cookie; global: all of its user's) and clears both cookies. */
+  private logout(req: InReq): OutRes {
+    let b: Record<string, unknown> = {};
+    if ((req.headers['content-type'] ?? '').toLowerCase().startsWith('application/json') && req.body.trim()) {
+      const parsed = parseJsonBody(req);
+      if ('error' in parsed) return parsed.error;
+      b = parsed.value;
+    }
+    const q = req.url.searchParams;
+    const token = q.get('refreshToken') || (typeof b.refreshToken === 'string' ? b.refreshToken : undefined) || parseCookies(req.headers['cookie'])['refresh_token'];
+    const global = q.get('global') === 'true' || b.global === true;
+    const rec = token ? this.refreshTokens.get(token) : undefined;
+    if (rec) {
+      for (const r of this.refreshTokens.values()) if (r === rec || (global && r.userId === rec.userId)) r.revoked = true;
+    }
+    return { status: 200, headers: [['Set-Cookie', this.clearCookie('access_token')], ['Set-Cookie', this.clearCookie('refresh_token')]], body: '' };
+  }
+
+  /**
+   * DELETE /api/jwt/refresh (docs apis/jwt "Revoke Refresh Tokens"): by `token` (API key or the
+   * owner's JWT), by `userId`, by `applicationId` or both (API key). 200 with no body; a
+   * revoked token then refuses to refresh.
+   */
+  private async revoke(req: InReq): Promise<OutRes> {
+    const q = req.url.searchParams;
+    let token = q.get('token') ?? undefined;
+    if (!token && (req.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) token = new URLSearchParams(req.body).get('token') ?? undefined;
+    const userId = q.get('userId') ?? undefined;
+    const appId = q.get('applicationId') ?? undefined;
+    const apiKey = req.headers['authorization'] === this.directory.apiKey;
+    let jwtOwner: string | undefined;
+    if (!apiKey) {
+      const jwt = this.presentedJwt(req);
+      const claims = jwt ? await this.verifyJwt(jwt) : undefined;
+      if (!claims?.sub || !token) return empty(401);
+      jwtOwner = claims.sub;
+    }
+    if (token) {
+      const rec = this.refreshTokens.get(token);
+      if (!rec || rec.revoked) return empty(404);
+      if (jwtOwner && rec.userId !== jwtOwner) return empty(401);
+      rec.revoked = true;
+      return empty(200);
+    }
+    if (!userId && !appId) {
+      return json(400, { fieldErrors: { token: [{ code: '[missing]token', message: 'You must specify the [token], [userId] or [applicationId] parameter.' }] }, generalErrors: [] });
+    }
+    for (const r of this.refreshTokens.values()) if ((!userId || r.userId === userId) && (!appId || r.appId === appId)) r.revoked = true;
+    return empty(200);
+  }
+
+  /** GET /api/user with a JWT (its owner), or with the API key and ?email= / ?loginId=. */
+  private async retrieveUser(req: InReq): Promise<OutRes> {
+    const now = Date.now();
+    if (req.headers['authorization'] === this.directory.apiKey) {
+      const q = req.url.searchParams;
+      const key = q.get('email') ?? q.get('loginId') ?? q.get('username');
+      if (!key) return json(400, { fieldErrors: { email: [{ code: '[missing]email', message: 'You must specify an [email], [loginId] or [username] parameter.' }] }, generalErrors: [] });
+      const u = this.findUser(key);
+      return u && u.id !== key ? json(200, { user: this.userJson(u, now) }) : empty(404);
+    }
+    const jwt = this.presentedJwt(req);
+    const claims = jwt ? await this.verifyJwt(jwt) : undefined;
+    const u = claims?.sub ? this.findUser(claims.sub) : undefined;
+    if (!u) return empty(401);
+    return json(200, { user: this.userJson(u, now) });
+  }
+
+  private retrieveUserById(req: InReq, id: string): OutRes {
+    if (req.headers['authorization'] !== this.directory.apiKey) return empty(401);
+    const u = this.directory.users.find((x) => x.id === id);
+    return u ? json(200, { user: this.userJson(u, Date.now()) }) : empty(404);
   }
 }
 

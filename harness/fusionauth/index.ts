@@ -2,3 +2,4 @@ export * from './directory';
 export * from './double';
 export { CALLER_HEADER, RELAY_MAX_BODY, type Relay } from './relay';
 export * from './openapi';
+export * from './cors';

@@ -17,7 +17,11 @@ import YAML from 'yaml';
  *  - `JWT.aud` is typed as an object; in a JWT it is a string (or an array of strings).
  */
 
-export const DEFAULT_OPENAPI_PATH = process.env.LOGINFLOW_FUSIONAUTH_OPENAPI ?? '/work/shared/fusionauth-openapi/openapi.yaml';
+/** LOGINFLOW_FUSIONAUTH_OPENAPI, else shared/ beside the checkout (as CI lays it out), else /work/shared. */
+export const DEFAULT_OPENAPI_PATH =
+  process.env.LOGINFLOW_FUSIONAUTH_OPENAPI ??
+  [path.resolve(__dirname, '..', '..', '..', 'shared', 'fusionauth-openapi', 'openapi.yaml'), '/work/shared/fusionauth-openapi/openapi.yaml'].find((p) => fs.existsSync(p)) ??
+  '/work/shared/fusionauth-openapi/openapi.yaml';
 
 export interface SchemaCheck {
   valid: boolean;
@@ -104,4 +108,36 @@ function rewriteRefs(node: Json): Json {
     return out;
   }
   return node;
+}
+
+/** One operation of FusionAuth's API: METHOD and the path template it matched. */
+export interface FusionAuthOperation {
+  method: string;
+  template: string;
+}
+
+let operations: { method: string; template: string; re: RegExp }[] | undefined;
+
+/**
+ * The FusionAuth API operation a request is for, from the `paths` of the OpenAPI description
+ * (`/api/user/{userId}` matches `/api/user/1234`), or undefined when FusionAuth has no such
+ * endpoint. The double uses it to tell a gap in itself (a real endpoint it does not play)
+ * from a call no FusionAuth would answer.
+ */
+export function fusionAuthOperation(method: string, pathname: string, specPath: string = DEFAULT_OPENAPI_PATH): FusionAuthOperation | undefined {
+  if (!operations) {
+    operations = [];
+    // Without the description nothing counts as a FusionAuth API: unknown calls keep FusionAuth's 404.
+    if (!fs.existsSync(specPath)) return undefined;
+    const doc = YAML.parse(fs.readFileSync(path.resolve(specPath), 'utf8')) as { paths?: Record<string, Record<string, unknown>> };
+    for (const [template, ops] of Object.entries(doc.paths ?? {})) {
+      const re = new RegExp(`^${template.split(/\{[^}]+\}/).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^/]+')}/?$`);
+      for (const m of Object.keys(ops ?? {})) if (/^(get|put|post|delete|patch|head|options)$/.test(m)) operations.push({ method: m.toUpperCase(), template, re });
+    }
+    // Literal paths first, so /api/user/search is not taken for /api/user/{userId}.
+    operations.sort((a, b) => Number(a.template.includes('{')) - Number(b.template.includes('{')));
+  }
+  const m = method.toUpperCase();
+  const hit = operations.find((o) => o.method === m && o.re.test(pathname));
+  return hit && { method: hit.method, template: hit.template };
 }

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 
 /** Header the relay uses to tell the double who is calling; stripped before recording. */
 export const CALLER_HEADER = 'x-loginflow-caller';
+/** The Host the caller used, so the double can name its own URLs (discovery) as FusionAuth does from the request; stripped before recording. */
+export const HOST_HEADER = 'x-loginflow-host';
 
 export const RELAY_MAX_BODY = 1024 * 1024; // 1 MiB → 413
 const UPSTREAM_TIMEOUT_MS = 10_000;
@@ -47,7 +49,7 @@ export async function startRelay(origin: string, caller: string, port = 0, onClo
       const headers: http.OutgoingHttpHeaders = {};
       for (let i = 0; i < req.rawHeaders.length; i += 2) {
         const name = req.rawHeaders[i].toLowerCase();
-        if (HOP_BY_HOP.has(name) || name === CALLER_HEADER) continue;
+        if (HOP_BY_HOP.has(name) || name === CALLER_HEADER || name === HOST_HEADER) continue;
         const prev = headers[name];
         const value = req.rawHeaders[i + 1];
         if (prev === undefined) headers[name] = value;
@@ -55,6 +57,7 @@ export async function startRelay(origin: string, caller: string, port = 0, onClo
         else headers[name] = Array.isArray(prev) ? [...prev, value] : [String(prev), value];
       }
       headers[CALLER_HEADER] = caller;
+      if (req.headers.host) headers[HOST_HEADER] = req.headers.host;
       if (body.length || !['GET', 'HEAD', 'OPTIONS', 'DELETE'].includes(req.method ?? 'GET')) headers['content-length'] = String(body.length);
       const up = http.request(
         { protocol: target.protocol, hostname: target.hostname, port: target.port || 80, method: req.method, path: req.url, headers, timeout: UPSTREAM_TIMEOUT_MS },

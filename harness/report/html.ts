@@ -154,7 +154,7 @@ function scenarioSection(x: IndexInput, w: string, s: ScenarioResult, k: number,
 function exchangeTable(w: string, k: number, exchanges: readonly Exchange[]): string {
   const rows = [...exchanges]
     .sort((a, b) => a.seq - b.seq)
-    .map((e) => `<tr id="${id('e', w, k, e.seq)}"><td class="num">${e.seq}</td><td>${esc(e.from)} → ${esc(e.to)}</td><td>${esc(e.request.method)} ${esc(e.request.host)}${esc(e.request.path)}</td><td>${esc(e.response?.status ?? e.error ?? '')}${e.unexpected ? ' (unexpected)' : ''}</td><td>${esc(e.steps.join(', '))}</td><td class="num">${e.durationMs}</td></tr>`);
+    .map((e) => `<tr id="${id('e', w, k, e.seq)}"><td class="num">${e.seq}</td><td>${esc(e.from)} → ${esc(e.to)}</td><td>${esc(e.request.method)} ${esc(e.request.host)}${esc(e.request.path)}</td><td>${esc(e.response?.status ?? e.error ?? '')}${e.kitGap ? ' (kit gap: not played by the FusionAuth double)' : e.unexpected ? ' (unexpected)' : ''}</td><td>${esc(e.steps.join(', '))}</td><td class="num">${e.durationMs}</td></tr>`);
   return `<table><tr><th>#</th><th>from → to</th><th>request</th><th>status</th><th>spec steps</th><th>ms</th></tr>${rows.join('')}</table>`;
 }
 

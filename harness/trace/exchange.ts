@@ -43,6 +43,8 @@ export interface Exchange {
   phase?: string;
   /** Set by the double for calls it has no endpoint for. */
   unexpected?: boolean;
+  /** Set by the double for a real FusionAuth API it does not play: the kit's gap (a kit error), not the caller's fault. */
+  kitGap?: string;
   /** Free-form notes (e.g. "self-arrow: move JWT to local storage"). */
   note?: string;
 }

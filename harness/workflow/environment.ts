@@ -2,7 +2,7 @@ import { KitError, type LoadedConfig, type Routes, type TargetName, DEFAULT_HOST
 import { type StartedTarget, startTarget } from '../backend/launcher';
 import { TransportError } from '../browser/errors';
 import type { LogicalNetwork } from '../browser/network';
-import { type DoubleOptions, type DoubleSettings, FusionAuthDouble, INFER_CALLER } from '../fusionauth';
+import { type CorsSettings, type DoubleOptions, type DoubleSettings, FusionAuthDouble, INFER_CALLER } from '../fusionauth';
 import { Journal } from '../trace';
 
 /**
@@ -146,6 +146,17 @@ export class Environment {
     return { hosts, participants, unrecordedHosts: [fa] };
   }
 
+  /**
+   * A single-page app calls FusionAuth from the browser, which real FusionAuth refuses until
+   * its CORS filter is configured. The SPA workflow configures it as the operator would: from
+   * the config's `fusionauth.cors` when declared, else for the apps' own origins (store and
+   * forums), with credentials (the refresh_token cookie), GET/POST and the JSON content type.
+   */
+  useSpaCors(): void {
+    if ((this.config.fusionauth as DoubleOptions | undefined)?.cors !== undefined || this.double.options.cors) return;
+    this.double.setOptions({ cors: spaCors(Object.values(this.apps).map((a) => a.host)) });
+  }
+
   /** The host name the browser knows FusionAuth by (auth.example.test). */
   get fusionauthHost(): string {
     return this.double.options.publicHost;
@@ -201,6 +212,11 @@ export class Environment {
     const cs = this.closers.splice(0).reverse();
     await Promise.allSettled(cs.map((c) => c()));
   }
+}
+
+/** The CORS settings a SPA served from these hosts needs from FusionAuth. */
+export function spaCors(hosts: string[]): CorsSettings {
+  return { allowedOrigins: hosts.map((h) => `http://${h}`), allowCredentials: true, allowedMethods: ['GET', 'POST', 'OPTIONS'], allowedHeaders: ['Accept', 'Content-Type'] };
 }
 
 const CONNECTION_LOST = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);

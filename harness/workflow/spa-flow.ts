@@ -33,7 +33,9 @@ export class SpaFlow {
   private stolenJwt: string | undefined;
   private storeRefreshToken: string | undefined;
 
-  constructor(private readonly s: Scenario) {}
+  constructor(private readonly s: Scenario) {
+    s.env.useSpaCors();
+  }
 
   private driver(): Promise<SpaDriver> {
     this.driverP ??= this.s.env.browser === 'chromium'

@@ -100,7 +100,8 @@ async function until(cond: () => boolean, ms: number): Promise<boolean> {
 
 test('SPA in a real Chromium: every call it makes is journalled, localStorage and cookies are readable', { skip, timeout: 30_000 }, async (t) => {
   const journal = new Journal();
-  const double = await FusionAuthDouble.start({ requireApiKey: false, journal });
+  // FusionAuth refuses CORS until configured: grant the store's origin, as an operator would for a SPA.
+  const double = await FusionAuthDouble.start({ requireApiKey: false, journal, cors: { allowedOrigins: ['http://store.example.test'], allowCredentials: true } });
   const relay = await double.relay('Browser');
   const store: TestServer = await startServer(storeHandler);
   const t0 = Date.now();

@@ -55,7 +55,8 @@ const CASES: Bad[] = [
   { what: 'refresh: unknown token', path: '/api/jwt/refresh', headers: json, body: JSON.stringify({ refreshToken: 'no-such-token' }), status: 400, field: ['refreshToken', '[invalid]refreshToken'] },
   { what: 'refresh: token not a string', path: '/api/jwt/refresh', headers: json, body: JSON.stringify({ refreshToken: { $ne: null } }), status: 400, field: ['refreshToken', '[blank]refreshToken'] },
   { what: 'refresh: unknown token in the cookie', path: '/api/jwt/refresh', headers: { cookie: 'refresh_token=no-such-token' }, status: 400, field: ['refreshToken', '[invalid]refreshToken'] },
-  { what: 'token: unknown refresh token', path: '/oauth2/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=refresh_token&refresh_token=nope&client_id=${STORE}`, status: 400, oauth: 'invalid_grant' },
+  { what: 'token: unknown refresh token', path: '/oauth2/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=refresh_token&refresh_token=nope&client_id=${STORE}&client_secret=${SEEDED_DIRECTORY.applications.store.clientSecret}`, status: 400, oauth: 'invalid_grant' },
+  { what: 'token: no client secret', path: '/oauth2/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=refresh_token&refresh_token=nope&client_id=${STORE}`, status: 401, oauth: 'invalid_client' },
   { what: 'unknown endpoint', path: '/api/does-not-exist', headers: keyed, body: JSON.stringify(GOOD), status: 404, empty: true },
   { what: 'unknown method on a known path', method: 'PATCH', path: '/api/login', headers: keyed, body: JSON.stringify(GOOD), status: 404, empty: true },
 ];
@@ -81,7 +82,11 @@ test('malformed calls get FusionAuth answers, every one is journalled, and the d
         if (c.general) assert.equal(b.generalErrors[0].code, c.general, c.what);
         if (c.field) assert.equal(b.fieldErrors[c.field[0]][0].code, c.field[1], c.what);
       }
-      if (c.oauth) assert.equal(JSON.parse(r.text).error, c.oauth, c.what);
+      if (c.oauth) {
+        assert.equal(JSON.parse(r.text).error, c.oauth, c.what);
+        // error and error_reason from FusionAuth's own lists (OAuthErrorType, OAuthErrorReason).
+        schemas.assert('OAuthError', JSON.parse(r.text));
+      }
     }
     const all = journal.all();
     assert.equal(all.length, CASES.length, 'one journal entry per call');

@@ -42,9 +42,17 @@ for (const transport of ['in-process', 'relay'] as Transport[]) {
         assert.match(c, /; HttpOnly/);
         assert.match(c, /SameSite=Lax/);
         assert.match(c, /Path=\//);
-        assert.match(c, /Max-Age=\d+/);
         assert.doesNotMatch(c, /Domain=/i, 'host-only cookie');
       }
+      // FusionAuth: access_token is a session cookie, refresh_token a persistent one.
+      const access = r.setCookies.find((c) => c.startsWith('access_token='))!;
+      const refresh = r.setCookies.find((c) => c.startsWith('refresh_token='))!;
+      assert.doesNotMatch(access, /Max-Age|Expires/i, 'access_token is a session cookie');
+      assert.match(refresh, /Max-Age=2592000; Expires=/);
+      // Login-API tokens carry sid and no scope.
+      const claims = JSON.parse(Buffer.from(b.token.split('.')[1], 'base64url').toString());
+      assert.match(claims.sid, /^[0-9a-f-]{36}$/);
+      assert.equal(claims.scope, undefined);
       assert.equal(d.tokenRole(b.token), 'jwt');
       assert.equal(d.tokenRole(b.refreshToken), 'refreshToken');
       assert.equal(d.tokenRole('nope'), undefined);
@@ -83,6 +91,10 @@ for (const transport of ['in-process', 'relay'] as Transport[]) {
           assert.equal(b.user.email, email);
           assert.equal(b.refreshToken, undefined, '202 has no refresh token');
           assert.equal(cookieValue(r.setCookies, 'refresh_token'), undefined);
+          const claims = JSON.parse(Buffer.from(b.token.split('.')[1], 'base64url').toString());
+          assert.equal(claims.aud, STORE, 'a 202 token names the application asked for');
+          assert.equal(claims.applicationId, undefined);
+          assert.equal(claims.roles, undefined);
         }
         if (status === 203) assert.ok(b.changePasswordId);
         if (status === 212) assert.equal(b.user.verified, false);
@@ -92,7 +104,10 @@ for (const transport of ['in-process', 'relay'] as Transport[]) {
           assert.ok(b.methods.length > 0);
         }
         if (status === 409) assert.ok(b.actions.length > 0);
-        if (status !== 200 && status !== 202) assert.equal(b.token, undefined);
+        // 200, 202, 212 and 213 authenticate the user: FusionAuth issues a token.
+        if ([200, 202, 212, 213].includes(status)) assert.match(b.token, /^eyJ/);
+        else assert.equal(b.token, undefined);
+        if (status === 212) assert.ok(b.emailVerificationId);
       });
     }
 
@@ -115,9 +130,18 @@ for (const transport of ['in-process', 'relay'] as Transport[]) {
         assert.equal(r.status, 401, JSON.stringify(headers));
         assert.equal(r.text, '');
       }
+      // Without applicationId the tenant's loginConfiguration.requireAuthentication (default true) decides.
       const noApp = await login({ loginId: 'alice@example.com', password: 'password' }, {});
-      assert.equal(noApp.status, 200, 'no applicationId: no API key needed');
-      assert.equal(noApp.json().refreshToken, undefined);
+      assert.equal(noApp.status, 401, 'no applicationId and no API key: 401 under the default tenant setting');
+      const noAppKey = await login({ loginId: 'alice@example.com', password: 'password' });
+      assert.equal(noAppKey.status, 200);
+      assert.equal(noAppKey.json().refreshToken, undefined);
+      d.setOptions({ tenantRequireApiKey: false });
+      try {
+        assert.equal((await login({ loginId: 'alice@example.com', password: 'password' }, {})).status, 200, 'tenant setting off');
+      } finally {
+        d.setOptions({ tenantRequireApiKey: true });
+      }
     });
 
     test('requireApiKey:false lets a login with applicationId through without a key', async () => {

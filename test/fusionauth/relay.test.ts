@@ -7,13 +7,13 @@ import { main } from '../../harness/fusionauth/cli';
 import { Journal } from '../../harness/trace';
 import { call } from './helpers';
 
-test('unknown endpoints answer an empty 404 and are journalled as unexpected, per caller', async () => {
+test('unknown endpoints answer an empty 404 and are journalled as unexpected, per caller; a FusionAuth API the double lacks is a kit gap', async () => {
   const d = await FusionAuthDouble.start();
   const hacker = await d.relay('Hacker');
   try {
     const j = new Journal();
     d.useJournal(j);
-    const viaRelay = await call('relay', d, hacker.url, 'GET', '/api/user?email=alice@example.com');
+    const viaRelay = await call('relay', d, hacker.url, 'GET', '/api/no-such-api?email=alice@example.com');
     assert.equal(viaRelay.status, 404);
     assert.equal(viaRelay.text, '');
     const inProc = await call('in-process', d, undefined, 'DELETE', '/api/login', { headers: { 'x-loginflow-caller': 'Store' } });
@@ -22,32 +22,57 @@ test('unknown endpoints answer an empty 404 and are journalled as unexpected, pe
     assert.equal(anon.status, 404);
     const all = j.all();
     assert.deepEqual(all.map((e) => [e.from, e.request.method, e.request.path, e.response?.status, e.unexpected]), [
-      ['Hacker', 'GET', '/api/user?email=alice@example.com', 404, true],
+      ['Hacker', 'GET', '/api/no-such-api?email=alice@example.com', 404, true],
       ['Store', 'DELETE', '/api/login', 404, true],
       ['unknown', 'GET', '/whatever', 404, true],
     ]);
     assert.ok(all.every((e) => e.to === 'FusionAuth' && e.request.host === 'auth.example.test'));
+    assert.ok(all.every((e) => !e.kitGap), 'unknown paths are not kit gaps');
+    // A real FusionAuth API (in the OpenAPI paths) the double does not play: marked as the kit's gap.
+    const gap = await call('relay', d, hacker.url, 'GET', '/api/application/3c219e58-ed0e-4b18-ad48-f4f92793ae32');
+    assert.equal(gap.status, 501);
+    const ex = j.all().at(-1)!;
+    assert.match(ex.kitGap ?? '', /^the FusionAuth double does not implement GET \/api\/application\/3c219e58-ed0e-4b18-ad48-f4f92793ae32 \(a FusionAuth API: GET \/api\/application\/\{applicationId\}\); this is a gap in loginflow, not in your backend$/);
   } finally {
     await d.close();
   }
 });
 
-test('CORS: preflight answered, credentials allowed for the calling origin', async () => {
+test('CORS: denied until configured (FusionAuth\'s default); configured, only the listed origins, methods and headers', async () => {
   const d = await FusionAuthDouble.start();
   const browser = await d.relay('Browser');
+  const SPA = 'http://spa.example.test';
+  const preflight = (origin: string, method = 'POST', headers = 'content-type') =>
+    call('relay', d, browser.url, 'OPTIONS', '/api/jwt/refresh', { headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': headers } });
   try {
-    const pre = await call('relay', d, browser.url, 'OPTIONS', '/api/jwt/refresh', {
-      headers: { origin: 'http://spa.example.test', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
-    });
-    assert.ok(pre.status >= 200 && pre.status < 300);
-    assert.equal(pre.headers['access-control-allow-origin'], 'http://spa.example.test');
+    // Default: CORS filter disabled. A preflight is refused, an answer carries no grant.
+    const denied = await preflight(SPA);
+    assert.equal(denied.status, 403);
+    assert.equal(denied.headers['access-control-allow-origin'], undefined);
+    const rt0 = d.issueRefreshToken('alice@example.com', 'store');
+    const plain = await call('relay', d, browser.url, 'POST', '/api/jwt/refresh', { headers: { origin: SPA, cookie: `refresh_token=${rt0}` }, json: {} });
+    assert.equal(plain.headers['access-control-allow-origin'], undefined, 'no CORS grant while CORS is disabled');
+
+    d.setOptions({ cors: { allowedOrigins: [SPA], allowCredentials: true, allowedMethods: ['GET', 'POST', 'OPTIONS'], allowedHeaders: ['Accept', 'Content-Type'] } });
+    const pre = await preflight(SPA);
+    assert.equal(pre.status, 200);
+    assert.equal(pre.headers['access-control-allow-origin'], SPA);
     assert.equal(pre.headers['access-control-allow-credentials'], 'true');
     assert.match(pre.headers['access-control-allow-methods'], /POST/);
-    assert.match(pre.headers['access-control-allow-headers'], /content-type/);
+    assert.match(pre.headers['access-control-allow-headers'], /Content-Type/i);
+    // Another origin, a method or a header not listed: FusionAuth's CORS filter answers 403.
+    assert.equal((await preflight('http://evil.example.net')).status, 403);
+    assert.equal((await preflight(SPA, 'DELETE')).status, 403);
+    const badHeader = await preflight(SPA, 'POST', 'content-type,x-client-version');
+    assert.equal(badHeader.status, 403);
+    assert.equal(badHeader.headers['access-control-allow-origin'], undefined);
+    const evil = await call('relay', d, browser.url, 'POST', '/api/jwt/refresh', { headers: { origin: 'http://evil.example.net', cookie: `refresh_token=${rt0}` }, json: {} });
+    assert.equal(evil.status, 403, 'an actual request from a foreign origin is refused, not processed');
+
     const rt = d.issueRefreshToken('alice@example.com', 'store');
-    const r = await call('relay', d, browser.url, 'POST', '/api/jwt/refresh', { headers: { origin: 'http://spa.example.test', cookie: `refresh_token=${rt}` }, json: {} });
+    const r = await call('relay', d, browser.url, 'POST', '/api/jwt/refresh', { headers: { origin: SPA, cookie: `refresh_token=${rt}` }, json: {} });
     assert.equal(r.status, 200);
-    assert.equal(r.headers['access-control-allow-origin'], 'http://spa.example.test');
+    assert.equal(r.headers['access-control-allow-origin'], SPA);
     assert.equal(r.headers['access-control-allow-credentials'], 'true');
     const noOrigin = await call('relay', d, browser.url, 'GET', '/.well-known/jwks.json');
     assert.equal(noOrigin.headers['access-control-allow-origin'], undefined);
@@ -86,7 +111,7 @@ test('two doubles in one process do not see each other', async () => {
   const b = await FusionAuthDouble.start({ publicHost: 'other.example.test' });
   try {
     assert.notEqual(a.origin, b.origin);
-    const r = await call('in-process', a, undefined, 'POST', '/api/login', { json: { loginId: 'alice@example.com', password: 'password' } });
+    const r = await call('in-process', a, undefined, 'POST', '/api/login', { json: { loginId: 'alice@example.com', password: 'password' }, headers: { authorization: SEEDED_DIRECTORY.apiKey } });
     assert.equal(r.status, 200);
     assert.equal(a.journal.all().length, 1);
     assert.equal(b.journal.all().length, 0);
@@ -110,7 +135,7 @@ test('cli: prints the directory, a redacted line per call, stops cleanly; port i
   assert.match(text, new RegExp(SEEDED_DIRECTORY.applications.store.id));
   assert.match(text, /locked@example\.com .*423/);
   assert.match(text, /refresh token policy OneTimeUse/);
-  const r = await request(url + '/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ loginId: 'alice@example.com', password: 'secret-pw' }) });
+  const r = await request(url + '/api/login', { method: 'POST', headers: { 'content-type': 'application/json', authorization: SEEDED_DIRECTORY.apiKey }, body: JSON.stringify({ loginId: 'alice@example.com', password: 'secret-pw' }) });
   assert.equal(r.statusCode, 404);
   await r.body.dump();
   const line = out.at(-1)!;

@@ -151,11 +151,15 @@ describe('POST /api/jwt/refresh', () => {
       assert.equal(r.status, 200);
       const next = r.json().refreshToken;
       assert.notEqual(next, rt);
+      const again1 = (await refresh({ body: { refreshToken: next } })).json();
+      assert.equal(again1.refreshTokenId, r.json().refreshTokenId, 'refreshTokenId "will not change even when using one-time use refresh tokens"');
+      const next2 = again1.refreshToken;
       assert.equal(cookieValue(r.setCookies, 'refresh_token'), next);
       assert.equal(d.tokenRole(next), 'refreshToken');
       const again = await refresh({ body: { refreshToken: rt } });
       assert.equal(again.status, 400);
-      assert.equal((await refresh({ body: { refreshToken: next } })).status, 200);
+      assert.equal((await refresh({ body: { refreshToken: next } })).status, 400, 'rotated away as well');
+      assert.equal((await refresh({ body: { refreshToken: next2 } })).status, 200);
     } finally {
       d.setOptions({ refreshTokenPolicy: 'Reusable' });
     }
@@ -222,16 +226,28 @@ describe('POST /oauth2/token grant_type=refresh_token', () => {
     assert.equal(jose.decodeJwt(b.access_token).aud, FORUMS.id);
     const basic = 'Basic ' + Buffer.from(`${FORUMS.id}:${FORUMS.clientSecret}`).toString('base64');
     assert.equal((await token({ grant_type: 'refresh_token', refresh_token: rt }, { authorization: basic })).status, 200);
-    assert.equal((await token({ grant_type: 'refresh_token', refresh_token: rt, client_id: FORUMS.id })).status, 200, 'secret optional');
+    // clientAuthenticationPolicy Required (FusionAuth's default): no secret, no token.
+    const noSecret = await token({ grant_type: 'refresh_token', refresh_token: rt, client_id: FORUMS.id });
+    assert.equal(noSecret.status, 401, 'client authentication required');
+    assert.deepEqual({ error: noSecret.json().error, error_reason: noSecret.json().error_reason }, { error: 'invalid_client', error_reason: 'client_authentication_missing' });
+    d.setOptions({ requireClientAuthentication: false });
+    try {
+      assert.equal((await token({ grant_type: 'refresh_token', refresh_token: rt, client_id: FORUMS.id })).status, 200, 'policy NotRequired');
+    } finally {
+      d.setOptions({ requireClientAuthentication: true });
+    }
   });
 
   test('OneTimeUse rotates the refresh_token', async () => {
     d.setOptions({ refreshTokenPolicy: 'OneTimeUse' });
     try {
       const rt = d.issueRefreshToken('alice@example.com', 'forums');
-      const b = (await token({ grant_type: 'refresh_token', refresh_token: rt, client_id: FORUMS.id })).json();
-      assert.notEqual(b.refresh_token, rt);
-      const again = await token({ grant_type: 'refresh_token', refresh_token: rt, client_id: FORUMS.id });
+      const first = (await token({ grant_type: 'refresh_token', refresh_token: rt, client_id: FORUMS.id, client_secret: FORUMS.clientSecret })).json();
+      const b = (await token({ grant_type: 'refresh_token', refresh_token: first.refresh_token, client_id: FORUMS.id, client_secret: FORUMS.clientSecret })).json();
+      assert.notEqual(first.refresh_token, rt);
+      assert.notEqual(b.refresh_token, first.refresh_token);
+      assert.equal(b.refresh_token_id, first.refresh_token_id, 'the refresh token id survives rotation');
+      const again = await token({ grant_type: 'refresh_token', refresh_token: rt, client_id: FORUMS.id, client_secret: FORUMS.clientSecret });
       assert.equal(again.status, 400);
       assert.equal(again.json().error, 'invalid_grant');
     } finally {
@@ -241,23 +257,30 @@ describe('POST /oauth2/token grant_type=refresh_token', () => {
 
   test('400 invalid_grant / invalid_request / unsupported_grant_type; 401 invalid_client', async () => {
     const rt = d.issueRefreshToken('alice@example.com', 'forums');
-    const unknown = await token({ grant_type: 'refresh_token', refresh_token: 'nope-nope-nope', client_id: FORUMS.id });
+    const unknown = await token({ grant_type: 'refresh_token', refresh_token: 'nope-nope-nope', client_id: FORUMS.id, client_secret: FORUMS.clientSecret });
     assert.equal(unknown.status, 400);
     assert.deepEqual(
       { error: unknown.json().error, error_reason: unknown.json().error_reason },
       { error: 'invalid_grant', error_reason: 'refresh_token_not_found' },
     );
     assert.equal(typeof unknown.json().error_description, 'string');
-    const wrongClient = await token({ grant_type: 'refresh_token', refresh_token: rt, client_id: STORE.id });
+    const wrongClient = await token({ grant_type: 'refresh_token', refresh_token: rt, client_id: STORE.id, client_secret: STORE.clientSecret });
     assert.equal(wrongClient.status, 400, 'a forums refresh token is not valid for the store client');
-    assert.equal((await token({ grant_type: 'refresh_token', client_id: FORUMS.id })).json().error, 'invalid_request');
-    assert.equal((await token({ grant_type: 'password', client_id: FORUMS.id })).json().error, 'unsupported_grant_type');
-    assert.equal((await token({ refresh_token: rt, client_id: FORUMS.id })).json().error, 'invalid_request');
+    assert.equal((await token({ grant_type: 'refresh_token', client_id: FORUMS.id, client_secret: FORUMS.clientSecret })).json().error, 'invalid_request');
+    assert.equal((await token({ grant_type: 'password', client_id: FORUMS.id, client_secret: FORUMS.clientSecret })).json().error, 'unsupported_grant_type');
+    assert.equal((await token({ refresh_token: rt, client_id: FORUMS.id, client_secret: FORUMS.clientSecret })).json().error, 'invalid_request');
     const badSecret = await token({ grant_type: 'refresh_token', refresh_token: rt, client_id: FORUMS.id, client_secret: 'wrong' });
     assert.equal(badSecret.status, 401);
     assert.equal(badSecret.json().error, 'invalid_client');
-    const badId = await token({ grant_type: 'refresh_token', refresh_token: rt, client_id: '00000000-0000-4000-8000-000000000000' });
+    const badId = await token({ grant_type: 'refresh_token', refresh_token: rt, client_id: '00000000-0000-4000-8000-000000000000', client_secret: 'x' });
     assert.equal(badId.status, 401);
     assert.equal(badId.json().error, 'invalid_client');
+    const wrongScheme = await token({ grant_type: 'refresh_token', refresh_token: rt }, { authorization: 'Bearer abc' });
+    assert.equal(wrongScheme.json().error_reason, 'invalid_client_authentication_scheme');
+    const mismatch = await token({ grant_type: 'refresh_token', refresh_token: rt, client_id: STORE.id }, { authorization: 'Basic ' + Buffer.from(`${FORUMS.id}:${FORUMS.clientSecret}`).toString('base64') });
+    assert.equal(mismatch.json().error_reason, 'client_id_mismatch');
+    const notForm = await call('relay', d, relay.url, 'POST', '/oauth2/token', { json: { grant_type: 'refresh_token' } });
+    // Every error of the endpoint speaks FusionAuth's lists (OAuthErrorType, OAuthErrorReason).
+    for (const r of [unknown, badSecret, badId, wrongScheme, mismatch, notForm]) schemas.assert('OAuthError', r.json());
   });
 });

@@ -53,6 +53,11 @@ const CASES: Record<string, Case> = {
   'many-cookies': { code: 1, says: [/answered 431/], failing: ['WJC-10.page-shown'] },
   'malformed-set-cookie': { code: 1, says: [/Domain=evil\.example\.org/], failing: ['WJC-8.cookie-host-only'], step: /set the JWT and the refresh token/ },
   'garbage-api-key': { code: 1, says: [/Authorization was not the API key/, /FusionAuth answered 401/], failing: ['WJC-6.login-called'], step: /called the FusionAuth Login API/ },
+  'kit-gap': {
+    code: 2,
+    says: [/the FusionAuth double does not implement GET \/api\/application\/[0-9a-f-]{36} \(a FusionAuth API: GET \/api\/application\/\{applicationId\}\); this is a gap in loginflow, not in your backend/, /kit error/],
+    step: /submits the login form/,
+  },
   'unknown-endpoint': { code: 1, says: [/made no POST \/api\/login call to FusionAuth \(FusionAuth saw: Store POST \/api\/does-not-exist\)/], failing: ['WJC-6.login-called'] },
   'fixed-port': {
     code: 2,

@@ -10,5 +10,5 @@ conformanceSuite({
     'aud-ignored': { code: 1, failing: ['SLJ-9.rejects-wrong-audience'] },
     'cors-wildcard-credentials': { code: 1, failing: ['SLJ-9.cors-credentials'] },
   },
-  coveredElsewhere: ['spa-never-refreshes', 'refresh-token-in-localstorage'],
+  coveredElsewhere: ['spa-never-refreshes', 'refresh-token-in-localstorage', 'spa-disallowed-header'],
 });
