@@ -39,6 +39,7 @@ const MUTANTS = [
   'cors-wildcard-credentials',
   'cached-api-answer',
   'jwt-in-query-accepted',
+  'login-accepts-2xx',
 ];
 
 if (ROLE !== 'store' && ROLE !== 'forums') {
@@ -368,7 +369,10 @@ const APP_JS = `'use strict';
     }
     var body = {};
     try { body = await resp.json(); } catch (e) { /* FusionAuth answers most errors with no body */ }
-    if (resp.status !== 200 || !body || typeof body.token !== 'string' || !body.token) {
+    if (${MUTANT === 'login-accepts-2xx' ? `
+      // MUTANT login-accepts-2xx: "resp.ok means logged in" - FusionAuth's 202 (not registered
+      // for this application) carries a JWT, and the app keeps it.
+      !resp.ok` : 'resp.status !== 200'} || !body || typeof body.token !== 'string' || !body.token) {
       var why = {
         202: 'You are not registered for this application.',
         203: 'Your password must be changed before you can log in.',
