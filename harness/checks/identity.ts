@@ -331,15 +331,21 @@ const urlCheck = (kind: string, name: string) =>
 export const passwordNotInUrl = urlCheck('password-not-in-url', 'passwordNeverInUrl');
 export const tokenNotInUrl = urlCheck('token-not-in-url', 'tokensAndSessionIdsNeverInUrl');
 
-/** Cookie values (non-empty) that app answers set: the candidates for a session id. */
-export function cookieValuesSet(exchanges: readonly Exchange[], isApp: (participant: string) => boolean): string[] {
+/**
+ * Values (non-empty) of the credential cookies app answers set: the session ids. Credential
+ * cookies are the ones the scenario learned carry the login (`names`), or whose name says so;
+ * other cookies (a CSRF double-submit token may rightly ride in a form action) are not secrets here.
+ */
+export function cookieValuesSet(exchanges: readonly Exchange[], isApp: (participant: string) => boolean, names: readonly string[] = []): string[] {
   const out = new Set<string>();
   for (const e of exchanges) {
     if (!isApp(e.to)) continue;
     for (const raw of headerAll(e.response?.headers, 'set-cookie')) {
-      const m = /^\s*[^=;]+=([^;]*)/.exec(raw);
-      const v = m ? safeDecode(m[1].replace(/^"|"$/g, '')) : '';
-      if (v) out.add(v);
+      const m = /^\s*([^=;]+)=([^;]*)/.exec(raw);
+      if (!m) continue;
+      const name = m[1].trim();
+      const v = safeDecode(m[2].replace(/^"|"$/g, ''));
+      if (v && (names.includes(name) || /sess|sid|auth|token|jwt/i.test(name))) out.add(v);
     }
   }
   return [...out];

@@ -326,7 +326,7 @@ export class IdentityFlow {
     const secrets: checks.UrlSecrets = {
       passwords: [...new Set([...this.s.env.double.directory.users.map((u) => u.password), WRONG_PASSWORD])],
       tokens: [...issued.jwts, ...issued.refreshTokens],
-      sessionIds: checks.cookieValuesSet(exchanges, (p) => apps.has(p)),
+      sessionIds: checks.cookieValuesSet(exchanges, (p) => apps.has(p), (['store', 'forums'] as TargetName[]).flatMap((a) => this.s.credentialNames(a))),
     };
     const leaks = checks.urlLeaks(exchanges, secrets);
     const failures: unknown[] = [];

@@ -194,8 +194,11 @@ describe('secrets in URLs', () => {
     const o = checks.passwordNotInUrl.evaluate({ secret: 'the password', leaks: [], examined: 0 });
     assert.ok(o.notApplicable);
   });
-  test('the session-id candidates are the cookie values the apps set', () => {
-    const es = [ex({ method: 'POST', path: '/login', status: 302, setCookie: [`sid=${SID}; HttpOnly`, 'gone=; Max-Age=0'] }), ex({ from: 'Store', to: 'FusionAuth', path: '/api/login', status: 200, setCookie: ['access_token=abc'] })];
-    assert.deepEqual(checks.cookieValuesSet(es, (p) => p === 'Store'), [SID]);
+  test('the session ids are the values of the credential cookies the apps set (learned names, or names that say so)', () => {
+    const es = [
+      ex({ method: 'POST', path: '/login', status: 302, setCookie: [`sid=${SID}; HttpOnly`, 'gone=; Max-Age=0', 'csrf=double-submit-token-value', 'app_login=opaque-login-handle'] }),
+      ex({ from: 'Store', to: 'FusionAuth', path: '/api/login', status: 200, setCookie: ['access_token=abc'] }),
+    ];
+    assert.deepEqual(checks.cookieValuesSet(es, (p) => p === 'Store', ['app_login']), [SID, 'opaque-login-handle']);
   });
 });

@@ -15,7 +15,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 export interface KitRunOptions {
   /** Extra environment for the kit (its backends inherit it). */
   env?: Record<string, string>;
-  /** Bound on the whole run before the kit is killed; default 90 s. */
+  /** Bound on the whole run before the kit is killed; default 180 s (a shared, loaded machine; the two-user and failed-login scenarios run in every variant). */
   timeoutMs?: number;
   /**
    * Render the diagrams (one JVM start, seconds). Off by default: these runs are about
@@ -33,7 +33,7 @@ export function runKit(workflow: string, config: string, name: string, extra: st
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
     // A bound on the whole run, so a hung kit fails the test instead of hanging it.
-    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 90_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 180_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
