@@ -323,7 +323,8 @@ const urlCheck = (kind: string, name: string) =>
     evaluate: (a) => {
       if (!a.examined) return notApplicable('no exchange in this scenario');
       if (!a.leaks.length) return pass(`none in the ${a.examined} exchange(s) of the scenario`);
-      const first = a.leaks.slice(0, 3).map((l) => `${l.what} in the ${l.where} of #${l.exchange.seq} (${l.url.replace(/=[^&#;]{6,}/g, '=…')})`);
+      // Parameter names only: the values are the secrets (and "password=…" would meet the redactor).
+      const first = a.leaks.slice(0, 3).map((l) => `${l.what} in the ${l.where} of #${l.exchange.seq} (${l.url.replace(/=[^&#;]*/g, '')})`);
       return fail(`${first.join('; ')}${a.leaks.length > 3 ? ` and ${a.leaks.length - 3} more` : ''}`, [...new Set(a.leaks.map((l) => l.exchange))]);
     },
   });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Cookie } from 'tough-cookie';
 import * as checks from '../../harness/checks';
 import { Verifier } from '../../harness/checks';
-import type { Exchange } from '../../harness/trace';
+import { type Exchange, Redactor } from '../../harness/trace';
 
 /** The identity, failed-login and URL-secret checks on hand-built exchanges: pass, fail, not applicable. */
 
@@ -168,6 +168,7 @@ describe('secrets in URLs', () => {
     const o = checks.tokenNotInUrl.evaluate({ secret: 'a JWT', leaks: l, examined: 2 });
     assert.equal(o.ok, false);
     assert.ok(!o.actual.includes(JWT), 'the message does not repeat the secret');
+    assert.match(o.actual, /\/shopping-cart\?token\)/, 'it names the parameter');
   });
   test('fail: a session id in a link, in a form action, and as a ;jsessionid path parameter', () => {
     const page = ex({ path: '/', status: 200, type: 'text/html', body: html(`<a href="/cart?sid=${SID}">cart</a><form method="post" action="/x;jsessionid=${SID}"></form>`) });
@@ -201,4 +202,10 @@ describe('secrets in URLs', () => {
     ];
     assert.deepEqual(checks.cookieValuesSet(es, (p) => p === 'Store', ['app_login']), [SID, 'opaque-login-handle']);
   });
+});
+
+test('a password in a URL inside a JSON string is masked without eating the closing quote (the file stays JSON)', () => {
+  const json = JSON.stringify({ actual: 'GET /login?email=a&password=hunter2', next: 1 });
+  const out = new Redactor().text(json)!;
+  assert.deepEqual(JSON.parse(out), { actual: 'GET /login?email=a&password=*****', next: 1 });
 });
