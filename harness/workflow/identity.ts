@@ -27,6 +27,8 @@ interface Load {
   user: string;
   app: TargetName;
   what: string;
+  /** An SPA's API answer (judged as `api-is-holders`), not a page. */
+  api: boolean;
   response?: Exchange;
 }
 
@@ -73,7 +75,7 @@ export class IdentityFlow {
   async load(app: TargetName, page: PageName, user: string): Promise<void> {
     this.s.user = user;
     const r = await this.s.load(this.browserOf(user), app, page);
-    this.last = { user, app, what: `${app} ${page === 'cart' ? 'shopping cart' : page === 'posts' ? 'forum posts' : page} page`, response: r.exchange };
+    this.last = { user, app, what: `${app} ${page === 'cart' ? 'shopping cart' : page === 'posts' ? 'forum posts' : page} page`, api: false, response: r.exchange };
   }
 
   expireJwt(app: TargetName, user: string): Promise<void> {
@@ -85,7 +87,7 @@ export class IdentityFlow {
   isHolders(holder: string, other: string, when: string): void {
     const l = this.last;
     if (!l || l.user !== holder) throw new Error(`${holder}'s browser has loaded nothing to judge yet`);
-    const check = this.s.workflow === 'spa-localstorage-jwt' ? checks.apiIsHolders : checks.pageIsHolders;
+    const check = l.api ? checks.apiIsHolders : checks.pageIsHolders;
     this.s.verify(check, { what: l.what, holder, other, holderProof: this.s.proof(l.app, holder), otherProof: this.s.proof(l.app, other), when, response: l.response });
   }
 
@@ -160,7 +162,7 @@ export class IdentityFlow {
     this.s.user = user;
     const start = this.s.journal.lastSeq;
     await d.loadData(spa, { again: true });
-    this.last = { user, app, what: `${app} API`, response: lastApiCall(this.s.journal.since(start), 'Browser', spa.api) };
+    this.last = { user, app, what: `${app} API`, api: true, response: lastApiCall(this.s.journal.since(start), 'Browser', spa.api) };
   }
 
   private async spaJwt(app: TargetName, user: string): Promise<{ key: string; value: string }> {
@@ -333,7 +335,7 @@ export class IdentityFlow {
     for (const { kind, step } of this.armed) {
       const mine = leaks.filter((l) => (kind === 'password') === (l.what === 'password'));
       const check = kind === 'password' ? checks.passwordNotInUrl : checks.tokenNotInUrl;
-      const secret = kind === 'password' ? 'the password' : this.s.workflow === 'spa-localstorage-jwt' ? 'a JWT or refresh token' : 'a JWT, refresh token or session id';
+      const secret = kind === 'password' ? 'the password' : 'a JWT, refresh token or session id';
       try {
         this.s.verifier.verify(check, { secret, leaks: mine, examined: exchanges.length }, [step]);
       } catch (err) {
