@@ -14,6 +14,8 @@ Feature: Single-page app native login to FusionAuth, JWT in local storage, refre
 
   Background:
     Given the store and the forums are running against the FusionAuth double
+    And the password is never sent in a URL (step 5)
+    And no JWT or refresh token is ever sent in a URL (step 8)
 
   Rule: Login and shopping cart
 
@@ -44,6 +46,41 @@ Feature: Single-page app native login to FusionAuth, JWT in local storage, refre
       Given alice@example.com has logged in through the store app
       When a page on another origin calls the shopping cart API with credentials (step 8)
       Then the API does not allow that origin to read the answer with credentials (step 9)
+
+  Rule: Each browser gets its own user's data, and a failed login stores nothing
+
+    Scenario: Two users log in through the store app in two browsers, interleaved
+      Given alice@example.com has logged in through the store app in one browser
+      And bob@example.com has logged in through the store app in another browser
+      When the app in the browser of alice@example.com loads the shopping cart again (steps 8-9)
+      Then the API answered with the shopping cart of alice@example.com, not of bob@example.com (step 9)
+      When the app in the browser of bob@example.com loads the shopping cart again (steps 8-9)
+      Then the API answered with the shopping cart of bob@example.com, not of alice@example.com (step 9)
+      Given the JWT in the local storage of alice@example.com has expired
+      When the app in the browser of alice@example.com loads the shopping cart again (steps 10-14)
+      Then after the refresh, the API answered with the shopping cart of alice@example.com, not of bob@example.com (step 14)
+      When a page without a JWT calls the shopping cart API with the JWT of alice@example.com in the query string (step 8)
+      Then the API did not answer with the shopping cart of alice@example.com (step 9)
+
+    @variant-independent
+    Scenario Outline: A failed login stores nothing: <user> with <password> (FusionAuth answers <status>)
+      When the user tries to log in through the store app as <user> with <password>, which FusionAuth answers <status> (steps 1-6)
+      Then the app keeps no token (step 7)
+      And the app shows its login form again with an error (step 4)
+
+      Examples:
+        | user                               | password         | status |
+        | notregistered@example.com          | the password     | 202    |
+        | changepassword@example.com         | the password     | 203    |
+        | unverified@example.com             | the password     | 212    |
+        | unverifiedregistration@example.com | the password     | 213    |
+        | twofactor@example.com              | the password     | 242    |
+        | actionprevented@example.com        | the password     | 409    |
+        | expired@example.com                | the password     | 410    |
+        | locked@example.com                 | the password     | 423    |
+        | alice@example.com                  | a wrong password | 404    |
+        | nobody@example.com                 | the password     | 404    |
+        | alice@example.com                  | a blank password | 400    |
 
   Rule: The JWT expires and is refreshed with the FusionAuth cookie
 

@@ -11,6 +11,8 @@ Feature: Webapp native login to the backend, with the JWT and the refresh token 
 
   Background:
     Given the store and the forums are running against the FusionAuth double
+    And the password is never sent in a URL (step 5)
+    And no JWT, refresh token or session id is ever sent in a URL (step 8)
 
   Rule: Login and shopping cart
 
@@ -39,6 +41,42 @@ Feature: Webapp native login to the backend, with the JWT and the refresh token 
         | an unsigned JWT                     |
         | a JWT for the forums application    |
         | an expired JWT                      |
+
+  Rule: Each browser is shown its own user's pages, and a failed login creates nothing
+
+    Scenario: Two users log in to the store in two browsers, interleaved
+      Given alice@example.com has logged in to the store in one browser
+      And bob@example.com has logged in to the store in another browser
+      When the browser of alice@example.com loads the shopping cart again (steps 9-10)
+      Then the shopping cart is that of alice@example.com, not of bob@example.com (step 10)
+      When the browser of bob@example.com loads the shopping cart again (steps 9-10)
+      Then the shopping cart is that of bob@example.com, not of alice@example.com (step 10)
+      Given the JWT in the browser of alice@example.com has expired
+      When the browser of alice@example.com loads the shopping cart again (steps 11-14)
+      Then after the refresh, the shopping cart is that of alice@example.com, not of bob@example.com (step 14)
+      When a browser without cookies asks for the shopping cart with the credential of alice@example.com in the query string (steps 9-10)
+      Then the shopping cart of alice@example.com was not shown to it (step 10)
+
+    @variant-independent
+    Scenario Outline: A failed login creates nothing: <user> with <password> (FusionAuth answers <status>)
+      When the browser submits the store login form as <user> with <password>, which FusionAuth answers <status> (steps 5-8)
+      Then the store set no JWT, refresh token or session cookie (step 8)
+      And the store answered with its login page and an error, not a server error (step 8)
+      And loading the shopping cart afterwards does not show it (step 10)
+
+      Examples:
+        | user                               | password         | status |
+        | notregistered@example.com          | the password     | 202    |
+        | changepassword@example.com         | the password     | 203    |
+        | unverified@example.com             | the password     | 212    |
+        | unverifiedregistration@example.com | the password     | 213    |
+        | twofactor@example.com              | the password     | 242    |
+        | actionprevented@example.com        | the password     | 409    |
+        | expired@example.com                | the password     | 410    |
+        | locked@example.com                 | the password     | 423    |
+        | alice@example.com                  | a wrong password | 404    |
+        | nobody@example.com                 | the password     | 404    |
+        | alice@example.com                  | a blank password | 400    |
 
   Rule: The JWT expires and is refreshed
 

@@ -14,6 +14,8 @@ Feature: Webapp native login to the backend, with a server-side session
 
   Background:
     Given the store and the forums are running against the FusionAuth double
+    And the password is never sent in a URL (step 5)
+    And no JWT, refresh token or session id is ever sent in a URL (step 9)
 
   Rule: Login and shopping cart
 
@@ -40,6 +42,39 @@ Feature: Webapp native login to the backend, with a server-side session
     Scenario: Session ids cannot be guessed
       When the browser logs in to the store 6 times as alice@example.com (steps 5-9)
       Then the session ids carry at least 128 bits of entropy (step 8)
+
+  Rule: Each browser is shown its own user's pages, and a failed login creates nothing
+
+    Scenario: Two users log in to the store in two browsers, interleaved
+      Given alice@example.com has logged in to the store in one browser
+      And bob@example.com has logged in to the store in another browser
+      When the browser of alice@example.com loads the shopping cart again (steps 10-12)
+      Then the shopping cart is that of alice@example.com, not of bob@example.com (step 12)
+      When the browser of bob@example.com loads the shopping cart again (steps 10-12)
+      Then the shopping cart is that of bob@example.com, not of alice@example.com (step 12)
+      When a browser without cookies asks for the shopping cart with the credential of alice@example.com in the query string (steps 10-12)
+      Then the shopping cart of alice@example.com was not shown to it (step 12)
+
+    @variant-independent
+    Scenario Outline: A failed login creates nothing: <user> with <password> (FusionAuth answers <status>)
+      When the browser submits the store login form as <user> with <password>, which FusionAuth answers <status> (steps 5-9)
+      Then the store set no JWT, refresh token or session cookie (step 9)
+      And the store answered with its login page and an error, not a server error (step 9)
+      And loading the shopping cart afterwards does not show it (step 12)
+
+      Examples:
+        | user                               | password         | status |
+        | notregistered@example.com          | the password     | 202    |
+        | changepassword@example.com         | the password     | 203    |
+        | unverified@example.com             | the password     | 212    |
+        | unverifiedregistration@example.com | the password     | 213    |
+        | twofactor@example.com              | the password     | 242    |
+        | actionprevented@example.com        | the password     | 409    |
+        | expired@example.com                | the password     | 410    |
+        | locked@example.com                 | the password     | 423    |
+        | alice@example.com                  | a wrong password | 404    |
+        | nobody@example.com                 | the password     | 404    |
+        | alice@example.com                  | a blank password | 400    |
 
   Rule: The session slides while it is used and expires when idle
 

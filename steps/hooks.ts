@@ -33,11 +33,20 @@ AfterStep(function (this: LoginflowWorld) {
 
 After(async function (this: LoginflowWorld, { result }) {
   if (!this.scenario) return;
+  // Checks over every exchange of the scenario (no secret in a URL): their verdicts count
+  // even when a step failed; a failed MUST fails the scenario after the trace is attached.
+  let endFailure: unknown;
+  try {
+    this.finishIdentity();
+  } catch (err) {
+    endFailure = err;
+  }
   await this.closeSpa();
   const redact = this.scenario.env.double.redactor;
   const trace = this.scenario.journal.all().map((e) => redact.exchange(e));
-  this.attach(JSON.stringify({ workflow: this.scenario.workflow, failed: result?.status === Status.FAILED, exchanges: trace, waits: this.scenario.waits }), TRACE_MEDIA_TYPE);
+  this.attach(JSON.stringify({ workflow: this.scenario.workflow, failed: result?.status === Status.FAILED || !!endFailure, exchanges: trace, waits: this.scenario.waits }), TRACE_MEDIA_TYPE);
   this.scenario.env.resetDouble();
+  if (endFailure) throw endFailure;
 });
 
 AfterAll(async function () {

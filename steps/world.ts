@@ -1,6 +1,7 @@
 import { World, defineParameterType, setDefaultTimeout, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber';
 import type { Scenario } from '../harness/workflow/scenario';
 import { SpaFlow } from '../harness/workflow/spa-flow';
+import { IdentityFlow } from '../harness/workflow/identity';
 
 /**
  * Cucumber's World for every loginflow workflow: it only holds the harness Scenario that
@@ -25,6 +26,15 @@ export class LoginflowWorld extends World<LoginflowParameters> {
     super(options);
   }
   private spaFlow: SpaFlow | undefined;
+  private identityFlow: IdentityFlow | undefined;
+  /** Two users, failed logins, secrets in URLs (created on first use). */
+  get identity(): IdentityFlow {
+    return (this.identityFlow ??= new IdentityFlow(this.scenario));
+  }
+  /** The end-of-scenario checks over the whole journal (secrets in URLs), when armed. */
+  finishIdentity(): void {
+    this.identityFlow?.finish();
+  }
   /** Shorthand the step definitions use. */
   get s(): Scenario {
     return this.scenario;

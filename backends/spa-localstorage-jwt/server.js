@@ -38,6 +38,9 @@ const MUTANTS = [
   'refresh-token-in-localstorage',
   'cors-wildcard-credentials',
   'spa-disallowed-header',
+  'cached-api-answer',
+  'jwt-in-query-accepted',
+  'login-accepts-2xx',
 ];
 
 if (ROLE !== 'store' && ROLE !== 'forums') {
@@ -370,7 +373,10 @@ const APP_JS = `'use strict';
     }
     var body = {};
     try { body = await resp.json(); } catch (e) { /* FusionAuth answers most errors with no body */ }
-    if (resp.status !== 200 || !body || typeof body.token !== 'string' || !body.token) {
+    if (${MUTANT === 'login-accepts-2xx' ? `
+      // MUTANT login-accepts-2xx: "resp.ok means logged in" - FusionAuth's 202 (not registered
+      // for this application) carries a JWT, and the app keeps it.
+      !resp.ok` : 'resp.status !== 200'} || !body || typeof body.token !== 'string' || !body.token) {
       var why = {
         202: 'You are not registered for this application.',
         203: 'Your password must be changed before you can log in.',
@@ -396,8 +402,17 @@ const APP_JS = `'use strict';
 
 function bearerToken(req) {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(String(req.headers.authorization || ''));
+  if (!m && MUTANT === 'jwt-in-query-accepted') {
+    // MUTANT jwt-in-query-accepted: "RFC 6750 allows it" - a JWT in ?access_token= is taken,
+    // so a link or a log line carrying it opens the API.
+    return new URL(req.url, 'http://localhost').searchParams.get('access_token');
+  }
   return m ? m[1] : null;
 }
+
+// MUTANT cached-api-answer: "the data changes rarely" - the first answer is cached by path for
+// a minute, after the JWT was checked but not keyed by its user: everyone gets the first user's data.
+let cachedAnswer = null;
 
 function unauthorized(res, error) {
   sendJson(res, 401, { error }, { 'WWW-Authenticate': 'Bearer' });
@@ -418,6 +433,10 @@ async function handleApi(req, res) {
   if (!result.ok) {
     console.log(`  JWT rejected: ${result.reason}`);
     return unauthorized(res, 'invalid token');
+  }
+  if (MUTANT === 'cached-api-answer') {
+    if (!cachedAnswer || Date.now() > cachedAnswer.until) cachedAnswer = { data: dataFor(result.claims), until: Date.now() + 60_000 };
+    return sendJson(res, 200, cachedAnswer.data);
   }
   return sendJson(res, 200, dataFor(result.claims));
 }

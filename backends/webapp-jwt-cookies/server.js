@@ -44,6 +44,9 @@ const MUTANTS = [
   'forums-cookie-parent-domain',
   'rotated-refresh-token-dropped',
   'no-secure-samesite',
+  'last-user-shown',
+  'login-accepts-2xx',
+  'token-in-redirect',
 ];
 
 if (ROLE !== 'store' && ROLE !== 'forums') {
@@ -169,6 +172,9 @@ async function readJson(resp) {
 // ---------------------------------------------------------------- JWT verification
 
 let jwksCache = null; // Map kid -> KeyObject
+// MUTANT last-user-shown: "the page greets the current user" - one module-level variable,
+// set at every login, so every browser with a valid JWT sees the last user who logged in.
+let currentUser = null;
 
 async function fetchJwks() {
   const resp = await upstream('/.well-known/jwks.json', { headers: { Accept: 'application/json' } });
@@ -343,7 +349,10 @@ async function handleLogin(req, res) {
     body: JSON.stringify({ loginId: email, password, applicationId: APPLICATION_ID }),
   });
   const body = await readJson(resp);
-  if (resp.status !== 200) {
+  // MUTANT login-accepts-2xx: "2xx is success" - 202 (not registered), 203, 212, 213 and 242
+  // are not failures to this check, so a user FusionAuth did not log in gets cookies.
+  const failed = MUTANT === 'login-accepts-2xx' ? !resp.ok : resp.status !== 200;
+  if (failed) {
     const why = {
       202: 'You are not registered for this application.',
       203: 'Your password must be changed before you can log in.',
@@ -367,6 +376,12 @@ async function handleLogin(req, res) {
   if (typeof body.refreshToken === 'string' && body.refreshToken) {
     cookies.push(cookie(REFRESH_COOKIE, body.refreshToken, REFRESH_COOKIE_MAX_AGE));
   }
+  if (MUTANT === 'last-user-shown') currentUser = body.user || null;
+  if (MUTANT === 'token-in-redirect') {
+    // MUTANT token-in-redirect: "hand the JWT to the page's script" - in the redirect URL,
+    // where logs, history and Referer headers keep it.
+    return redirect(res, `${PROTECTED_PATH}?token=${encodeURIComponent(body.token)}`, cookies);
+  }
   return redirect(res, PROTECTED_PATH, cookies);
 }
 
@@ -377,7 +392,7 @@ async function handleProtected(req, res) {
 
   if (jwt) {
     const result = await verifyJwt(jwt);
-    if (result.ok) return send(res, 200, protectedPage(result.claims));
+    if (result.ok) return send(res, 200, protectedPage(MUTANT === 'last-user-shown' && currentUser ? currentUser : result.claims));
     console.log(`  JWT rejected: ${result.reason}`);
   }
   if (!refreshToken) {
@@ -422,7 +437,7 @@ async function handleProtected(req, res) {
       setCookies.push(cookie(REFRESH_COOKIE, refreshed.refreshToken, REFRESH_COOKIE_MAX_AGE));
     }
   }
-  return send(res, 200, protectedPage(result.claims), setCookies.length ? { 'Set-Cookie': setCookies } : {});
+  return send(res, 200, protectedPage(MUTANT === 'last-user-shown' && currentUser ? currentUser : result.claims), setCookies.length ? { 'Set-Cookie': setCookies } : {});
 }
 
 async function route(req, res) {

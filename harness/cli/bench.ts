@@ -7,7 +7,7 @@ import type { WorkflowResult } from '../report/write';
 import { listWorkflows, projectRoot } from '../spec/diagram';
 import { Environment } from '../workflow/environment';
 import { shutdown } from '../workflow/session';
-import { referenceConfig, runMatrix, runWorkflow } from './run';
+import { referenceConfig, runMatrix, runWorkflow, variantTags } from './run';
 import * as fs from 'node:fs';
 
 /**
@@ -46,7 +46,7 @@ export async function main(argv: string[]): Promise<number> {
       const perWorkflow = await Promise.all(
         workflows.map(async (w) => {
           const out: WorkflowResult[] = [];
-          for (const variant of runMatrix(referenceConfig(w), {})) out.push(await runWorkflow(w, { configFile: referenceConfig(w), reports, quiet: true, variant, log: () => {} }));
+          for (const [i, variant] of runMatrix(referenceConfig(w), {}).entries()) out.push(await runWorkflow(w, { configFile: referenceConfig(w), reports, quiet: true, variant, tags: variantTags(i), log: () => {} }));
           return out;
         }),
       );

@@ -115,12 +115,13 @@ export async function main(argv: string[]): Promise<number> {
       const lines: string[] = [];
       const log = jobs > 1 ? (l: string) => lines.push(l) : (l: string) => console.log(l);
       // The declared matrix of run-level variants; one cucumber run each.
-      for (const combo of runMatrix(configFile, variant)) {
+      for (const [i, combo] of runMatrix(configFile, variant).entries()) {
         if (Object.keys(combo).length && !values.quiet) log(`\nvariant ${Object.entries(combo).map(([k, x]) => `${k}=${x}`).join(', ')}`);
+        const tags = variantTags(i, values.tags);
         runs.push(
           await runWorkflow(w, {
         configFile,
-        tags: values.tags,
+        tags,
         reports,
         quiet: !!values.quiet,
         variant: combo,
@@ -166,6 +167,16 @@ export async function main(argv: string[]): Promise<number> {
  * `signing` and `refreshEndpoint` (the refresh-failure status and refresh-token policy
  * are covered inside the features, as scenario outlines), narrowed by `--variant`.
  */
+/**
+ * The tag expression for the i-th variant combination: @variant-independent scenarios (a
+ * failed login: no token is issued, verified or refreshed) run in the first one only, not
+ * once per signing x refresh endpoint.
+ */
+export function variantTags(i: number, tags?: string): string | undefined {
+  if (i === 0) return tags;
+  return tags ? `(${tags}) and not @variant-independent` : 'not @variant-independent';
+}
+
 export function runMatrix(configFile: string, cli: Record<string, string | number>): Record<string, string | number>[] {
   let declared: Record<string, unknown> = {};
   try {

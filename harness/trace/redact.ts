@@ -36,7 +36,8 @@ export class Redactor {
     }
     out = out.replace(JWT_PATTERN, (m) => fingerprint(m));
     out = out.replace(/("password"\s*:\s*")([^"]*)(")/g, '$1*****$3');
-    out = out.replace(/((?:^|[&?])password=)([^&\s]*)/g, '$1*****');
+    // The value ends where a URL or a quoted string does: a JSON file's closing quote is not part of it.
+    out = out.replace(/((?:^|[&?])password=)([^&\s"'<>#]*)/g, '$1*****');
     return out;
   }
 

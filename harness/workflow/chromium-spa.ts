@@ -66,6 +66,10 @@ class ChromiumSpa implements SpaDriver {
     return c && { name: c.name, value: c.value, httpOnly: c.httpOnly, domain: c.domain };
   }
 
+  text(): Promise<string> {
+    return this.browser.text();
+  }
+
   screenshot(): Promise<Buffer> {
     return this.browser.page.screenshot({ fullPage: true, timeout: 10_000 });
   }
@@ -74,22 +78,28 @@ class ChromiumSpa implements SpaDriver {
   async close(): Promise<void> {}
 }
 
-/** One browser per environment (run); each scenario gets a fresh context in it. */
-const browsers = new WeakMap<object, Promise<ChromiumActor>>();
+/**
+ * One browser per environment (run) and profile; each scenario gets a fresh context in it.
+ * A second profile (another user's browser in the two-user scenarios) is its own Chromium,
+ * launched on first use, since a context switch would log the first user out.
+ */
+const browsers = new WeakMap<object, Map<string, Promise<ChromiumActor>>>();
 
-function browserFor(s: Scenario): Promise<ChromiumActor> {
-  let b = browsers.get(s.env);
+function browserFor(s: Scenario, profile = 'Browser'): Promise<ChromiumActor> {
+  let perEnv = browsers.get(s.env);
+  if (!perEnv) browsers.set(s.env, (perEnv = new Map()));
+  let b = perEnv.get(profile);
   if (!b) {
     b = ChromiumActor.launch({ name: 'Browser', ...s.env.network('Browser'), journal: s.journal, timeoutMs: s.env.config.timeouts?.requestMs });
-    browsers.set(s.env, b);
+    perEnv.set(profile, b);
     s.env.onStop(async () => (await b!.catch(() => undefined))?.close());
   }
   return b;
 }
 
-useChromiumSpa(async (s: Scenario) => {
+useChromiumSpa(async (s: Scenario, profile?: string) => {
   if (!chromiumAvailable()) throw new KitError("browser mode needs Chromium: install Debian's package (apt-get install chromium) or set LOGINFLOW_CHROMIUM to its path");
-  const browser = await browserFor(s);
+  const browser = await browserFor(s, profile);
   await browser.newSession(s.journal);
   return new ChromiumSpa(browser, `http://${s.env.fusionauthHost}`, s.app('store').loginFields);
 });

@@ -11,7 +11,11 @@ import type { AppTarget, Environment } from './environment';
  * one-liners onto this class; it knows nothing of cucumber either, so a workflow is a
  * diagram, a feature and a backend, never new harness code.
  */
-export type ActorName = 'Browser' | 'Hacker';
+/**
+ * `Browser:<label>`: another user's own browser (its own cookie jar), for the two-user
+ * scenarios; journalled as `Browser`, so its arrows match the spec's.
+ */
+export type ActorName = 'Browser' | 'Hacker' | `Browser:${string}`;
 export type PageName = 'home' | 'login' | 'cart' | 'posts';
 
 /** "the shopping cart" → store's cart; "the forum posts" → forums' posts. */
@@ -102,7 +106,8 @@ export class Scenario {
   actor(name: ActorName): Actor {
     let a = this.actors.get(name);
     if (!a) {
-      a = new Actor({ name, ...this.env.network(name), journal: this.journal, timeoutMs: this.env.config.timeouts?.requestMs });
+      const role = name.startsWith('Browser:') ? 'Browser' : (name as 'Browser' | 'Hacker');
+      a = new Actor({ name: role, ...this.env.network(role), journal: this.journal, timeoutMs: this.env.config.timeouts?.requestMs });
       this.actors.set(name, a);
     }
     return a;

@@ -11,7 +11,8 @@ import { HttpSpa, type SpaApp, type SpaDriver, lastApiCall } from './spa';
  * JavaScript run only when a real browser ran it (`mode === 'chromium'`): in HTTP mode
  * the kit is that JavaScript, and checking itself could not fail.
  */
-export type ChromiumSpaFactory = (s: Scenario) => Promise<SpaDriver>;
+/** `profile`: another user's browser (its own Chromium) for the two-user scenarios; default the scenario's Browser. */
+export type ChromiumSpaFactory = (s: Scenario, profile?: string) => Promise<SpaDriver>;
 let chromiumFactory: ChromiumSpaFactory | undefined;
 
 /** Browser mode plugs in here (kept out of this module so HTTP mode never loads playwright). */
@@ -25,6 +26,19 @@ const API_CHECKS: Record<BadJwt, Check<checks.ApiRejectArgs>> = {
   'wrong-audience': checks.apiRejectsWrongAudience,
   expired: checks.apiRejectsExpired,
 };
+
+/**
+ * An app driver for one browser of the scenario: `actor` undefined is the Browser the
+ * SpaFlow uses; `Browser:<label>` another user's (own jar and storage in HTTP mode, its
+ * own Chromium in browser mode).
+ */
+export function createSpaDriver(s: Scenario, actor?: `Browser:${string}`): Promise<SpaDriver> {
+  if (s.env.browser === 'chromium') {
+    if (!chromiumFactory) throw new Error('browser mode is not available: harness/workflow/chromium-spa was not loaded');
+    return chromiumFactory(s, actor);
+  }
+  return Promise.resolve(new HttpSpa(s.actor(actor ?? 'Browser'), `http://${s.env.fusionauthHost}`));
+}
 
 export class SpaFlow {
   private driverP: Promise<SpaDriver> | undefined;

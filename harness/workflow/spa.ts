@@ -38,6 +38,8 @@ export interface SpaDriver {
   setStorage(app: SpaApp, key: string, value: string | null): Promise<void>;
   /** FusionAuth's refresh_token cookie as the browser holds it. */
   refreshCookie(): Promise<FaCookie | undefined>;
+  /** The page's visible text, when a real browser shows one. */
+  text?(): Promise<string>;
   /** A PNG of the page, when a real browser shows one. */
   screenshot?(): Promise<Buffer>;
   close(): Promise<void>;

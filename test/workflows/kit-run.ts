@@ -19,7 +19,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 export interface KitRunOptions {
   /** Extra environment for the kit (its backends inherit it). */
   env?: Record<string, string>;
-  /** Bound on the whole run before the kit is killed; default 90 s. */
+  /** Bound on the whole run before the kit is killed; default 300 s (generous: on a shared machine under a load of 50 one WJC variant takes 35 s). */
   timeoutMs?: number;
   /**
    * Render the diagrams (one JVM start, seconds). Off by default: these runs are about
@@ -39,7 +39,7 @@ export function runKit(workflow: string, config: string, name: string, extra: st
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
     // A bound on the whole run, so a hung kit fails the test instead of hanging it.
-    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 90_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 300_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);

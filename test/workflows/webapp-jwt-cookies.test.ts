@@ -20,6 +20,10 @@ conformanceSuite({
     'rotated-refresh-token-dropped': { code: 1, failing: ['WJC-14.refresh-token-current'] },
     // SHOULD-level defect: reported, but the run still conforms.
     'no-secure-samesite': { code: 0, failing: ['WJC-8.cookie-secure', 'WJC-8.cookie-samesite'] },
+    // Found by the two-user, failed-login and URL-secret scenarios (issue #11).
+    'last-user-shown': { code: 1, failing: ['WJC-10.page-is-holders'] },
+    'login-accepts-2xx': { code: 1, failing: ['WJC-8.failed-login-no-credential'] },
+    'token-in-redirect': { code: 1, failing: ['WJC-8.token-not-in-url'] },
   },
   onReference: (r, name) => {
     const w = r.summary.workflows[0];
@@ -28,6 +32,15 @@ conformanceSuite({
     for (const n of [2, 4, 6, 8, 9, 10, 12, 14, 16, 18, 19, 20, 21, 23, 25, 27, 28, 29, 31, 33, 35]) assert.ok(steps.has(n), `a verdict about step ${n}`);
     const info = [...new Set(verdicts.filter((v: any) => v.level === 'INFO').map((v: any) => v.id))].sort();
     assert.deepEqual(info, ['WJC-31.attack-refresh', 'WJC-33.attack-page', 'WJC-35.attack-stolen-jwt']);
+    // Two users (after login and after a refresh), the query-string probe, 11 failed logins, and the URL checks in every scenario.
+    const passed = (id: string) => verdicts.filter((v: any) => v.id === id && v.result === 'pass').length;
+    for (const id of ['WJC-10.page-is-holders', 'WJC-14.page-is-holders', 'WJC-10.query-credential-refused']) assert.ok(passed(id) > 0, `${id} passed`);
+    for (const id of ['WJC-8.failed-login-no-credential', 'WJC-8.failed-login-explained', 'WJC-10.failed-login-no-access']) assert.ok(passed(id) >= 11, `${id} passed for every failed login`);
+    // Judged in every scenario (not applicable only in one skipped before its first exchange).
+    for (const id of ['WJC-5.password-not-in-url', 'WJC-8.token-not-in-url']) {
+      assert.equal(w.scenarios.filter((s: any) => s.verdicts.some((v: any) => v.id === id)).length, w.scenarios.length, `${id} in every scenario`);
+      assert.ok(passed(id) >= w.scenarios.length - 2, `${id} passed`);
+    }
     // The config declares signing x refresh endpoint: all four combinations ran, each named.
     const combos = new Set(verdicts.map((v: any) => JSON.stringify(v.variant)));
     for (const signing of ['HS256', 'RS256']) {

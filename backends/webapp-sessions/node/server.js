@@ -39,6 +39,9 @@ const MUTANTS = [
   'session-fixation',
   'predictable-session-id',
   'expired-session-empty-cart',
+  'last-user-shown',
+  'login-form-get',
+  'session-id-in-query',
 ];
 
 if (ROLE !== 'store' && ROLE !== 'forums') {
@@ -62,6 +65,9 @@ const PROTECTED_PATH = IS_STORE ? '/shopping-cart' : '/posts';
 
 // id -> { user: { id, email }, jwt, refreshToken, expiresAt } ; expiresAt on the monotonic clock (ms).
 const sessions = new Map();
+// MUTANT last-user-shown: "the page greets the current user" - one module-level variable,
+// set at every login, so every browser with a live session sees the last user who logged in.
+let currentUser = null;
 let sessionCounter = 0;
 
 function now() {
@@ -186,7 +192,8 @@ function loginPage(error) {
   const err = error ? `<p class="error" role="alert">${escapeHtml(error)}</p>\n` : '';
   return page(`${TITLE} - Log in`,
     `<h1>Log in to the ${TITLE}</h1>\n${err}` +
-    '<form method="post" action="/login">\n' +
+    // MUTANT login-form-get: the form is sent with GET, so the password ends up in the URL.
+    `<form method="${MUTANT === 'login-form-get' ? 'get' : 'post'}" action="/login">\n` +
     '<label>Email <input type="email" name="email"></label>\n' +
     '<label>Password <input type="password" name="password"></label>\n' +
     '<button type="submit">Log in</button>\n</form>');
@@ -226,10 +233,13 @@ async function readBody(req, limit = 64 * 1024) {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function handleLogin(req, res) {
+async function handleLogin(req, res, query) {
   let email = '';
   let password = '';
-  try {
+  if (query) {
+    email = query.get('email') || '';
+    password = query.get('password') || '';
+  } else try {
     const raw = await readBody(req);
     const type = String(req.headers['content-type'] || '').toLowerCase();
     if (type.includes('application/json')) {
@@ -290,6 +300,7 @@ async function handleLogin(req, res) {
     expiresAt: now() + TTL_MS,
   });
 
+  if (MUTANT === 'last-user-shown') currentUser = { id: user.id, email: user.email, username: user.username };
   const cookies = [sessionCookie(id)];
   if (MUTANT === 'tokens-in-cookies') {
     // MUTANT tokens-in-cookies: "for convenience" the FusionAuth tokens ride along in cookies.
@@ -300,9 +311,14 @@ async function handleLogin(req, res) {
 }
 
 async function handleProtected(req, res) {
-  const id = parseCookies(req.headers.cookie)[SESSION_COOKIE];
+  let id = parseCookies(req.headers.cookie)[SESSION_COOKIE];
+  if (!id && MUTANT === 'session-id-in-query') {
+    // MUTANT session-id-in-query: "support browsers without cookies" - a session id in the
+    // query string is as good as the cookie, so a shared link logs its reader in.
+    id = new URL(req.url, 'http://localhost').searchParams.get(SESSION_COOKIE) || undefined;
+  }
   const session = useSession(id);
-  if (session) return send(res, 200, protectedPage(session.user));
+  if (session) return send(res, 200, protectedPage(MUTANT === 'last-user-shown' && currentUser ? currentUser : session.user));
   if (MUTANT === 'expired-session-empty-cart' && id) {
     // MUTANT expired-session-empty-cart: an expired or unknown session is treated as an
     // anonymous visitor with an empty cart instead of being sent to log in.
@@ -316,6 +332,7 @@ async function route(req, res) {
   const path = url.pathname;
   const method = req.method;
   if (method === 'GET' && path === '/') return send(res, 200, homePage());
+  if (method === 'GET' && path === '/login' && MUTANT === 'login-form-get' && url.searchParams.has('password')) return handleLogin(req, res, url.searchParams);
   if (method === 'GET' && path === '/login') return send(res, 200, loginPage(url.searchParams.get('error')));
   if (method === 'POST' && path === '/login') return handleLogin(req, res);
   if (method === 'GET' && path === PROTECTED_PATH) return handleProtected(req, res);

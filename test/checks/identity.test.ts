@@ -1,0 +1,211 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Cookie } from 'tough-cookie';
+import * as checks from '../../harness/checks';
+import { Verifier } from '../../harness/checks';
+import { type Exchange, Redactor } from '../../harness/trace';
+
+/** The identity, failed-login and URL-secret checks on hand-built exchanges: pass, fail, not applicable. */
+
+let seq = 0;
+function ex(o: { method?: string; path: string; status?: number; body?: string; type?: string; location?: string; setCookie?: string[]; from?: string; to?: string; steps?: number[] }): Exchange {
+  const headers: Record<string, string | string[]> = {};
+  if (o.type) headers['content-type'] = o.type;
+  if (o.location) headers['location'] = o.location;
+  if (o.setCookie) headers['set-cookie'] = o.setCookie;
+  return {
+    seq: ++seq,
+    at: Date.now(),
+    durationMs: 1,
+    from: o.from ?? 'Browser',
+    to: o.to ?? 'Store',
+    steps: o.steps ?? [],
+    request: { method: o.method ?? 'GET', host: 'store.example.test', path: o.path, headers: {} },
+    response: o.status === undefined ? undefined : { status: o.status, headers, body: o.body },
+    ...(o.status === undefined ? { error: 'ECONNRESET' } : {}),
+  };
+}
+
+const html = (body: string) => `<!DOCTYPE html><html><body>${body}</body></html>`;
+const cart = (user: string) => ex({ path: '/shopping-cart', status: 200, type: 'text/html', body: html(`<h1>Shopping cart of ${user}</h1>`) });
+const LOGIN_FORM = '<form method="post" action="/login"><input type="email" name="email"><input type="password" name="password"><button>Log in</button></form>';
+
+const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXNlY3JldC12YWx1ZQ';
+const SID = 'Zt3Qx8vKpL2mN7rS1wY4uA6cE9gI0oB5dF';
+const SECRETS: checks.UrlSecrets = { passwords: ['password'], tokens: [JWT], sessionIds: [SID] };
+
+function holder(response: Exchange | undefined, who = 'alice@example.com', other = 'bob@example.com'): checks.HolderArgs {
+  return { what: 'store shopping cart page', holder: who, other, holderProof: `Shopping cart of ${who}`, otherProof: `Shopping cart of ${other}`, when: `after ${other} logged in`, response };
+}
+
+describe('identity binding', () => {
+  test("pass: the holder's page, nothing of the other user's", () => {
+    const o = checks.pageIsHolders.evaluate(holder(cart('alice@example.com')));
+    assert.equal(o.ok, true, o.actual);
+  });
+  test("fail: the other user's page, and the evidence names both users", () => {
+    const o = checks.pageIsHolders.evaluate(holder(cart('bob@example.com')));
+    assert.equal(o.ok, false);
+    assert.match(o.actual, /alice@example\.com/);
+    assert.match(o.actual, /bob@example\.com/);
+    assert.match(checks.pageIsHolders.ensures(holder(undefined)), /alice@example\.com.*bob@example\.com/);
+  });
+  test("fail: the holder's page that also shows the other user's email", () => {
+    const r = ex({ path: '/shopping-cart', status: 200, type: 'text/html', body: html('<h1>Shopping cart of alice@example.com</h1><p>Recently: bob@example.com</p>') });
+    assert.equal(checks.pageIsHolders.evaluate(holder(r)).ok, false);
+  });
+  test('fail: a redirect to the login page (the login of the other user ended this one)', () => {
+    const o = checks.pageIsHolders.evaluate(holder(ex({ path: '/shopping-cart', status: 302, location: '/login' })));
+    assert.equal(o.ok, false);
+    assert.match(o.actual, /302 to \/login/);
+  });
+  test('fail: no answer at all', () => {
+    assert.equal(checks.apiIsHolders.evaluate(holder(ex({ path: '/api/load-shopping-cart' }))).ok, false);
+  });
+  test('the verdict id says what it ensures', () => {
+    const v = new Verifier({ workflow: 'webapp-jwt-cookies', prefix: 'WJC' });
+    assert.throws(() => v.verify(checks.pageIsHolders, holder(cart('bob@example.com')), [10]), /WJC-10\.page-is-holders/);
+    assert.equal(v.verify(checks.apiIsHolders, holder(cart('alice@example.com')), [9]).id, 'WJC-9.api-is-holders');
+  });
+});
+
+describe('credential offered in the query string', () => {
+  const args = (response?: Exchange): checks.QueryCredentialArgs => ({ what: 'store shopping cart page', holder: 'alice@example.com', proof: 'Shopping cart of alice@example.com', params: ['sid', 'session'], response });
+  test('pass: refused (redirect to login)', () => {
+    assert.equal(checks.queryCredentialRefused.evaluate(args(ex({ path: `/shopping-cart?sid=${SID}`, status: 302, location: '/login' }))).ok, true);
+  });
+  test("fail: the holder's page was shown", () => {
+    const o = checks.queryCredentialRefused.evaluate(args(cart('alice@example.com')));
+    assert.equal(o.ok, false);
+    assert.match(o.actual, /query string/);
+  });
+  test('fail: no answer', () => {
+    assert.equal(checks.queryCredentialRefused.evaluate(args(undefined)).ok, false);
+  });
+});
+
+function setCookie(raw: string, e: Exchange): checks.SetCookie {
+  return { raw, cookie: Cookie.parse(raw)!, exchange: e };
+}
+
+describe('failed logins', () => {
+  const answer = ex({ method: 'POST', path: '/login', status: 401, type: 'text/html', body: html(`<p class="error">Your account is locked.</p>${LOGIN_FORM}`) });
+  const base = { attempt: 'locked@example.com with the password', fusionauth: 'answered 423' };
+
+  test('no credential: pass with no cookie, fail with a session cookie (named in the evidence), fail when nothing was submitted', () => {
+    assert.equal(checks.failedLoginNoCredential.evaluate({ ...base, answers: [answer], credentials: [] }).ok, true);
+    const c = setCookie(`sid=${SID}; HttpOnly; Path=/`, answer);
+    const o = checks.failedLoginNoCredential.evaluate({ ...base, answers: [answer], credentials: [{ cookie: c, why: 'a session id' }] });
+    assert.equal(o.ok, false);
+    assert.match(o.actual, /sid \(a session id\)/);
+    assert.equal(checks.failedLoginNoCredential.evaluate({ ...base, answers: [], credentials: [] }).ok, false);
+  });
+
+  test('no access: pass when the page is refused, fail when it is shown', () => {
+    const a = { attempt: base.attempt, what: 'store cart page', user: 'notregistered@example.com', proof: 'Shopping cart of notregistered@example.com' };
+    assert.equal(checks.failedLoginNoAccess.evaluate({ ...a, response: ex({ path: '/shopping-cart', status: 302, location: '/login' }) }).ok, true);
+    assert.equal(checks.failedLoginNoAccess.evaluate({ ...a, response: cart('notregistered@example.com') }).ok, false);
+  });
+
+  const before = html(LOGIN_FORM);
+  test('explained: pass with the form and a new message; fail on 5xx, on no form, on no message', () => {
+    assert.equal(checks.failedLoginExplained.evaluate({ attempt: base.attempt, response: answer, before }).ok, true);
+    const e500 = ex({ method: 'POST', path: '/login', status: 502, type: 'text/html', body: html('<h1>Error 502</h1>') });
+    assert.match(checks.failedLoginExplained.evaluate({ attempt: base.attempt, response: e500, before }).actual, /server error/);
+    const noForm = ex({ method: 'POST', path: '/login', status: 200, type: 'text/html', body: html('<p>Welcome</p>') });
+    assert.equal(checks.failedLoginExplained.evaluate({ attempt: base.attempt, response: noForm, before }).ok, false);
+    const silent = ex({ method: 'POST', path: '/login', status: 200, type: 'text/html', body: before });
+    assert.equal(checks.failedLoginExplained.evaluate({ attempt: base.attempt, response: silent, before }).ok, false);
+    assert.equal(checks.failedLoginExplained.level, 'SHOULD');
+  });
+  test('explained: the JSON equivalent (4xx with an error field) passes; JSON without one fails', () => {
+    const good = ex({ method: 'POST', path: '/login', status: 401, type: 'application/json', body: '{"error":"invalid credentials"}' });
+    const bad = ex({ method: 'POST', path: '/login', status: 200, type: 'application/json', body: '{"ok":false}' });
+    assert.equal(checks.failedLoginExplained.evaluate({ attempt: '', response: good, before: '' }).ok, true);
+    assert.equal(checks.failedLoginExplained.evaluate({ attempt: '', response: bad, before: '' }).ok, false);
+  });
+
+  test('SPA: a JWT kept in local storage fails; an empty storage passes', () => {
+    const a = { ...base, tokens: [JWT], evidence: [] };
+    assert.equal(checks.spaFailedLoginStoresNothing.evaluate({ ...a, storage: {} }).ok, true);
+    const o = checks.spaFailedLoginStoresNothing.evaluate({ ...a, storage: { jwt: JWT } });
+    assert.equal(o.ok, false);
+    assert.match(o.actual, /jwt/);
+  });
+  test('SPA: the form again with a message passes; no form, or no message, fails; a form the browser would not send passes', () => {
+    const a = { attempt: base.attempt, evidence: [] };
+    assert.equal(checks.spaFailedLoginExplained.evaluate({ ...a, formShown: true, added: ['Your account is locked.'], notSent: false }).ok, true);
+    assert.equal(checks.spaFailedLoginExplained.evaluate({ ...a, formShown: false, added: ['x'], notSent: false }).ok, false);
+    assert.equal(checks.spaFailedLoginExplained.evaluate({ ...a, formShown: true, added: [], notSent: false }).ok, false);
+    assert.equal(checks.spaFailedLoginExplained.evaluate({ ...a, formShown: true, added: [], notSent: true }).ok, true);
+  });
+  test('SPA in HTTP mode: recorded as not applicable, with the reason, never as a pass', () => {
+    const v = new Verifier({ workflow: 'spa-localstorage-jwt', prefix: 'SLJ' });
+    const r = v.notApplicable(checks.spaFailedLoginStoresNothing, { ...base, storage: {}, tokens: [], evidence: [] }, [7], 'not checked in HTTP mode (use --browser chromium)');
+    assert.equal(r.result, 'na');
+    assert.equal(r.id, 'SLJ-7.failed-login-no-credential');
+    assert.match(r.reason!, /use --browser chromium/);
+  });
+});
+
+describe('secrets in URLs', () => {
+  const leaks = (...es: Exchange[]) => checks.urlLeaks(es, SECRETS);
+  const verdict = (check: typeof checks.tokenNotInUrl, es: Exchange[], what: (w: string) => boolean) =>
+    check.evaluate({ secret: 'x', leaks: leaks(...es).filter((l) => what(l.what)), examined: es.length });
+
+  test('pass: a clean login (POST form, redirect without secrets, cookies only)', () => {
+    const es = [
+      ex({ path: '/login', status: 200, type: 'text/html', body: html(LOGIN_FORM) }),
+      ex({ method: 'POST', path: '/login', status: 302, location: '/shopping-cart', setCookie: [`sid=${SID}; HttpOnly`] }),
+      cart('alice@example.com'),
+    ];
+    assert.deepEqual(leaks(...es), []);
+    assert.equal(verdict(checks.tokenNotInUrl, es, () => true).ok, true);
+  });
+  test('fail: a JWT in a Location header and the request line that follows it', () => {
+    const l = leaks(ex({ method: 'POST', path: '/login', status: 302, location: `/shopping-cart?token=${JWT}` }), ex({ path: `/shopping-cart?token=${JWT}`, status: 200 }));
+    assert.deepEqual(l.map((x) => x.where), ['Location header', 'request line']);
+    const o = checks.tokenNotInUrl.evaluate({ secret: 'a JWT', leaks: l, examined: 2 });
+    assert.equal(o.ok, false);
+    assert.ok(!o.actual.includes(JWT), 'the message does not repeat the secret');
+    assert.match(o.actual, /\/shopping-cart\?token\)/, 'it names the parameter');
+  });
+  test('fail: a session id in a link, in a form action, and as a ;jsessionid path parameter', () => {
+    const page = ex({ path: '/', status: 200, type: 'text/html', body: html(`<a href="/cart?sid=${SID}">cart</a><form method="post" action="/x;jsessionid=${SID}"></form>`) });
+    assert.deepEqual(leaks(page).map((x) => `${x.where}:${x.what}`), ['link:session id', 'form action:session id']);
+  });
+  test('fail: a login form with method="get" (at the page) and the password in the request line (at the submission)', () => {
+    const form = ex({ path: '/login', status: 200, type: 'text/html', body: html(LOGIN_FORM.replace('method="post"', 'method="get"')) });
+    const sent = ex({ path: '/login?email=alice%40example.com&password=password', status: 302, location: '/shopping-cart' });
+    const l = leaks(form, sent);
+    assert.deepEqual(l.map((x) => x.what), ['password', 'password']);
+    assert.equal(verdict(checks.passwordNotInUrl, [form, sent], (w) => w === 'password').ok, false);
+  });
+  test('a form without a method (an app sends it by script) is not judged from the page; "password" as a path or a param name is not a password', () => {
+    const spa = ex({ path: '/', status: 200, type: 'text/html', body: html('<template><form id="login"><input type="password" name="password"></form></template>') });
+    const reset = ex({ path: '/password-reset?field=password_hint', status: 200 });
+    assert.deepEqual(leaks(spa, reset), []);
+  });
+  test('short cookie values count only as a whole parameter value', () => {
+    const s = { passwords: [], tokens: [], sessionIds: ['s-000001'] };
+    assert.equal(checks.secretInUrl('/cart?sid=s-000001', s), 'session id');
+    assert.equal(checks.secretInUrl('/s-0000012/cart', s), undefined);
+  });
+  test('not applicable: a scenario without exchanges', () => {
+    const o = checks.passwordNotInUrl.evaluate({ secret: 'the password', leaks: [], examined: 0 });
+    assert.ok(o.notApplicable);
+  });
+  test('the session ids are the values of the credential cookies the apps set (learned names, or names that say so)', () => {
+    const es = [
+      ex({ method: 'POST', path: '/login', status: 302, setCookie: [`sid=${SID}; HttpOnly`, 'gone=; Max-Age=0', 'csrf=double-submit-token-value', 'app_login=opaque-login-handle'] }),
+      ex({ from: 'Store', to: 'FusionAuth', path: '/api/login', status: 200, setCookie: ['access_token=abc'] }),
+    ];
+    assert.deepEqual(checks.cookieValuesSet(es, (p) => p === 'Store', ['app_login']), [SID, 'opaque-login-handle']);
+  });
+});
+
+test('a password in a URL inside a JSON string is masked without eating the closing quote (the file stays JSON)', () => {
+  const json = JSON.stringify({ actual: 'GET /login?email=a&password=hunter2', next: 1 });
+  const out = new Redactor().text(json)!;
+  assert.deepEqual(JSON.parse(out), { actual: 'GET /login?email=a&password=*****', next: 1 });
+});
