@@ -7,7 +7,7 @@ import { type IRunOptions, loadConfiguration, loadSupport, runCucumber } from '@
 type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
 import { ConfigError, loadConfig } from '../backend/config';
 import { stopAll } from '../backend/launcher';
-import { chromiumAvailable } from '../browser/chromium';
+import { type BrowserChoice, BrowserSetupError, chooseBrowser } from '../browser/mode';
 import { describeFailure, type Verdict } from '../checks';
 import { type ExpectedFailure, ExpectedFailuresError, gate, loadExpectedFailures } from '../gate';
 import { stepRefs } from '../spec/feature';
@@ -84,8 +84,20 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`loginflow run: --browser must be http, chromium or auto, not "${values.browser}"`);
     return 2;
   }
-  // auto: a real browser when one is installed (npm start), else the kit plays the SPA.
-  if (values.browser === 'auto') values.browser = chromiumAvailable() ? 'chromium' : 'http';
+  // Decided once, before any backend starts: --browser chromium without Chromium is a
+  // setup error (exit 2, how to install it), auto says which mode it took and why.
+  let browser: BrowserChoice | undefined;
+  if (values.browser) {
+    try {
+      browser = chooseBrowser(values.browser as 'http' | 'chromium' | 'auto');
+    } catch (err) {
+      if (!(err instanceof BrowserSetupError)) throw err;
+      console.error(`loginflow run: ${err.message}`);
+      return 2;
+    }
+    values.browser = browser.mode;
+    if (!values.quiet || browser.requested === 'auto') console.log(`browser: ${browser.mode}: ${browser.reason}`);
+  }
   const parallel = values.parallel === undefined ? 0 : Number(values.parallel);
   if (!Number.isInteger(parallel) || parallel < 0) {
     console.error(`loginflow run: --parallel takes a whole number of worker processes, not "${values.parallel}"`);
@@ -153,7 +165,7 @@ export async function main(argv: string[]): Promise<number> {
     arrows: Object.fromEntries(workflows.map((w) => [w, loadDiagram(w).arrows.map((a) => a.n)])),
   });
   const worst = verdict.exitCode;
-  const rendering = writeRunReports(all, reports, { server: values['plantuml-server'], noRender: values['no-render'] });
+  const rendering = writeRunReports(all, reports, { server: values['plantuml-server'], noRender: values['no-render'], browser });
   if (!values.quiet) console.log(`\ndiagrams: ${rendering.mode}: ${rendering.reason}${rendering.mode === 'local' ? `; ${rendering.rendered}/${rendering.diagrams} SVG in ${rendering.durationMs} ms, ${rendering.jvmStarts} JVM start` : ''}`);
   if (rendering.error) console.error(`loginflow: rendering diagrams: ${rendering.error}`);
   if (verdict.lines.length) console.log(`\ngate:\n${verdict.lines.map((l) => `  ${l}`).join('\n')}`);
