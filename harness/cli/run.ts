@@ -270,7 +270,11 @@ export async function runWorkflow(
         require: [path.join(ROOT, 'steps', '*.ts')],
         worldParameters: { configFile: path.resolve(o.configFile), variant: o.variant ?? {}, browser: o.browser ?? 'http', expected: (o.expected ?? []) as unknown as JsonValue[] },
         ...(o.tags ? { tags: o.tags } : {}),
-        format: ['summary', ...(o.formats ?? [])],
+        // The kit prints the run itself (each step, each failed check once, in its own
+        // words); cucumber's summary formatter would print every failure a second time
+        // with the kit's stack trace. Its snippets formatter prints only what an undefined
+        // step needs. A --format without a file still replaces it on stdout.
+        format: ['snippets', ...(o.formats ?? [])],
         strict: true,
         parallel: o.parallel ?? 0,
       },
@@ -307,13 +311,16 @@ export async function runWorkflow(
 
 let supportLibrary: ReturnType<typeof loadSupport> | undefined;
 
-class MessageCollector {
+/** Turns cucumber's message stream into the kit's results and its console lines. */
+export class MessageCollector {
   private docs = new Map<string, messages.GherkinDocument>();
   private pickles = new Map<string, messages.Pickle>();
   private testCases = new Map<string, messages.TestCase>();
   private started = new Map<string, { testCaseId: string; result: ScenarioResult }>();
   private order: ScenarioResult[] = [];
   private exercised = new Set<number>();
+  /** Lines about a step (its failed checks) printed after the step's own line. */
+  private pending = new Map<string, string[]>();
   undefinedSteps: string[] = [];
   /** A kit error a worker process reported (parallel runs): the environment did not start. */
   kitError: { message: string } | undefined;
@@ -341,8 +348,12 @@ class MessageCollector {
       if (s && m.attachment.mediaType === VERDICT_MEDIA_TYPE) {
         const v = JSON.parse(m.attachment.body) as Verdict;
         s.result.verdicts.push(v);
-        if (v.result === 'na') this.log(`      – ${v.id} ${v.level} ${v.name}: not applicable: ${v.reason ?? v.actual}`);
-        else if (v.result !== 'pass') this.log(`      ${v.result === 'info' ? 'i' : v.level === 'MUST' ? '✗' : '!'} ${v.id} ${v.level} ${v.name}: ${v.actual}`);
+        const later = (l: string) => this.pending.set(m.attachment!.testCaseStartedId!, [...(this.pending.get(m.attachment!.testCaseStartedId!) ?? []), l]);
+        if (v.result === 'na') later(`      – ${v.id} ${v.level} ${v.name}: not applicable: ${v.reason ?? v.actual}`);
+        // A failed check is printed once, here, in full: id, expectation, what was observed
+        // and the exchanges; the step it failed prints no second copy (see testStepFinished).
+        else if (v.result === 'fail') later(indent(`${v.level === 'MUST' ? '✗' : '!'} ${describeFailure(v)}`, '      '));
+        else if (v.result !== 'pass') later(`      i ${v.id} ${v.level} ${v.name}: ${v.actual}`);
       }
       if (s && m.attachment.mediaType === 'image/png') (s.result.screenshots ??= []).push({ fileName: m.attachment.fileName ?? 'screenshot.png', base64: m.attachment.body });
       if (s && m.attachment.mediaType === KIT_ERROR_MEDIA_TYPE) this.kitError ??= JSON.parse(m.attachment.body);
@@ -366,14 +377,26 @@ class MessageCollector {
         const mark = st === 'PASSED' ? '✓' : st === 'FAILED' ? '✗' : st === 'SKIPPED' ? '-' : '?';
         this.log(`    ${mark} ${ps ? ps.text : '(hook)'}${st === 'PASSED' || st === 'SKIPPED' ? '' : `  [${st}]`}`);
       }
+      const startedId = m.testStepFinished.testCaseStartedId;
+      for (const l of this.pending.get(startedId) ?? []) this.log(l);
+      this.pending.delete(startedId);
       const msg = m.testStepFinished.testStepResult.message;
       if (st === 'FAILED' && msg) {
         s.result.errors.push(msg);
-        this.log(msg.split('\n').filter((l) => !/^\s+at /.test(l)).map((l) => `        ${l}`).join('\n'));
+        const kind = failureKind(m.testStepFinished.testStepResult.exception?.type ?? msg.split(':')[0]);
+        // check: already printed in full with its verdict. kit: a defect in the kit, so its
+        // stack trace is what the kit's developers need (and the run exits 2). Otherwise
+        // the step failed because of the backend: its message, without the kit's stack.
+        if (kind === 'kit') {
+          this.kitError ??= { message: `${msg.split('\n')[0]} (in step "${ps?.text ?? 'a hook'}")` };
+          this.log(indent(msg, '        '));
+        } else if (kind === 'backend') this.log(indent(msg.split('\n').filter((l) => !/^\s+at /.test(l)).join('\n'), '        '));
       }
     }
     if (m.testCaseFinished) {
       const s = this.started.get(m.testCaseFinished.testCaseStartedId);
+      for (const l of this.pending.get(m.testCaseFinished.testCaseStartedId) ?? []) this.log(l);
+      this.pending.delete(m.testCaseFinished.testCaseStartedId);
       if (s) s.result.status = s.result.errors.length ? 'FAILED' : 'PASSED';
     }
   }
@@ -391,13 +414,28 @@ function printTable(r: WorkflowResult, log: (s: string) => void): void {
     const res = v.result === 'info' ? (v.ok ? 'WORKED' : 'BLOCKED') : v.result === 'na' ? 'N/A' : v.result.toUpperCase();
     log(`  ${v.id.padEnd(30)} ${v.level.padEnd(6)} ${res.padEnd(8)} ${s.name}`);
   }
-  const failed = rows.filter(({ v }) => v.result === 'fail');
   const counts = (lvl: string) => rows.filter(({ v }) => v.level === lvl);
   // Not-applicable verdicts are neither held nor failed: counted apart, never as a pass.
   const held = (lvl: string) => counts(lvl).filter(({ v }) => v.result === 'pass').length;
   const judged = (lvl: string) => counts(lvl).filter(({ v }) => v.result !== 'na').length;
   const na = rows.filter(({ v }) => v.result === 'na').length;
   log(`  MUST ${held('MUST')}/${judged('MUST')} hold, SHOULD ${held('SHOULD')}/${judged('SHOULD')} hold, INFO ${counts('INFO').filter(({ v }) => v.result !== 'na').length}${na ? `, ${na} not applicable` : ''}`);
-  for (const { v } of failed.filter(({ v }) => v.level === 'MUST')) log(`\n${describeFailure(v)}`);
+  // Each failed check was printed in full under its step (once); the table and the gate name them.
+}
+
+function indent(text: string, pad: string): string {
+  return text.split('\n').map((l) => `${pad}${l}`).join('\n');
+}
+
+/**
+ * Why a step failed, from the error's type: a check that failed (CheckFailure, already
+ * printed with its verdict), a defect in the kit (a JavaScript error such as TypeError, or
+ * a KitError: stack trace, exit 2), or anything else the steps throw about the backend
+ * (a precondition that did not hold, a backend that exited: message only).
+ */
+export function failureKind(type: string): 'check' | 'kit' | 'backend' {
+  if (type === 'CheckFailure') return 'check';
+  if (/^(TypeError|ReferenceError|RangeError|SyntaxError|KitError|AssertionError)$/.test(type)) return 'kit';
+  return 'backend';
 }
 
