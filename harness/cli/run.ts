@@ -281,7 +281,8 @@ export async function runWorkflow(
     },
     { cwd: ROOT },
   );
-  const collector = new MessageCollector(workflow, log);
+  // --quiet drops the step-by-step lines, never a failure: those go to `loud`.
+  const collector = new MessageCollector(workflow, log, (l: string) => (o.log ?? console.log)(l), !!o.quiet);
   const started = Date.now();
   // Step definitions register when their files are first required, so the library is
   // loaded once and handed to every run in this process, concurrent ones included
@@ -320,7 +321,7 @@ export class MessageCollector {
   private order: ScenarioResult[] = [];
   private exercised = new Set<number>();
   /** Lines about a step (its failed checks) printed after the step's own line. */
-  private pending = new Map<string, string[]>();
+  private pending = new Map<string, { line: string; failure: boolean }[]>();
   undefinedSteps: string[] = [];
   /** A kit error a worker process reported (parallel runs): the environment did not start. */
   kitError: { message: string } | undefined;
@@ -329,7 +330,15 @@ export class MessageCollector {
     return [...this.exercised].sort((a, b) => a - b);
   }
 
-  constructor(private readonly workflow: string, private readonly log: (s: string) => void) {}
+  constructor(
+    private readonly workflow: string,
+    private readonly log: (s: string) => void,
+    /** Where failures go even when `log` is quiet (default: `log`). */
+    private readonly loud: (s: string) => void = log,
+    private readonly quiet = false,
+  ) {}
+  /** Scenarios whose name was printed (quiet runs name one only when it fails). */
+  private named = new Set<string>();
 
   onMessage(m: messages.Envelope): void {
     if (m.gherkinDocument) this.docs.set(m.gherkinDocument.uri ?? '', m.gherkinDocument);
@@ -342,17 +351,18 @@ export class MessageCollector {
       this.started.set(m.testCaseStarted.id, { testCaseId: tc.id, result: r });
       this.order.push(r);
       this.log(`  Scenario: ${pickle.name}`);
+      if (!this.quiet) this.named.add(m.testCaseStarted.id);
     }
     if (m.attachment?.testCaseStartedId) {
       const s = this.started.get(m.attachment.testCaseStartedId);
       if (s && m.attachment.mediaType === VERDICT_MEDIA_TYPE) {
         const v = JSON.parse(m.attachment.body) as Verdict;
         s.result.verdicts.push(v);
-        const later = (l: string) => this.pending.set(m.attachment!.testCaseStartedId!, [...(this.pending.get(m.attachment!.testCaseStartedId!) ?? []), l]);
+        const later = (line: string, failure = false) => this.pending.set(m.attachment!.testCaseStartedId!, [...(this.pending.get(m.attachment!.testCaseStartedId!) ?? []), { line, failure }]);
         if (v.result === 'na') later(`      – ${v.id} ${v.level} ${v.name}: not applicable: ${v.reason ?? v.actual}`);
         // A failed check is printed once, here, in full: id, expectation, what was observed
         // and the exchanges; the step it failed prints no second copy (see testStepFinished).
-        else if (v.result === 'fail') later(indent(`${v.level === 'MUST' ? '✗' : '!'} ${describeFailure(v)}`, '      '));
+        else if (v.result === 'fail') later(indent(`${v.level === 'MUST' ? '✗' : '!'} ${describeFailure(v)}`, '      '), true);
         else if (v.result !== 'pass') later(`      i ${v.id} ${v.level} ${v.name}: ${v.actual}`);
       }
       if (s && m.attachment.mediaType === 'image/png') (s.result.screenshots ??= []).push({ fileName: m.attachment.fileName ?? 'screenshot.png', base64: m.attachment.body });
@@ -375,10 +385,12 @@ export class MessageCollector {
       if (st === 'PASSED' && ps) for (const n of stepRefs(ps.text)) this.exercised.add(n);
       if (ps || st === 'FAILED') {
         const mark = st === 'PASSED' ? '✓' : st === 'FAILED' ? '✗' : st === 'SKIPPED' ? '-' : '?';
-        this.log(`    ${mark} ${ps ? ps.text : '(hook)'}${st === 'PASSED' || st === 'SKIPPED' ? '' : `  [${st}]`}`);
+        const line = `    ${mark} ${ps ? ps.text : '(hook)'}${st === 'PASSED' || st === 'SKIPPED' ? '' : `  [${st}]`}`;
+        if (st === 'FAILED' || st === 'UNDEFINED') this.failureLine(m.testStepFinished.testCaseStartedId, pickle.name, line);
+        else this.log(line);
       }
       const startedId = m.testStepFinished.testCaseStartedId;
-      for (const l of this.pending.get(startedId) ?? []) this.log(l);
+      for (const p of this.pending.get(startedId) ?? []) p.failure ? this.failureLine(startedId, pickle.name, p.line) : this.log(p.line);
       this.pending.delete(startedId);
       const msg = m.testStepFinished.testStepResult.message;
       if (st === 'FAILED' && msg) {
@@ -389,16 +401,26 @@ export class MessageCollector {
         // the step failed because of the backend: its message, without the kit's stack.
         if (kind === 'kit') {
           this.kitError ??= { message: `${msg.split('\n')[0]} (in step "${ps?.text ?? 'a hook'}")` };
-          this.log(indent(msg, '        '));
-        } else if (kind === 'backend') this.log(indent(msg.split('\n').filter((l) => !/^\s+at /.test(l)).join('\n'), '        '));
+          this.loud(indent(msg, '        '));
+        } else if (kind === 'backend') this.loud(indent(msg.split('\n').filter((l) => !/^\s+at /.test(l)).join('\n'), '        '));
       }
     }
     if (m.testCaseFinished) {
       const s = this.started.get(m.testCaseFinished.testCaseStartedId);
-      for (const l of this.pending.get(m.testCaseFinished.testCaseStartedId) ?? []) this.log(l);
+      const name = s ? s.result.name : '';
+      for (const p of this.pending.get(m.testCaseFinished.testCaseStartedId) ?? []) p.failure ? this.failureLine(m.testCaseFinished.testCaseStartedId, name, p.line) : this.log(p.line);
       this.pending.delete(m.testCaseFinished.testCaseStartedId);
       if (s) s.result.status = s.result.errors.length ? 'FAILED' : 'PASSED';
     }
+  }
+
+  /** A line about a failure: printed even in a quiet run, under its scenario's name. */
+  private failureLine(startedId: string, scenario: string, line: string): void {
+    if (!this.named.has(startedId)) {
+      this.named.add(startedId);
+      this.loud(`  Scenario: ${scenario}`);
+    }
+    this.loud(line);
   }
 
   results(): ScenarioResult[] {
