@@ -26,6 +26,10 @@ import { KIT_ERROR_MEDIA_TYPE, shutdown, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } 
  * 2 kit or config error.
  */
 const ROOT = projectRoot();
+// The step definitions next to this code: TypeScript in the repository (through ts-node),
+// JavaScript compiled to dist/ in an installed package (no compiler at start).
+const COMPILED = !__filename.endsWith('.ts');
+const STEPS = path.join(__dirname, '..', '..', 'steps', COMPILED ? '*.js' : '*.ts');
 
 export function referenceConfig(workflow: string): string {
   return path.join(ROOT, 'backends', workflow, 'loginflow.json');
@@ -72,7 +76,8 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`loginflow run: unknown workflow "${values.workflow}" (known: ${known.join(', ')})`);
     return 2;
   }
-  const reports = path.resolve(values.reports ?? path.join(ROOT, 'reports'));
+  // The caller's ./reports (never inside the kit: it may be an installed package).
+  const reports = path.resolve(values.reports ?? 'reports');
   let variant: Record<string, string | number> = {};
   try {
     variant = parseVariants(values.variant ?? []);
@@ -261,13 +266,12 @@ export async function runWorkflow(
   const { runConfiguration } = await loadConfiguration(
     {
       // Profiles come from the user's own cucumber.js, as with cucumber itself.
-      // (cucumber resolves the file against its cwd, the kit's root, hence relative).
-      file: o.profiles?.length && fs.existsSync(profileFile) ? path.relative(ROOT, profileFile) : false,
+      file: o.profiles?.length && fs.existsSync(profileFile) ? profileFile : false,
       profiles: o.profiles,
       provided: {
         paths: [path.join(ROOT, 'features', `${workflow}.feature`)],
-        requireModule: ['ts-node/register'],
-        require: [path.join(ROOT, 'steps', '*.ts')],
+        requireModule: COMPILED ? [] : ['ts-node/register'],
+        require: [STEPS],
         worldParameters: { configFile: path.resolve(o.configFile), variant: o.variant ?? {}, browser: o.browser ?? 'http', expected: (o.expected ?? []) as unknown as JsonValue[] },
         ...(o.tags ? { tags: o.tags } : {}),
         // The kit prints the run itself (each step, each failed check once, in its own
@@ -279,7 +283,8 @@ export async function runWorkflow(
         parallel: o.parallel ?? 0,
       },
     },
-    { cwd: ROOT },
+    // The caller's directory: relative --format files land there, never in the kit.
+    { cwd: process.cwd() },
   );
   // --quiet drops the step-by-step lines, never a failure: those go to `loud`.
   const collector = new MessageCollector(workflow, log, (l: string) => (o.log ?? console.log)(l), !!o.quiet);
@@ -287,7 +292,7 @@ export async function runWorkflow(
   // Step definitions register when their files are first required, so the library is
   // loaded once and handed to every run in this process, concurrent ones included
   // (cucumber's API allows it); parallel workers load their own.
-  const environment = { cwd: ROOT, stdout: process.stdout, stderr: process.stderr };
+  const environment = { cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr };
   let config: IRunOptions = runConfiguration;
   if (!o.parallel) {
     supportLibrary ??= loadSupport(runConfiguration, environment);
