@@ -270,7 +270,7 @@ export async function runWorkflow(
       profiles: o.profiles,
       provided: {
         paths: [path.join(ROOT, 'features', `${workflow}.feature`)],
-        requireModule: COMPILED ? [] : ['ts-node/register'],
+        requireModule: COMPILED ? [] : [require.resolve('ts-node/register')],
         require: [STEPS],
         worldParameters: { configFile: path.resolve(o.configFile), variant: o.variant ?? {}, browser: o.browser ?? 'http', expected: (o.expected ?? []) as unknown as JsonValue[] },
         ...(o.tags ? { tags: o.tags } : {}),
