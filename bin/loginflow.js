@@ -1,12 +1,22 @@
 #!/usr/bin/env node
 'use strict';
-// The kit is written in TypeScript and run through ts-node in transpile-only mode:
-// type errors are caught by `tsc --noEmit` in `npm test`, not at every start.
+// In this repository the kit runs from its TypeScript sources through ts-node in
+// transpile-only mode (type errors are caught by `tsc --noEmit` in `npm test`, not at every
+// start). An installed package (npm pack) ships no TypeScript, only dist/, compiled by the
+// `prepack` script: it starts without a compiler.
+const fs = require('node:fs');
 const path = require('node:path');
-process.env.TS_NODE_TRANSPILE_ONLY = 'true';
-process.env.TS_NODE_PROJECT = path.join(__dirname, '..', 'tsconfig.json');
-require('ts-node/register');
-require('../harness/cli/main').main(process.argv.slice(2)).then(
+const root = path.join(__dirname, '..');
+let cli;
+if (fs.existsSync(path.join(root, 'harness', 'cli', 'main.ts'))) {
+  process.env.TS_NODE_TRANSPILE_ONLY = 'true';
+  process.env.TS_NODE_PROJECT = path.join(root, 'tsconfig.json');
+  require('ts-node/register');
+  cli = require('../harness/cli/main');
+} else {
+  cli = require('../dist/harness/cli/main');
+}
+cli.main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (err) => {
     console.error(`loginflow: ${err && err.stack ? err.stack : err}`);

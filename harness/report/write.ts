@@ -56,6 +56,8 @@ export interface WorkflowResult {
 export interface ReportOptions extends RenderOptions {
   /** Project root whose diagrams/ and features/ the report shows (default: this kit's). */
   root?: string;
+  /** How the SPA was driven (`--browser`), and why: shown in the header and summary.json. */
+  browser?: { mode: string; requested: string; reason: string };
 }
 
 /** Write a report file, redacted by pattern on the way out. */
@@ -147,9 +149,9 @@ export function writeRunReports(all: WorkflowResult[], dir: string, o: ReportOpt
     const svg = f.replace(/\.puml$/, '.svg');
     if (fs.existsSync(svg)) fs.writeFileSync(svg, safe(fs.readFileSync(svg, 'utf8')));
   }
-  writeSafe(path.join(dir, 'summary.json'), JSON.stringify(summary(all, rendering), null, 2));
+  writeSafe(path.join(dir, 'summary.json'), JSON.stringify({ ...summary(all, rendering), ...(o.browser ? { browser: o.browser } : {}) }, null, 2));
   writeSafe(path.join(dir, 'junit.xml'), renderJUnit(all));
-  writeSafe(path.join(dir, 'index.html'), renderIndex({ all, dir, root, workflows, rendering }));
+  writeSafe(path.join(dir, 'index.html'), renderIndex({ all, dir, root, workflows, rendering, browser: o.browser }));
   return rendering;
 }
 

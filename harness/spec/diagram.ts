@@ -107,8 +107,10 @@ export function diagramsDir(root = projectRoot()): string {
   return path.join(root, 'diagrams');
 }
 
+/** The kit's own root (diagrams/, features/, backends/): above harness/, or above dist/harness/ in an installed package. */
 export function projectRoot(): string {
-  return path.resolve(__dirname, '..', '..');
+  const up = path.resolve(__dirname, '..', '..');
+  return path.basename(up) === 'dist' ? path.dirname(up) : up;
 }
 
 export function listWorkflows(root = projectRoot()): string[] {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type KitRun, runKit } from './kit-run';
+import { assertCatalogued } from '../checks/catalogued';
 
 /**
  * The shape every workflow's conformance test takes: the bundled references pass every
@@ -42,6 +43,8 @@ export function conformanceSuite(o: {
         assert.deepEqual(r.failing, [], r.output);
         const scenarios = r.summary.workflows[0].scenarios;
         assert.ok(scenarios.length > 0 && scenarios.every((s: any) => s.status === 'PASSED'), r.output);
+        // Every id it produced is in the checks catalogue (README tables), and vice versa.
+        assertCatalogued(o.workflow, r.summary, o.referenceArgs?.includes('chromium') ? 'chromium' : 'http');
         o.onReference?.(r, name);
       });
     }

@@ -1,0 +1,20 @@
+import assert from 'node:assert/strict';
+import { loadCatalogue } from '../../harness/checks/catalogue';
+
+/**
+ * A reference run's verdicts (summary.json) against the checks catalogue: the same ids,
+ * levels and steps. Called on the reference runs the conformance suites make anyway, so the
+ * catalogue (and the README tables generated from it) cannot drift from the code.
+ */
+export function assertCatalogued(workflow: string, summary: any, mode: 'http' | 'chromium' = 'http'): void {
+  const entries = (loadCatalogue()[workflow] ?? []).filter((e) => !e.mode || e.mode === mode);
+  const verdicts: { id: string; level: string; steps: number[] }[] = summary.workflows.flatMap((w: any) => w.scenarios.flatMap((s: any) => s.verdicts));
+  const ran = [...new Set(verdicts.map((v) => v.id))].sort();
+  const fix = 'the checks catalogue is out of date: run `npm run checks:update` (it re-records harness/checks/check-catalogue.json and the README tables)';
+  assert.deepEqual(ran, entries.map((e) => e.id).sort(), `${workflow} (${mode} mode): ${fix}`);
+  for (const v of verdicts) {
+    const e = entries.find((x) => x.id === v.id)!;
+    assert.equal(v.level, e.level, `${v.id}: level; ${fix}`);
+    for (const s of v.steps) assert.ok(e.steps.includes(s), `${v.id}: step ${s} not in the catalogue's ${e.steps.join(', ')}; ${fix}`);
+  }
+}
