@@ -2,7 +2,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { FusionAuthClient } from '@fusionauth/typescript-client';
 import type ClientResponse from '@fusionauth/typescript-client/build/src/ClientResponse';
-import * as oidc from 'openid-client';
+import type * as Oidc from 'openid-client';
 import * as jose from 'jose';
 import { FusionAuthDouble, fusionAuthSchemas, SEEDED_DIRECTORY, type Relay } from '../../harness/fusionauth';
 
@@ -210,11 +210,19 @@ describe('@fusionauth/typescript-client 1.69.0 against the double', () => {
   });
 });
 
+/**
+ * openid-client 6 is an ES module. A real dynamic import (not the require() that TypeScript's
+ * CommonJS output makes of `import()`) loads it on every Node 20, not only where require(esm) works.
+ */
+const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<unknown>;
+let oidc: typeof Oidc;
+
 describe('openid-client against the double (OIDC discovery, userinfo, refresh token grant)', () => {
   let d: FusionAuthDouble;
   let relay: Relay;
   let api: FusionAuthClient;
   before(async () => {
+    oidc = (await importEsm('openid-client')) as typeof Oidc;
     d = await FusionAuthDouble.start();
     relay = await d.relay('Backend');
     // openid-client checks that the discovered issuer is the URL it discovered from, as OIDC
@@ -226,12 +234,12 @@ describe('openid-client against the double (OIDC discovery, userinfo, refresh to
 
   /** The raw JSON of each answer, by path: openid-client normalises what it returns (token_type lower-cased). */
   const raw = new Map<string, unknown>();
-  const recordingFetch: oidc.CustomFetch = async (url, options) => {
+  const recordingFetch: Oidc.CustomFetch = async (url, options) => {
     const res = await fetch(url, options as RequestInit);
     raw.set(new URL(url).pathname, await res.clone().json().catch(() => undefined));
     return res;
   };
-  const discover = async (auth: oidc.ClientAuth) => {
+  const discover = async (auth: Oidc.ClientAuth) => {
     const config = await oidc.discovery(new URL(relay.url), FORUMS.id, undefined, auth, { execute: [oidc.allowInsecureRequests], [oidc.customFetch]: recordingFetch });
     config[oidc.customFetch] = recordingFetch;
     return config;
