@@ -31,7 +31,7 @@ test('browser mode: the reference SPA passes every MUST, and the kit saved a scr
 for (const [mutant, ids] of Object.entries({
   'spa-never-refreshes': ['SLJ-10.spa-refresh-called'],
   'refresh-token-in-localstorage': ['SLJ-7.no-refresh-token-in-storage'],
-  'login-accepts-2xx': ['SLJ-7.failed-login-no-credential'],
+  'token-stored-before-status-check': ['SLJ-7.failed-login-no-credential'],
 })) {
   test(`browser mode: mutant ${mutant} is caught by ${ids.join(', ')}`, { skip }, async () => {
     const r = await runKit(WORKFLOW, path.join(DIR, 'mutants', `${mutant}.json`), `browser-${mutant}`, args);
