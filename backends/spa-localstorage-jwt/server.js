@@ -40,7 +40,7 @@ const MUTANTS = [
   'spa-disallowed-header',
   'cached-api-answer',
   'jwt-in-query-accepted',
-  'login-accepts-2xx',
+  'token-stored-before-status-check',
 ];
 
 if (ROLE !== 'store' && ROLE !== 'forums') {
@@ -373,10 +373,12 @@ const APP_JS = `'use strict';
     }
     var body = {};
     try { body = await resp.json(); } catch (e) { /* FusionAuth answers most errors with no body */ }
-    if (${MUTANT === 'login-accepts-2xx' ? `
-      // MUTANT login-accepts-2xx: "resp.ok means logged in" - FusionAuth's 202 (not registered
-      // for this application) carries a JWT, and the app keeps it.
-      !resp.ok` : 'resp.status !== 200'} || !body || typeof body.token !== 'string' || !body.token) {
+${MUTANT === 'token-stored-before-status-check' ? `
+    // MUTANT token-stored-before-status-check: "save it first, check later" - FusionAuth's 202
+    // (not registered for this application) carries a JWT, and it stays in local storage
+    // while the app shows the error.
+    if (body && typeof body.token === 'string') localStorage.setItem(JWT_KEY, body.token);` : ''}
+    if (resp.status !== 200 || !body || typeof body.token !== 'string' || !body.token) {
       var why = {
         202: 'You are not registered for this application.',
         203: 'Your password must be changed before you can log in.',

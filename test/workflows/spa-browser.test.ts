@@ -33,7 +33,7 @@ for (const [mutant, ids] of Object.entries({
   'refresh-token-in-localstorage': ['SLJ-7.no-refresh-token-in-storage'],
   // FusionAuth's CORS settings do not allow its extra header: the preflight gets 403, no login.
   'spa-disallowed-header': ['SLJ-5.spa-login-called'],
-  'login-accepts-2xx': ['SLJ-7.failed-login-no-credential'],
+  'token-stored-before-status-check': ['SLJ-7.failed-login-no-credential'],
 })) {
   test(`browser mode: mutant ${mutant} is caught by ${ids.join(', ')}`, { skip }, async () => {
     const r = await runKit(WORKFLOW, path.join(DIR, 'mutants', `${mutant}.json`), `browser-${mutant}`, args);

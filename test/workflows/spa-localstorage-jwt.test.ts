@@ -14,7 +14,7 @@ conformanceSuite({
     'cached-api-answer': { code: 1, failing: ['SLJ-9.api-is-holders'] },
     'jwt-in-query-accepted': { code: 1, failing: ['SLJ-9.query-credential-refused'] },
   },
-  coveredElsewhere: ['spa-never-refreshes', 'refresh-token-in-localstorage', 'login-accepts-2xx', 'spa-disallowed-header'],
+  coveredElsewhere: ['spa-never-refreshes', 'refresh-token-in-localstorage', 'token-stored-before-status-check', 'spa-disallowed-header'],
   onReference: (r) => {
     const verdicts = r.summary.workflows[0].scenarios.flatMap((s: any) => s.verdicts);
     for (const id of ['SLJ-9.api-is-holders', 'SLJ-14.api-is-holders', 'SLJ-9.query-credential-refused']) assert.ok(verdicts.some((v: any) => v.id === id && v.result === 'pass'), `${id} passed`);
