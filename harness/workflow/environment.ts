@@ -1,4 +1,4 @@
-import { KitError, type LoadedConfig, type Routes, type TargetName, DEFAULT_HOSTS, DEFAULT_SESSION_TTL_SECONDS, TARGET_NAMES, resolveRoutes } from '../backend/config';
+import { KitError, type LoadedConfig, type Routes, type TargetName, DEFAULT_HOSTS, DEFAULT_SESSION_TTL_SECONDS, TARGET_NAMES, declaredTargets, resolveRoutes } from '../backend/config';
 import { type StartedTarget, startTarget } from '../backend/launcher';
 import { TransportError } from '../browser/errors';
 import type { LogicalNetwork } from '../browser/network';
@@ -79,7 +79,7 @@ export class Environment {
       // A backend the kit does not start (a `url` target) cannot be told a port: it is
       // configured with a fixed FusionAuth URL, by default FusionAuth's own port 9011. One
       // relay there serves every such backend; the double tells them apart by application.
-      if (TARGET_NAMES.some((n) => config[n].url)) {
+      if (TARGET_NAMES.some((n) => config[n]?.url)) {
         const port = (config.fusionauth as { port?: number } | undefined)?.port ?? 9011;
         double.nameCallers({ [double.directory.applications.store.id]: 'Store', [double.directory.applications.forums.id]: 'Forums' });
         try {
@@ -90,8 +90,8 @@ export class Environment {
         }
       }
       for (const actor of ['Browser', 'Hacker'] as const) fusionauthFor[actor] = (await double.relay(actor)).url;
-      for (const name of TARGET_NAMES) {
-        const t = config[name];
+      for (const name of declaredTargets(config)) {
+        const t = config[name]!;
         const participant = name === 'store' ? 'Store' : 'Forums';
         const relay = await double.relay(participant);
         const app = double.directory.applications[name];
