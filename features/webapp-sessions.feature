@@ -41,6 +41,17 @@ Feature: Webapp native login to the backend, with a server-side session
       When the browser logs in to the store 6 times as alice@example.com (steps 5-9)
       Then the session ids carry at least 128 bits of entropy (step 8)
 
+  Rule: A login FusionAuth refuses opens no session
+
+    Scenario Outline: A refused login opens no session: <who>
+      When the browser tries to log in to the store as <user> with <which> password (steps 5-7)
+      Then the store opened no session: the shopping cart of <user> is not shown (steps 8-12)
+
+      Examples:
+        | who                                        | user                      | which   |
+        | a wrong password (FusionAuth answers 404)  | alice@example.com         | a wrong |
+        | a user not registered for the store (202)  | notregistered@example.com | their   |
+
   Rule: The session slides while it is used and expires when idle
 
     Scenario: Requests spaced under the TTL keep the session alive past the TTL
