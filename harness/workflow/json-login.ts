@@ -67,7 +67,12 @@ export function judgeJsonLoginAnswer(app: TargetName, r: JsonLoginRequest, resul
   if (result.status === 400 || result.status === 422) {
     const loginKey = r.login.fields?.loginId ?? 'loginId';
     const pwKey = r.login.fields?.password ?? 'password';
-    const named = new RegExp(`\\b${escape(loginKey)}\\b`, 'i').test(result.body) ? 'loginId' : new RegExp(`\\b${escape(pwKey)}\\b`, 'i').test(result.body) ? 'password' : undefined;
+    const mentions = (k: string) => new RegExp(`\\b${escape(k)}\\b`, 'i').test(result.body);
+    const said = { loginId: mentions(loginKey), password: mentions(pwKey) };
+    // "unknown field user" names the member it rejects; "email and password are required"
+    // names the one it missed by naming the others it wanted.
+    const one = said.loginId !== said.password ? (said.loginId ? 'loginId' : 'password') : undefined;
+    const named = !one ? undefined : /unknown|unexpected|not allowed|unrecogni[sz]ed|invalid/i.test(result.body) ? one : /required|missing|must|expected/i.test(result.body) ? (one === 'loginId' ? 'password' : 'loginId') : one;
     const field = named ? `${app}.login.fields.${named}` : `${app}.login.fields`;
     throw new ConfigError(
       `${field}: the JSON login POST ${r.login.path} with members ${sent.map((k) => `"${k}"`).join(', ')} answered ${result.status}: ${body}\n` +

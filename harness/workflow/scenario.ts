@@ -196,6 +196,12 @@ export class Scenario {
     return this.act(actor, app, (a) => a.get(link?.href ?? login));
   }
 
+  /** The answer to the last login POST (a JSON login is followed by a separate navigation). */
+  private lastLogin: HttpResult | undefined;
+  private loginAnswer(): HttpResult | undefined {
+    return this.lastAction().results.find((r) => r.exchange.request.method === 'POST') ?? this.lastLogin;
+  }
+
   /** Whether the app logs in with a JSON POST (config `login.mode: json`). */
   jsonLogin(app: TargetName) {
     return jsonLogin(this.env.config[app]);
@@ -212,6 +218,7 @@ export class Scenario {
     if (json) {
       const req = { app, host: this.app(app).host, login: json, loginId: user, password, page: this.pages.get(actor)?.url };
       const r = await this.act(actor, app, (a) => postJsonLogin(a, req));
+      this.lastLogin = r;
       if (expectSuccess) {
         try {
           judgeJsonLoginAnswer(app, req, r);
@@ -452,7 +459,7 @@ export class Scenario {
     for (let i = 0; i < n; i++) {
       await this.actor(actor).clearCookies();
       await this.logIn(actor, app, user);
-      const login = this.lastAction().results.find((r) => r.exchange.request.method === 'POST');
+      const login = this.loginAnswer();
       const c = login && this.sessionCookieOf(login.exchange);
       // Express's s:<id>.<signature>: the signature is derived from the id, not randomness.
       if (c) this.sessionSamples.push({ value: unwrapSessionId(c.cookie.value).id, exchange: login!.exchange });
@@ -589,7 +596,7 @@ export class Scenario {
   }
 
   newSessionId(app: TargetName): void {
-    const login = this.lastAction().results.find((r) => r.exchange.request.method === 'POST');
+    const login = this.loginAnswer();
     const after = login && this.sessionCookieOf(login.exchange)?.cookie.value;
     this.verify(checks.newSessionIdAtLogin, { app, before: this.sessionBefore, after, evidence: login ? [login.exchange] : [] });
   }

@@ -2,7 +2,9 @@ import { conformanceSuite } from './mutants';
 
 conformanceSuite({
   workflow: 'webapp-sessions',
-  references: { node: 'loginflow.json', python: 'loginflow.python.json' },
+  // express: Express 5 + express-session + @fusionauth/typescript-client, JSON login, one app,
+  // its own env names (envMap); json-login: the Node reference driven by a JSON POST.
+  references: { node: 'loginflow.json', python: 'loginflow.python.json', express: 'loginflow.express.json', 'json-login': 'loginflow.json-login.json' },
   mutants: {
     'session-not-extended': { code: 1, failing: ['WS-11.session-extended'] },
     'session-never-expires': { code: 1, failing: ['WS-14.redirect-to-login'] },
@@ -12,5 +14,9 @@ conformanceSuite({
     // SHOULD-level defects: reported, the run still conforms.
     'session-fixation': { code: 0, failing: ['WS-8.new-session-id'] },
     'predictable-session-id': { code: 0, failing: ['WS-8.session-id-entropy'] },
+    // The Express reference's own defects.
+    'express-failed-login-accepted': { code: 1, failing: ['WS-8.refused-login'] },
+    'express-session-never-expires': { code: 1, failing: ['WS-14.redirect-to-login'] },
+    'express-session-fixation': { code: 0, failing: ['WS-8.new-session-id'] },
   },
 });
