@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runKit } from './kit-run';
+
+/**
+ * Bad input to a JSON login, as a third party would get it wrong: a config naming members the
+ * app does not read is a config error (exit 2, naming the field); an app that refuses the
+ * right credentials fails the login step, with its answer shown (exit 1).
+ */
+const EXPRESS = path.resolve(__dirname, '..', '..', 'backends', 'webapp-sessions', 'loginflow.express.json');
+
+function variant(name: string, change: (c: any) => void): string {
+  const c = JSON.parse(fs.readFileSync(EXPRESS, 'utf8'));
+  delete c.$schema;
+  c.store.cwd = path.join(path.dirname(EXPRESS), c.store.cwd);
+  change(c);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loginflow-json-login-'));
+  const file = path.join(dir, `${name}.json`);
+  fs.writeFileSync(file, JSON.stringify(c, null, 2));
+  return file;
+}
+
+test('login.mode json without a path stops before anything starts: exit 2 naming store.login.path', async () => {
+  const r = await runKit('webapp-sessions', variant('no-path', (c) => delete c.store.login.path), 'json-no-path');
+  assert.equal(r.code, 2, r.output);
+  assert.match(r.output, /"store\.login\.path" is missing; expected a path starting with "\/"/);
+});
+
+test('a member name the app rejects is a config error: exit 2 naming store.login.fields.loginId and the answer', async () => {
+  const r = await runKit('webapp-sessions', variant('bad-field', (c) => (c.store.login.fields.loginId = 'user')), 'json-bad-field');
+  assert.equal(r.code, 2, r.output);
+  assert.match(r.output, /store\.login\.fields\.loginId: the JSON login POST \/api\/session with members "user", "password" answered 400: \{"error":"email and password are required"\}/);
+  assert.match(r.output, /set store\.login\.fields \(loginId, password\)/);
+});
+
+test('an app answering 4xx for the right credentials fails the login step, its answer shown: exit 1', async () => {
+  // A wrong API key in the app's own environment: FusionAuth answers 401, the app passes that on.
+  const r = await runKit('webapp-sessions', variant('refuses', (c) => (c.store.env.FA_API_KEY = 'not-the-api-key')), 'json-refuses');
+  assert.equal(r.code, 1, r.output);
+  assert.match(r.output, /the store's JSON login POST \/api\/session answered 401 for alice@example\.com with the right password \(FusionAuth accepts this user\): \{"error":"Login refused \(401\)\."\}/);
+  assert.doesNotMatch(r.output, /kit or config error/);
+});
