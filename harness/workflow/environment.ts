@@ -3,6 +3,7 @@ import { type StartedTarget, startTarget } from '../backend/launcher';
 import { TransportError } from '../browser/errors';
 import type { LogicalNetwork } from '../browser/network';
 import { type DoubleOptions, type DoubleSettings, FusionAuthDouble, INFER_CALLER } from '../fusionauth';
+import { doubleOptionsFrom } from '../fusionauth/config-section';
 import { Journal } from '../trace';
 
 /**
@@ -63,7 +64,8 @@ export class Environment {
   }
 
   static async start(config: LoadedConfig, variant: RunVariant = {}, log: (line: string) => void = () => {}, browser: 'http' | 'chromium' = 'http'): Promise<Environment> {
-    const fa = (config.fusionauth ?? {}) as DoubleOptions;
+    // One reading of the section for `run` and `loginflow fusionauth`: directory overrides merged onto the seeded one.
+    const fa = doubleOptionsFrom(config.fusionauth);
     const { refreshEndpoint, ...doubleVariant } = variant;
     const base: Partial<DoubleSettings> = {
       ...(fa.signing && { signing: fa.signing }),
