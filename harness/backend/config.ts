@@ -91,6 +91,8 @@ export interface LoginConfig {
   extra?: Record<string, unknown>;
   /** The member of a JSON answer naming where to go next. */
   next?: string;
+  /** Browser mode: what to click (CSS selector or visible text) to show the login form. */
+  reveal?: string;
 }
 
 export interface LoginflowConfig {
