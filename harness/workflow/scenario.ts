@@ -1,6 +1,6 @@
 import { Actor, type HttpResult, findLinks, guessLoginFields, parseForms } from '../browser';
 import { type TargetName, jsonLogin } from '../backend/config';
-import { findToken, joinSplit, resplit, unwrapSessionId } from '../checks/cookie-tokens';
+import { type Carrier, carrierByRemoval, findToken, joinSplit, resplit, unwrapSessionId } from '../checks/cookie-tokens';
 import * as checks from '../checks';
 import { type Check, type SetCookie, type Verdict, Verifier, isRefreshCall, refreshTokenOf, setCookiesOf } from '../checks';
 import { type Exchange, Journal } from '../trace';
@@ -312,12 +312,17 @@ export class Scenario {
   /** The cookies that carry the user's login for an app: JWT and refresh token, or the session id. */
   credentialNames(app: TargetName): string[] {
     const n = this.cookieNames[app] ?? {};
-    return [n.jwt, n.refresh, n.session].filter((x): x is string => !!x);
+    const found = [n.jwt, n.refresh, n.session].filter((x): x is string => !!x);
+    return found.length ? found : this.opaque[app]?.cookies ?? [];
   }
 
   private names(app: TargetName): TokenCookies {
     const n = this.cookieNames[app];
-    if (!n?.jwt) throw new Error(`the ${app} has not set a cookie holding a JWT FusionAuth issued, so the kit cannot tell which cookie to change`);
+    if (!n?.jwt)
+      throw new Error(
+        `the ${app} has not set a cookie holding a JWT FusionAuth issued (looked for bare and wrapped: URL-encoded, Express-signed s:, j: JSON, base64 JSON, split name.0/.1), so the kit cannot tell which cookie to change; ` +
+          `an encrypted (opaque) cookie is a legitimate design, but the kit cannot put another JWT in it, so this step cannot run against this backend`,
+      );
     return n;
   }
 
@@ -544,9 +549,51 @@ export class Scenario {
     return joined.find((j) => findToken(j.value, (v) => this.env.double.tokenRole(v))?.role === role)?.parts[0].c;
   }
 
-  tokenCookiesSet(app: TargetName): void {
+  /** Per app: the cookies found by trying to carry an opaque (encrypted) login, and why. */
+  private readonly opaque: Partial<Record<TargetName, Carrier>> = {};
+
+  /**
+   * No cookie value holds a token the kit can read: find the cookies whose removal loses the
+   * login, each try on a copy of the browser's jar (a throwaway actor and journal, so the
+   * scenario's own exchanges and cookies stay as they were).
+   */
+  private async findCarrier(app: TargetName, response: Exchange): Promise<Carrier> {
+    const names = [...new Set(setCookiesOf(response).filter((c) => !isDeletion(c)).map((c) => c.cookie.key))];
+    const url = this.url(app, 'home');
+    const jar = await this.actor('Browser').cookies(url);
+    const page: PageName = app === 'store' ? 'cart' : 'posts';
+    const own = this.env.double.journal;
+    this.env.double.useJournal(new Journal()); // the backend's calls during the tries are not the scenario's
+    try {
+      return await carrierByRemoval(names, async (without) => {
+        const probe = new Actor({ name: 'Browser', ...this.env.network('Browser'), journal: new Journal(), timeoutMs: this.env.config.timeouts?.requestMs });
+        for (const c of jar) if (!without.includes(c.key)) await probe.setCookie(c.clone()!, url);
+        const r = await probe.get(this.url(app, page));
+        return checks.showsUser({ page, user: this.user, proof: this.proof(app), response: r.exchange });
+      });
+    } finally {
+      this.env.double.useJournal(own);
+    }
+  }
+
+  async tokenCookiesSet(app: TargetName): Promise<void> {
     const response = this.lastResponse();
     const host = this.app(app).host;
+    if (!this.tokenCookie(app, 'jwt', response) && !this.tokenCookie(app, 'refreshToken', response) && setCookiesOf(response).some((c) => !isDeletion(c))) {
+      // An opaque or encrypted cookie is a legitimate design: judge the cookies that carry the login.
+      const carrier = (this.opaque[app] = await this.findCarrier(app, response));
+      const set = setCookiesOf(response);
+      for (const [i, name] of (carrier.cookies.length ? carrier.cookies : ['']).entries()) {
+        const cookie = set.find((c) => c.cookie.key === name);
+        const args = { app, host, role: `login cookie${cookie ? ` ${name}` : ''} (opaque)`, cookie, response };
+        if (i === 0)
+          for (const tag of ['jwt', 'refresh'])
+            this.verify({ ...checks.tokenCookieSet, kind: `${tag}-cookie-set`, evaluate: (a) => ({ ...checks.tokenCookieSet.evaluate(a), actual: `${carrier.cookies.length > 1 ? `cookies ${carrier.cookies.join(', ')} carry the login together` : cookie ? `cookie ${name} carries the login` : 'no cookie carries the login'}: ${carrier.why}` }) }, args);
+        this.verify(checks.cookieIsHttpOnly, args);
+        this.verify(checks.cookieIsHostOnly, args);
+      }
+      return;
+    }
     for (const [role, label] of [['jwt', 'JWT'], ['refreshToken', 'refresh token']] as const) {
       const cookie = this.tokenCookie(app, role, response);
       const args = { app, host, role: label, cookie, response };
@@ -562,7 +609,10 @@ export class Scenario {
     const response = this.lastResponse();
     const host = this.app(app).host;
     const session = this.sessionCookieOf(response);
-    const roles: [string, SetCookie | undefined][] = this.cookieNames[app]?.jwt
+    const carried = this.opaque[app]?.cookies;
+    const roles: [string, SetCookie | undefined][] = carried?.length
+      ? carried.map((n) => [`login cookie ${n} (opaque)`, setCookiesOf(response).find((c) => c.cookie.key === n)])
+      : this.cookieNames[app]?.jwt
       ? [['JWT', this.tokenCookie(app, 'jwt', response)], ['refresh token', this.tokenCookie(app, 'refreshToken', response)]]
       : [['session id', session]];
     for (const [role, cookie] of roles) {
