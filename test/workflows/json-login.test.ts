@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { runKit } from './kit-run';
 
 /**
@@ -42,4 +43,22 @@ test('an app answering 4xx for the right credentials fails the login step, its a
   assert.equal(r.code, 1, r.output);
   assert.match(r.output, /the store's JSON login POST \/api\/session answered 401 for alice@example\.com with the right password \(FusionAuth accepts this user\): \{"error":"Login refused \(401\)\."\}/);
   assert.doesNotMatch(r.output, /kit or config error/);
+});
+
+test('run --config takes the workflow from the config; --coverage does not count what the config declares absent', () => {
+  const root = path.resolve(__dirname, '..', '..');
+  const reports = path.join(root, 'reports', 'test-runs', 'webapp-sessions', 'express-coverage');
+  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'loginflow.js'), 'run', '--config', EXPRESS, '--reports', reports, '--quiet', '--no-render', '--coverage'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  const output = `${r.stdout}${r.stderr}`;
+  assert.equal(r.status, 0, output);
+  assert.match(output, /webapp-sessions: coverage gate: step\(s\) 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27 not applicable as the config declares \(.*forums.*\): not counted/);
+  const verdicts = JSON.parse(fs.readFileSync(path.join(reports, 'summary.json'), 'utf8')).workflows[0].scenarios.flatMap((s: any) => s.verdicts);
+  const one = verdicts.find((v: any) => v.id === 'WS-16.second-app');
+  assert.equal(one?.result, 'na');
+  assert.match(one.reason, /one application declared/);
+  for (const id of ['WS-2.login-link', 'WS-4.login-form', 'WS-9.redirect-to-cart']) {
+    const v = verdicts.find((x: any) => x.id === id);
+    assert.equal(v?.result, 'na', id);
+    assert.equal(v.declaredBy, 'store.login.mode', id);
+  }
 });
