@@ -62,3 +62,11 @@ test('run --config takes the workflow from the config; --coverage does not count
     assert.equal(v.declaredBy, 'store.login.mode', id);
   }
 });
+
+test('JUnit: a scenario whose only verdict is N/A is a skipped test case with the reason', () => {
+  const root = path.resolve(__dirname, '..', '..');
+  // Written by the run above (node:test runs a file's tests in order).
+  const xml = fs.readFileSync(path.join(root, 'reports', 'test-runs', 'webapp-sessions', 'express-coverage', 'junit.xml'), 'utf8');
+  assert.match(xml, /<testcase classname="webapp-sessions" name="Log in to the forums after the store"[^>]*>[\s\S]*?<skipped message="not applicable: one application declared/);
+  assert.match(xml, /skipped="1"/);
+});
