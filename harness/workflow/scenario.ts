@@ -473,7 +473,11 @@ export class Scenario {
 
   async hackerPresentsBadJwt(app: TargetName): Promise<void> {
     const bad = await this.env.double.mintJwt(this.user, app, { badSignature: true });
-    await this.actor('Hacker').setCookie(`${this.names(app).jwt}=${bad}; Path=/`, this.url(app, 'home'));
+    // Wrapped as the browser's own cookie wraps its JWT (j: JSON, base64 JSON…), so the app reads it as a JWT.
+    const name = this.names(app).jwt!;
+    const held = await this.cookieValue('Browser', app, name);
+    const found = held === undefined ? undefined : findToken(held, (v) => (this.env.double.tokenRole(v) === 'jwt' ? 'jwt' : undefined));
+    await this.actor('Hacker').setCookie(`${name}=${found?.replace ? found.replace(bad) : bad}; Path=/`, this.url(app, 'home'));
   }
 
   snapshotCookies(actor: ActorName, app: TargetName): Promise<void> {
