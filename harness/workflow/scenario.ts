@@ -78,7 +78,7 @@ export class Scenario {
   private remembered: TokenCookies = {};
   /** A config error found while running (a JSON login the app rejects as malformed): the run exits 2. */
   configError: string | undefined;
-  /** How each token cookie wraps its token ("url-encoded > express-signed"), for the report. */
+  /** How each token cookie wraps its token ("url-encoded > j: JSON at .token"), said in the cookie-set verdicts. */
   private readonly wrapping: Record<string, string> = {};
 
   constructor(
@@ -602,7 +602,9 @@ export class Scenario {
       const cookie = this.tokenCookie(app, role, response);
       const args = { app, host, role: label, cookie, response };
       const tag = role === 'jwt' ? 'jwt' : 'refresh';
-      this.verify({ ...checks.tokenCookieSet, kind: `${tag}-cookie-set` }, args);
+      // Say where in the value the token was found, when the app wraps it (j: JSON, s: signed…).
+      const via = cookie && (this.wrapping[cookie.cookie.key] ?? this.wrapping[cookie.cookie.key.replace(/\.\d+$/, '')]);
+      this.verify({ ...checks.tokenCookieSet, kind: `${tag}-cookie-set`, ...(via ? { evaluate: (a: typeof args) => { const o = checks.tokenCookieSet.evaluate(a); return { ...o, actual: `${o.actual} (inside its value: ${via})` }; } } : {}) }, args);
       this.verify(checks.cookieIsHttpOnly, args);
       this.verify(checks.cookieIsHostOnly, args);
     }

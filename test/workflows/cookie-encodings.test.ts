@@ -17,6 +17,8 @@ for (const encoding of ['json', 'base64json']) {
     const r = await runKit('webapp-jwt-cookies', path.join(DIR, `loginflow.${encoding}-cookies.json`), `cookies-${encoding}`);
     assert.equal(r.code, 0, r.output);
     assert.deepEqual(r.failing, [], r.output);
+    const set = r.summary.workflows[0].scenarios[0].verdicts.find((v: any) => v.id === 'WJC-8.jwt-cookie-set');
+    assert.match(set.actual, encoding === 'json' ? /inside its value: url-encoded > j: JSON at \.token/ : /inside its value: base64(url)? JSON at \.token/);
   });
 }
 
