@@ -119,7 +119,8 @@ export class Environment {
           routes: resolveRoutes(t),
           applicationId: app.id,
           proof: t.identity?.contains ?? '{email}',
-          loginFields: t.loginFields ?? {},
+          // login.fields names the form's fields too, unless they are a JSON login's members.
+          loginFields: { ...t.loginFields, ...(t.login?.mode !== 'json' ? t.login?.fields : {}) },
           target,
         };
       }
