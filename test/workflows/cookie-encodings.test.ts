@@ -14,7 +14,7 @@ const DIR = path.resolve(__dirname, '..', '..', 'backends', 'webapp-jwt-cookies'
 
 for (const encoding of ['json', 'base64json']) {
   test(`tokens in ${encoding} cookie values: found, and the reference conforms`, async () => {
-    const r = await runKit('webapp-jwt-cookies', path.join(DIR, `loginflow.${encoding}-cookies.json`), `cookies-${encoding}`);
+    const r = await runKit('webapp-jwt-cookies', path.join(DIR, `loginflow.${encoding}-cookies.json`), `cookies-${encoding}`, [], { timeoutMs: 180_000 });
     assert.equal(r.code, 0, r.output);
     assert.deepEqual(r.failing, [], r.output);
     const set = r.summary.workflows[0].scenarios[0].verdicts.find((v: any) => v.id === 'WJC-8.jwt-cookie-set');
@@ -23,7 +23,7 @@ for (const encoding of ['json', 'base64json']) {
 }
 
 test('sealed (encrypted) cookies: the cookies carrying the login are found by removing them, judged, and the report says why', async () => {
-  const r = await runKit('webapp-jwt-cookies', path.join(DIR, 'loginflow.sealed-cookies.json'), 'cookies-sealed');
+  const r = await runKit('webapp-jwt-cookies', path.join(DIR, 'loginflow.sealed-cookies.json'), 'cookies-sealed', [], { timeoutMs: 180_000 });
   const login = r.summary.workflows[0].scenarios.find((s: any) => s.name === 'Log in to the store and load the shopping cart');
   const v = (id: string) => login.verdicts.filter((x: any) => x.id === id);
   assert.equal(v('WJC-8.jwt-cookie-set')[0]?.result, 'pass', r.output);
