@@ -1,6 +1,7 @@
 import { After, AfterAll, AfterStep, Before, BeforeStep, Status } from '@cucumber/cucumber';
 import { stepRefs } from '../harness/spec/feature';
 import { EnvironmentError, environmentFor, KIT_ERROR_MEDIA_TYPE, scenarioFor, shutdown, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../harness/workflow/session';
+import { inapplicable } from '../harness/workflow/applicability';
 import type { LoginflowWorld } from './world';
 
 Before(async function (this: LoginflowWorld, { pickle, gherkinDocument }) {
@@ -13,6 +14,12 @@ Before(async function (this: LoginflowWorld, { pickle, gherkinDocument }) {
     throw err;
   }
   this.scenario = scenarioFor(env, gherkinDocument, pickle, (v) => this.attach(JSON.stringify(v), VERDICT_MEDIA_TYPE), this.parameters.expected);
+  // A scenario about an application the config does not declare: one N/A verdict, steps skipped.
+  const na = inapplicable(env.config, gherkinDocument, pickle);
+  if (na) {
+    this.attach(JSON.stringify({ ...na, variant: Object.keys(env.variant).length ? { ...env.variant } : undefined }), VERDICT_MEDIA_TYPE);
+    return 'skipped';
+  }
 });
 
 BeforeStep(function (this: LoginflowWorld, { pickleStep }) {
@@ -33,6 +40,8 @@ AfterStep(function (this: LoginflowWorld) {
 
 After(async function (this: LoginflowWorld, { result }) {
   if (!this.scenario) return;
+  // A config error found mid-run (a JSON login the app rejects as malformed) makes the run exit 2.
+  if (this.scenario.configError) this.attach(JSON.stringify({ message: this.scenario.configError }), KIT_ERROR_MEDIA_TYPE);
   // Checks over every exchange of the scenario (no secret in a URL): their verdicts count
   // even when a step failed; a failed MUST fails the scenario after the trace is attached.
   let endFailure: unknown;

@@ -78,7 +78,7 @@ Then('the browser was redirected to the login page {steps}', function (this: W, 
   this.s.redirectedTo('login');
 });
 Then('the {app} set the JWT and the refresh token as HttpOnly cookies for its own host {steps}', function (this: W, app: App, _steps: string) {
-  this.s.tokenCookiesSet(app);
+  return this.s.tokenCookiesSet(app);
 });
 Then("the {app}'s cookies are Secure and SameSite {steps}", function (this: W, app: App, _steps: string) {
   this.s.credentialCookiesHardened(app);

@@ -26,6 +26,10 @@ const PORT = Number(env.PORT || (ROLE === 'forums' ? 3001 : 3000));
 const HOST = env.HOST || '127.0.0.1';
 const PUBLIC_HOST = env.PUBLIC_HOST || (ROLE === 'forums' ? 'forums.example.test' : 'store.example.test');
 const MUTANT = env.LOGINFLOW_MUTANT || '';
+// SPA_STYLE=app-shell: the same app shaped as many real ones are (not a defect): it starts at
+// /app, keeps {"token": <JWT>, "user": {...}} as JSON under "auth" in local storage, and shows
+// its login form only after a click on "Sign in".
+const APP_SHELL = env.SPA_STYLE === 'app-shell';
 // FUSIONAUTH_API_KEY is deliberately unused: the browser logs in, and it never holds an API key.
 
 const FETCH_TIMEOUT_MS = 5000;
@@ -237,7 +241,17 @@ const APP_JS = `'use strict';
 // browser sends it with credentials:'include' requests to FusionAuth.
 (function () {
   var config = window.LOGINFLOW_CONFIG;
-  var JWT_KEY = 'jwt';
+  var JWT_KEY = ${APP_SHELL ? "'auth'" : "'jwt'"};
+  function getJwt() {${APP_SHELL ? `
+    try { return (JSON.parse(localStorage.getItem(JWT_KEY) || 'null') || {}).token || null; } catch (e) { return null; }` : `
+    return localStorage.getItem(JWT_KEY);`}
+  }
+  function setJwt(token, user) {${APP_SHELL ? `
+    var kept = null;
+    try { kept = (JSON.parse(localStorage.getItem(JWT_KEY) || 'null') || {}).user || null; } catch (e) {}
+    localStorage.setItem(JWT_KEY, JSON.stringify({ token: token, user: user || kept }));` : `
+    localStorage.setItem(JWT_KEY, token);`}
+  }
   var content = document.getElementById('content');
   var errorBox = document.getElementById('error');
 
@@ -246,7 +260,17 @@ const APP_JS = `'use strict';
   function forgetJwt() { localStorage.removeItem(JWT_KEY); }
 
   // Render the login form (cloned from the page's <template>).
-  function showLogin() {
+  function showLogin() {${APP_SHELL ? `
+    if (!document.getElementById('sign-in')) {
+      var button = document.createElement('button');
+      button.id = 'sign-in';
+      button.textContent = 'Sign in';
+      button.addEventListener('click', function () { button.remove(); showForm(); });
+      return content.replaceChildren(button);
+    }` : ''}
+    showForm();
+  }
+  function showForm() {
     var form = document.getElementById('login-template').content.cloneNode(true);
     content.replaceChildren(form);
     document.getElementById('login').addEventListener('submit', onLogin);
@@ -281,7 +305,7 @@ const APP_JS = `'use strict';
       if (resp.status === 200) {
         var body = await resp.json();
         if (body && typeof body.token === 'string' && body.token) {
-          localStorage.setItem(JWT_KEY, body.token); // body.refreshToken is ignored on purpose
+          setJwt(body.token); // body.refreshToken is ignored on purpose
           return true;
         }
       }
@@ -296,12 +320,12 @@ const APP_JS = `'use strict';
   async function loadData() {
     showError('');
     var refreshed = false;
-    var jwt = localStorage.getItem(JWT_KEY);
+    var jwt = getJwt();
     if (!jwt) return showLogin();
     if (isExpired(jwt)) {
       if (!(await refresh())) return;
       refreshed = true;
-      jwt = localStorage.getItem(JWT_KEY);
+      jwt = getJwt();
     }
     for (;;) {
       var resp;
@@ -314,7 +338,7 @@ const APP_JS = `'use strict';
       if (resp.status === 401 && !refreshed) {
         if (!(await refresh())) return;
         refreshed = true;
-        jwt = localStorage.getItem(JWT_KEY);
+        jwt = getJwt();
         continue; // retry once with the new JWT
       }
       if (resp.status === 401) { forgetJwt(); return showLogin(); }
@@ -389,7 +413,7 @@ ${MUTANT === 'token-stored-before-status-check' ? `
       }[resp.status] || 'Invalid email or password.';
       return showError(why);
     }
-    localStorage.setItem(JWT_KEY, body.token); // only the JWT: never body.refreshToken${MUTANT === 'refresh-token-in-localstorage' ? `
+    setJwt(body.token, body.user && { email: body.user.email }); // only the JWT: never body.refreshToken${MUTANT === 'refresh-token-in-localstorage' ? `
     // MUTANT refresh-token-in-localstorage: "keep it handy" - any script on the page can now
     // read the long-lived refresh token.
     localStorage.setItem('refreshToken', body.refreshToken);` : ''}
@@ -453,7 +477,7 @@ function notFound(res, path) {
 async function route(req, res) {
   const path = new URL(req.url, 'http://localhost').pathname;
   const method = req.method;
-  const known = path === '/' || path === '/app.js' || path === API_PATH;
+  const known = path === '/' || (APP_SHELL && path === '/app') || path === '/app.js' || path === API_PATH;
   if (!known) return notFound(res, path);
 
   if (method === 'OPTIONS' && MUTANT === 'cors-wildcard-credentials') {
@@ -469,7 +493,7 @@ async function route(req, res) {
     if (path === API_PATH) return sendJson(res, 405, { error: 'method not allowed' }, { Allow: 'GET, HEAD' });
     return send(res, 405, 'text/plain; charset=utf-8', 'Method not allowed\n', { Allow: 'GET, HEAD' });
   }
-  if (path === '/') return send(res, 200, 'text/html; charset=utf-8', INDEX_HTML);
+  if (path === '/' || (APP_SHELL && path === '/app')) return send(res, 200, 'text/html; charset=utf-8', INDEX_HTML);
   if (path === '/app.js') return send(res, 200, 'application/javascript; charset=utf-8', APP_JS);
   return handleApi(req, res);
 }

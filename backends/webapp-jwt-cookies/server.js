@@ -27,6 +27,11 @@ const PUBLIC_HOST = env.PUBLIC_HOST || (ROLE === 'forums' ? 'forums.example.test
 // declares both); REFRESH_ENDPOINT is this app's own setting.
 const REFRESH_ENDPOINT = env.REFRESH_ENDPOINT || ({ '/oauth2/token': 'oauth2-token', '/api/jwt/refresh': 'jwt-refresh' }[env.FUSIONAUTH_REFRESH_ENDPOINT] ?? 'jwt-refresh');
 const MUTANT = env.LOGINFLOW_MUTANT || '';
+// COOKIE_ENCODING: how the tokens sit in their cookies, as apps do it (not a defect):
+//   plain (default) the bare token | json  cookie-parser's j:{"token": …} | base64json  base64url of {"token": …}
+//   sealed  AES-256-GCM encrypted (opaque: nothing in the cookie is readable without the key)
+const COOKIE_ENCODING = env.COOKIE_ENCODING || 'plain';
+const SEAL_KEY = require('node:crypto').createHash('sha256').update(`loginflow-seal:${HMAC_SECRET}`).digest();
 
 const FETCH_TIMEOUT_MS = 5000;
 const JWT_COOKIE = 'app_jwt';
@@ -55,6 +60,10 @@ if (ROLE !== 'store' && ROLE !== 'forums') {
 }
 if (REFRESH_ENDPOINT !== 'jwt-refresh' && REFRESH_ENDPOINT !== 'oauth2-token') {
   console.error(`REFRESH_ENDPOINT must be "jwt-refresh" or "oauth2-token", got "${REFRESH_ENDPOINT}"`);
+  process.exit(1);
+}
+if (!['plain', 'json', 'base64json', 'sealed'].includes(COOKIE_ENCODING)) {
+  console.error(`COOKIE_ENCODING must be plain, json, base64json or sealed, got "${COOKIE_ENCODING}"`);
   process.exit(1);
 }
 if (MUTANT && !MUTANTS.includes(MUTANT)) {
@@ -101,13 +110,41 @@ function parseCookies(header) {
     if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
     if (!name || name in out) continue; // first occurrence wins (most specific path)
     try { out[name] = decodeURIComponent(value); } catch { out[name] = value; }
+    if (name === JWT_COOKIE || name === REFRESH_COOKIE) out[name] = unwrap(out[name]);
   }
   return out;
 }
 
+function wrap(token) {
+  if (!token || COOKIE_ENCODING === 'plain') return token;
+  if (COOKIE_ENCODING === 'json') return `j:${JSON.stringify({ token })}`;
+  if (COOKIE_ENCODING === 'base64json') return Buffer.from(JSON.stringify({ token })).toString('base64url');
+  const crypto = require('node:crypto');
+  const iv = crypto.randomBytes(12);
+  const c = crypto.createCipheriv('aes-256-gcm', SEAL_KEY, iv);
+  const body = Buffer.concat([c.update(token, 'utf8'), c.final()]);
+  return Buffer.concat([iv, c.getAuthTag(), body]).toString('base64url');
+}
+
+// A cookie this app cannot read counts as no cookie (a tampered or foreign value).
+function unwrap(value) {
+  try {
+    if (COOKIE_ENCODING === 'plain') return value;
+    if (COOKIE_ENCODING === 'json') return value.startsWith('j:') ? JSON.parse(value.slice(2)).token : undefined;
+    if (COOKIE_ENCODING === 'base64json') return JSON.parse(Buffer.from(value, 'base64url').toString('utf8')).token;
+    const raw = Buffer.from(value, 'base64url');
+    const d = require('node:crypto').createDecipheriv('aes-256-gcm', SEAL_KEY, raw.subarray(0, 12));
+    d.setAuthTag(raw.subarray(12, 28));
+    return Buffer.concat([d.update(raw.subarray(28)), d.final()]).toString('utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 // Builds a Set-Cookie value with the attributes this workflow requires:
 // HttpOnly; Secure; SameSite=Lax; Path=/; host-only (no Domain attribute).
-function cookie(name, value, maxAge) {
+function cookie(name, token, maxAge) {
+  const value = wrap(token);
   const v = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$/.test(value) ? value : encodeURIComponent(value);
   const parts = [`${name}=${v}`, `Max-Age=${Math.max(0, Math.floor(maxAge))}`, 'Path=/'];
   if (MUTANT === 'forums-cookie-parent-domain') {

@@ -76,12 +76,30 @@ export interface TargetConfig {
   loginFields?: { loginId?: string; password?: string };
   /** How an authenticated page proves whose it is; default: it contains the user's email. */
   identity?: { contains?: string };
+  /** How the app logs a user in: its HTML form (default), or a JSON POST from its front end. */
+  login?: LoginConfig;
+}
+
+/** `login` of a target: see the schema's descriptions. */
+export interface LoginConfig {
+  mode?: 'form' | 'json';
+  /** Where the JSON login is posted (required with mode json). */
+  path?: string;
+  /** The app's names for the login id and the password (JSON keys, or form fields). */
+  fields?: { loginId?: string; password?: string };
+  /** More JSON members sent as they are. */
+  extra?: Record<string, unknown>;
+  /** The member of a JSON answer naming where to go next. */
+  next?: string;
+  /** Browser mode: what to click (CSS selector or visible text) to show the login form. */
+  reveal?: string;
 }
 
 export interface LoginflowConfig {
   workflow?: string;
   store: TargetConfig;
-  forums: TargetConfig;
+  /** Absent: one application declared; the scenarios about the second one are not applicable. */
+  forums?: TargetConfig;
   /** App's own env name -> contract name, e.g. {"FA_BASE": "FUSIONAUTH_URL"}. */
   envMap?: Record<string, string>;
   /** Options for the FusionAuth double (DoubleOptions; their types are checked by the schema). */
@@ -93,6 +111,8 @@ export interface LoginflowConfig {
   timeouts?: { requestMs?: number; startMs?: number };
   /** Path of an expected-failures file, relative to the config file (for the CI gate). */
   expectedFailures?: string;
+  /** Things the config is allowed to say but the kit cannot honour fully (printed by `run`). */
+  warnings?: string[];
 }
 
 export type LoadedConfig = LoginflowConfig & { configDir: string; configFile: string };
@@ -224,7 +244,9 @@ function schemaMessages(errors: ErrorObject[], file: string): string[] {
   const useful = errors.filter(
     (e) =>
       !combinators.some((c) => c !== e && e.instancePath.startsWith(c.instancePath) && e.schemaPath.startsWith(`${c.schemaPath}/`)) &&
-      !(e.propertyName !== undefined && e.keyword !== 'propertyNames'),
+      !(e.propertyName !== undefined && e.keyword !== 'propertyNames') &&
+      // "must match then schema": the `then` branch's own error (a missing key) says it better.
+      e.keyword !== 'if',
   );
   const rank = (e: ErrorObject) => (e.keyword === 'additionalProperties' ? 0 : e.keyword === 'required' ? 1 : 2);
   useful.sort((a, b) => rank(a) - rank(b)); // stable: ajv's (document) order within a rank
@@ -245,7 +267,7 @@ function schemaMessages(errors: ErrorObject[], file: string): string[] {
       const target = (TARGET_NAMES as readonly string[]).includes(key) && !e.instancePath;
       const what = target
         ? `an object with "command" (to start the ${key} backend) or "url" (an already-running one)`
-        : describeSchema(parent?.properties?.[key]);
+        : describeSchema(parent?.properties?.[key] ?? siblingProperty(parent, key));
       msg = `"${e.instancePath ? `${field}.${key}` : key}" is missing; expected ${what}`;
     } else if (e.keyword === 'oneOf' && (parent?.oneOf as Schema[] | undefined)?.every((b) => Array.isArray(b.required))) {
       msg = oneOfKeys(e, field);
@@ -270,6 +292,23 @@ function schemaMessages(errors: ErrorObject[], file: string): string[] {
     seen.add(msg);
   }
   return out;
+}
+
+/** For a `required` inside an if/then: the property as the object schema holding that `then` describes it. */
+function siblingProperty(then: Schema | undefined, key: string): Schema | undefined {
+  const seen = new Set<unknown>();
+  const find = (node: unknown): Schema | undefined => {
+    if (!node || typeof node !== 'object' || seen.has(node)) return undefined;
+    seen.add(node);
+    const n = node as Schema;
+    if (n.then === then || JSON.stringify(n.then) === JSON.stringify(then)) return n.properties?.[key];
+    for (const v of Object.values(n)) {
+      const r = find(v);
+      if (r) return r;
+    }
+    return undefined;
+  };
+  return then ? find(configSchema()) : undefined;
 }
 
 function oneOfKeys(e: ErrorObject, field: string): string {
@@ -301,7 +340,21 @@ function normaliseTarget(name: TargetName, t: TargetConfig & Record<string, unkn
   if (t.routes !== undefined) out.routes = { ...t.routes };
   if (t.loginFields !== undefined) out.loginFields = { ...t.loginFields };
   if (t.identity !== undefined) out.identity = { ...t.identity };
+  if (t.login !== undefined) out.login = { ...t.login, ...(t.login.fields ? { fields: { ...t.login.fields } } : {}), ...(t.login.extra ? { extra: { ...t.login.extra } } : {}) };
   return out;
+}
+
+/** The applications a config declares: store, and forums unless it declares one application. */
+export function declaredTargets(cfg: LoginflowConfig): TargetName[] {
+  return TARGET_NAMES.filter((n) => cfg[n] !== undefined);
+}
+
+/** Reason of the not-applicable verdicts for the second application, when only one is declared. */
+export const ONE_APP_REASON = 'one application declared (the config has no "forums")';
+
+/** The JSON-login mode of a target, when it declares one. */
+export function jsonLogin(t: TargetConfig | undefined): (LoginConfig & { path: string }) | undefined {
+  return t?.login?.mode === 'json' && t.login.path ? (t.login as LoginConfig & { path: string }) : undefined;
 }
 
 /**
@@ -318,9 +371,23 @@ export function validateConfig(raw: unknown, file = '<config>'): LoginflowConfig
   const o = raw as LoginflowConfig & { $schema?: string };
   const cfg: LoginflowConfig = {
     store: normaliseTarget('store', o.store as TargetConfig & Record<string, unknown>, fail),
-    forums: normaliseTarget('forums', o.forums as TargetConfig & Record<string, unknown>, fail),
   };
-  if (cfg.store.host === cfg.forums.host) fail(`store.host and forums.host are both ${show(cfg.store.host)}; expected two different host names`);
+  if (o.forums !== undefined) cfg.forums = normaliseTarget('forums', o.forums as TargetConfig & Record<string, unknown>, fail);
+  if (cfg.forums && cfg.store.host === cfg.forums.host) fail(`store.host and forums.host are both ${show(cfg.store.host)}; expected two different host names`);
+  for (const name of TARGET_NAMES) {
+    const l = cfg[name]?.login;
+    // The schema's if/then says "path is missing"; JSON Schema cannot also say why it is needed.
+    if (l?.mode !== 'json' && (l?.path !== undefined || l?.extra !== undefined || l?.next !== undefined))
+      fail(`${name}.login has ${['path', 'extra', 'next'].filter((k) => (l as Record<string, unknown>)[k] !== undefined).map((k) => `"${k}"`).join(', ')} but its mode is ${show(l?.mode ?? 'form')}; those only apply to "mode": "json"`);
+  }
+  const warnings: string[] = [];
+  for (const name of TARGET_NAMES)
+    if (cfg[name]?.url)
+      warnings.push(
+        o.sessionTtlSeconds === undefined
+          ? `${name} is a "url" target: the kit cannot hand it a session TTL (SESSION_TTL_SECONDS); the session-expiry proofs assume the default ${DEFAULT_SESSION_TTL_SECONDS} s. Declare your backend's own TTL as "sessionTtlSeconds".`
+          : `${name} is a "url" target: the kit cannot hand it a session TTL (SESSION_TTL_SECONDS); the session-expiry proofs use the declared sessionTtlSeconds ${o.sessionTtlSeconds} s, which must be your backend's own TTL.`,
+      );
   if (o.workflow !== undefined) cfg.workflow = o.workflow;
   if (o.envMap !== undefined) {
     const names: readonly string[] = CONTRACT_ENV_NAMES;
@@ -334,6 +401,7 @@ export function validateConfig(raw: unknown, file = '<config>'): LoginflowConfig
   cfg.sessionTtlSeconds = o.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS;
   if (o.timeouts !== undefined) cfg.timeouts = { ...o.timeouts };
   if (o.expectedFailures !== undefined) cfg.expectedFailures = o.expectedFailures;
+  if (warnings.length) cfg.warnings = warnings;
   return cfg;
 }
 

@@ -20,6 +20,11 @@ export interface Outcome {
    * a verdict. The third outcome besides pass and fail, never printed as a tick.
    */
   notApplicable?: string;
+  /**
+   * With `notApplicable`: the config key that declares the subject absent (`store.login.mode`,
+   * `forums`). Such a verdict's steps are not coverage failures; N/A for any other reason is.
+   */
+  declaredBy?: string;
 }
 
 export interface Check<A> {
@@ -56,6 +61,8 @@ export interface Verdict {
   actual: string;
   /** For `na`: why the check did not apply (also in `actual`). */
   reason?: string;
+  /** For `na`: the config key that declares the subject absent (see `Outcome.declaredBy`). */
+  declaredBy?: string;
   evidence: Exchange[];
 }
 

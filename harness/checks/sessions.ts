@@ -1,6 +1,7 @@
 import type { Exchange } from '../trace';
 import { defineCheck, fail, outcome, pass } from './check';
-import type { SetCookie } from './cookies';
+import { candidates } from './cookie-tokens';
+import { type SetCookie, setCookiesOf } from './cookies';
 
 /** Checks specific to server-side sessions: what reaches the browser, and how ids are made. */
 
@@ -44,10 +45,12 @@ export const tokensNotInBrowser = defineCheck<TokensHiddenArgs>({
       if (!e.response) continue;
       const headers = JSON.stringify(e.response.headers);
       const body = e.response.body ?? '';
+      // A token wrapped inside a cookie value (URL-encoded, j: JSON, base64 JSON…) is in the browser too.
+      const wrapped = new Set(setCookiesOf(e).flatMap((c) => candidates(c.cookie.value).map((f) => f.value)));
       for (const t of a.tokens) {
-        if (headers.includes(t) || body.includes(t)) {
+        if (wrapped.has(t) || headers.includes(t) || body.includes(t)) {
           leaks.push(e);
-          where.push(`${e.request.method} ${e.request.path} → ${headers.includes(t) ? (/set-cookie/i.test(headers) ? 'a Set-Cookie header' : 'a header') : 'the body'}`);
+          where.push(`${e.request.method} ${e.request.path} → ${wrapped.has(t) ? 'a Set-Cookie header' : headers.includes(t) ? (/set-cookie/i.test(headers) ? 'a Set-Cookie header' : 'a header') : 'the body'}`);
           break;
         }
       }

@@ -1,3 +1,4 @@
+import { candidates } from './cookie-tokens';
 import { type Exchange, header } from '../trace';
 import { defineCheck, fail, outcome, pass } from './check';
 
@@ -83,7 +84,8 @@ export const jwtInLocalStorage = defineCheck<StorageArgs>({
   level: 'MUST',
   ensures: (a) => `the app keeps ${a.what} in ${a.origin}'s local storage`,
   evaluate: (a) => {
-    const key = Object.keys(a.storage).find((k) => a.tokens.includes(a.storage[k]));
+    // Bare, or inside a JSON value ({"token": …, "user": …}) as many apps keep it.
+    const key = Object.keys(a.storage).find((k) => candidates(a.storage[k]).some((f) => a.tokens.includes(f.value)));
     return key ? pass(`local storage key "${key}" holds it`, a.evidence) : fail(`local storage keys: ${Object.keys(a.storage).join(', ') || '(none)'}; none holds ${a.what}`, a.evidence);
   },
 });

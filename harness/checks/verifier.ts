@@ -47,6 +47,7 @@ export class Verifier {
       actual: o.actual,
       evidence: o.evidence.map((e) => (this.opts.redactor ?? new Redactor()).exchange(e)),
       ...(o.notApplicable !== undefined ? { reason: o.notApplicable } : {}),
+      ...(o.notApplicable !== undefined && o.declaredBy ? { declaredBy: o.declaredBy } : {}),
     };
     this.verdicts.push(v);
     this.opts.onVerdict?.(v);
@@ -55,8 +56,8 @@ export class Verifier {
   }
 
   /** Record that a check did not apply, without evaluating it (its subject does not exist here). */
-  notApplicable<A>(check: Check<A>, args: A, steps: number[], reason: string): Verdict {
-    return this.verify({ ...check, evaluate: () => ({ ok: true, actual: reason, evidence: [], notApplicable: reason }) }, args, steps);
+  notApplicable<A>(check: Check<A>, args: A, steps: number[], reason: string, declaredBy?: string): Verdict {
+    return this.verify({ ...check, evaluate: () => ({ ok: true, actual: reason, evidence: [], notApplicable: reason, ...(declaredBy ? { declaredBy } : {}) }) }, args, steps);
   }
 }
 

@@ -67,9 +67,22 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const known = listWorkflows();
+  // `run --config FILE` runs the workflow the config names; --workflow overrides it.
+  if (!values.all && !values.workflow && values.config) {
+    try {
+      values.workflow = loadConfig(values.config).workflow;
+    } catch (err) {
+      console.error(`loginflow: config error: ${(err as Error).message}`);
+      return 2;
+    }
+    if (!values.workflow) {
+      console.error(`loginflow run: ${values.config} names no "workflow"; add one (${known.join(', ')}) or say --workflow`);
+      return 2;
+    }
+  }
   const workflows = values.all ? known.filter((w) => fs.existsSync(referenceConfig(w))) : values.workflow ? [values.workflow] : [];
   if (!workflows.length) {
-    console.error(`loginflow run: say --workflow <${known.join('|')}> or --all`);
+    console.error(`loginflow run: say --workflow <${known.join('|')}>, --config FILE (with its "workflow") or --all`);
     return 2;
   }
   if (values.workflow && !known.includes(values.workflow)) {
@@ -261,7 +274,8 @@ export async function runWorkflow(
   const result: WorkflowResult = { workflow, configFile: o.configFile, scenarios: [], undefinedSteps: [], exitCode: 0, ...(o.variant && Object.keys(o.variant).length ? { variant: o.variant } : {}) };
   const log = (s: string) => !o.quiet && (o.log ?? console.log)(s);
   try {
-    loadConfig(o.configFile); // fail fast on a bad config, before cucumber starts anything
+    // Fail fast on a bad config, before cucumber starts anything; say what it cannot honour.
+    for (const w of loadConfig(o.configFile).warnings ?? []) console.error(`loginflow: warning: ${w}`);
   } catch (err) {
     if (err instanceof ConfigError || (err as NodeJS.ErrnoException).code === 'ENOENT') {
       console.error(`loginflow: config error: ${(err as Error).message}`);
@@ -338,6 +352,8 @@ export class MessageCollector {
   private exercised = new Set<number>();
   /** Lines about a step (its failed checks) printed after the step's own line. */
   private pending = new Map<string, { line: string; failure: boolean }[]>();
+  /** Verdict results per test step, so a step whose every verdict was N/A does not count as exercised. */
+  private stepResults = new Map<string, string[]>();
   undefinedSteps: string[] = [];
   /** A kit error a worker process reported (parallel runs): the environment did not start. */
   kitError: { message: string } | undefined;
@@ -375,6 +391,7 @@ export class MessageCollector {
       if (s && m.attachment.mediaType === VERDICT_MEDIA_TYPE) {
         const v = JSON.parse(m.attachment.body) as Verdict;
         s.result.verdicts.push(v);
+        if (m.attachment.testStepId) (this.stepResults.get(m.attachment.testStepId) ?? this.stepResults.set(m.attachment.testStepId, []).get(m.attachment.testStepId)!).push(v.result);
         const later = (line: string, failure = false) => this.pending.set(m.attachment!.testCaseStartedId!, [...(this.pending.get(m.attachment!.testCaseStartedId!) ?? []), { line, failure }]);
         if (v.result === 'na') later(`      – ${v.id} ${v.level} ${v.name}: not applicable: ${v.reason ?? v.actual}`);
         // A failed check is printed once, here, in full: id, expectation, what was observed
@@ -399,7 +416,9 @@ export class MessageCollector {
       const ps = step?.pickleStepId ? pickle.steps.find((p) => p.id === step.pickleStepId) : undefined;
       const st = m.testStepFinished.testStepResult.status;
       if (st === 'UNDEFINED' && ps) this.undefinedSteps.push(ps.text);
-      if (st === 'PASSED' && ps) for (const n of stepRefs(ps.text)) this.exercised.add(n);
+      const results = step ? this.stepResults.get(step.id) : undefined;
+      const allNa = !!results?.length && results.every((r) => r === 'na');
+      if (st === 'PASSED' && ps && !allNa) for (const n of stepRefs(ps.text)) this.exercised.add(n);
       if (ps || st === 'FAILED') {
         const mark = st === 'PASSED' ? '✓' : st === 'FAILED' ? '✗' : st === 'SKIPPED' ? '-' : '?';
         const line = `    ${mark} ${ps ? ps.text : '(hook)'}${st === 'PASSED' || st === 'SKIPPED' ? '' : `  [${st}]`}`;

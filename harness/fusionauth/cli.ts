@@ -4,13 +4,16 @@ import { parseArgs } from 'node:util';
 import { Journal, type Exchange } from '../trace';
 import { FusionAuthDouble, type DoubleOptions } from './double';
 import { expectedLoginStatus } from './directory';
+import { doubleOptionsFrom, fusionauthSectionOf } from './config-section';
 
 const USAGE = `usage: loginflow fusionauth [--port 9011] [--config FILE] [--signing HS256|RS256]
                             [--refresh-failure-status 400|404] [--refresh-token-policy Reusable|OneTimeUse]
+                            [--no-require-api-key]
 
-Runs the FusionAuth double on 127.0.0.1 until SIGINT/SIGTERM. --config is a JSON file with
-DoubleOptions fields (directory, signing, refreshFailureStatus, refreshTokenPolicy,
-requireApiKey, issuer, jwtTtlSeconds, publicHost); flags override it.`;
+Runs the FusionAuth double on 127.0.0.1 until SIGINT/SIGTERM. --config is the run config
+(loginflow.json): its "fusionauth" section (signing, refreshFailureStatus, refreshTokenPolicy,
+requireApiKey, issuer, jwtTtlSeconds, refreshTokenTtlSeconds, publicHost, directory, port) is
+used, unknown keys are errors; a file holding only that section works too. Flags override it.`;
 
 export interface CliIo {
   out: (line: string) => void;
@@ -27,11 +30,12 @@ export async function main(argv: string[], io: CliIo = { out: (l) => console.log
     ({ values } = parseArgs({
       args: argv,
       options: {
-        port: { type: 'string', default: '9011' },
+        port: { type: 'string' },
         config: { type: 'string' },
         signing: { type: 'string' },
         'refresh-failure-status': { type: 'string' },
         'refresh-token-policy': { type: 'string' },
+        'no-require-api-key': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -45,34 +49,44 @@ export async function main(argv: string[], io: CliIo = { out: (l) => console.log
     io.out(USAGE);
     return 0;
   }
-  const opts: DoubleOptions = {};
+  const opts: DoubleOptions & { port?: number } = {};
   if (typeof values.config === 'string') {
+    let raw: unknown;
     try {
-      Object.assign(opts, JSON.parse(fs.readFileSync(values.config, 'utf8')) as DoubleOptions);
+      raw = JSON.parse(fs.readFileSync(values.config, 'utf8'));
     } catch (err) {
       io.err(`loginflow fusionauth: cannot read --config ${values.config}: ${(err as Error).message}`);
       return 2;
     }
+    try {
+      Object.assign(opts, doubleOptionsFrom(fusionauthSectionOf(raw, values.config)));
+    } catch (err) {
+      io.err(`loginflow fusionauth: config error:\n${(err as Error).message}`);
+      return 2;
+    }
   }
-  const port = Number(values.port);
+  const { port: configPort, ...doubleOpts } = opts;
+  const port = Number(values.port ?? configPort ?? 9011);
   if (!Number.isInteger(port) || port < 0 || port > 65535) return usageError(io, `--port must be a port number, got ${values.port}`);
   if (values.signing !== undefined) {
     if (values.signing !== 'HS256' && values.signing !== 'RS256') return usageError(io, `--signing must be HS256 or RS256`);
-    opts.signing = values.signing;
+    doubleOpts.signing = values.signing;
   }
   const rfs = values['refresh-failure-status'];
   if (rfs !== undefined) {
     if (rfs !== '400' && rfs !== '404') return usageError(io, `--refresh-failure-status must be 400 or 404`);
-    opts.refreshFailureStatus = Number(rfs) as 400 | 404;
+    doubleOpts.refreshFailureStatus = Number(rfs) as 400 | 404;
   }
   const rtp = values['refresh-token-policy'];
   if (rtp !== undefined) {
     if (rtp !== 'Reusable' && rtp !== 'OneTimeUse') return usageError(io, `--refresh-token-policy must be Reusable or OneTimeUse`);
-    opts.refreshTokenPolicy = rtp;
+    doubleOpts.refreshTokenPolicy = rtp;
   }
+  // For a browser (an SPA) calling this double without an API key, as the spa workflow's does.
+  if (values['no-require-api-key']) doubleOpts.requireApiKey = false;
 
   const journal = new Journal();
-  const double = await FusionAuthDouble.start({ ...opts, journal });
+  const double = await FusionAuthDouble.start({ ...doubleOpts, journal });
   let relay;
   try {
     relay = await double.relay('client', port);

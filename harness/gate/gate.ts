@@ -65,7 +65,13 @@ export function gate(results: WorkflowResult[], o: GateOptions = {}): GateResult
   if (o.coverage) {
     for (const r of results) {
       const exercised = new Set(r.exercisedSteps ?? []);
-      const missing = (o.arrows?.[r.workflow] ?? []).filter((n) => !exercised.has(n));
+      // Steps whose subject the config declares absent (a JSON login has no form, one app has no
+      // forums) are N/A, not gaps; N/A for any other reason still counts as unexercised.
+      const declared = new Set(r.scenarios.flatMap((s) => s.verdicts.filter((v) => v.result === 'na' && v.declaredBy).flatMap((v) => v.steps)));
+      const all = (o.arrows?.[r.workflow] ?? []).filter((n) => !exercised.has(n));
+      const missing = all.filter((n) => !declared.has(n));
+      const excluded = all.filter((n) => declared.has(n));
+      if (excluded.length) lines.push(`${r.workflow}: coverage gate: step(s) ${excluded.join(', ')} not applicable as the config declares (${[...new Set(r.scenarios.flatMap((s) => s.verdicts.filter((v) => v.result === 'na' && v.declaredBy).map((v) => v.declaredBy)))].join(', ')}): not counted`);
       if (missing.length) {
         fail = true;
         lines.push(`${r.workflow}: coverage gate: step(s) ${missing.join(', ')} of the diagram were not exercised by any executed step`);

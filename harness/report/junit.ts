@@ -26,6 +26,7 @@ function suite(r: WorkflowResult): { xml: string; tests: number; failures: numbe
   const cases: string[] = [];
   let failures = 0;
   let errors = 0;
+  let skipped = 0;
   for (const s of r.scenarios) {
     const must = s.verdicts.filter((v) => v.result === 'fail' && v.level === 'MUST');
     const should = s.verdicts.filter((v) => v.result === 'fail' && v.level !== 'MUST');
@@ -44,6 +45,10 @@ function suite(r: WorkflowResult): { xml: string; tests: number; failures: numbe
     } else if (s.status === 'FAILED') {
       failures++;
       body.push(`      <failure type="step" message="${attr(firstLine(s.errors[0] ?? 'a step failed'))}">${text(s.errors.join('\n\n'))}</failure>`);
+    } else if (na.length && na.length === s.verdicts.length) {
+      // A scenario with no subject in this app (one application declared): skipped, with why.
+      skipped++;
+      body.push(`      <skipped message="${attr(`not applicable: ${na[0].reason ?? na[0].actual}`)}"/>`);
     }
     const out = [
       ...should.map((v) => `SHOULD ${describe(v)}`),
@@ -61,7 +66,7 @@ function suite(r: WorkflowResult): { xml: string; tests: number; failures: numbe
   }
   const tests = cases.length;
   const xml = [
-    `  <testsuite name="${attr(r.workflow)}" tests="${tests}" failures="${failures}" errors="${errors}" skipped="0">`,
+    `  <testsuite name="${attr(r.workflow)}" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skipped}">`,
     `    <properties>`,
     `      ${prop('config', r.configFile)}`,
     `      ${prop('exitCode', String(r.exitCode))}`,

@@ -14,22 +14,43 @@ class ChromiumSpa implements SpaDriver {
   readonly mode = 'chromium' as const;
   constructor(private readonly browser: ChromiumActor, private readonly fusionauth: string, private readonly fields: { loginId?: string; password?: string }) {}
 
+  /** The app opened last: its login.reveal says what stands for the form until clicked. */
+  private app: SpaApp | undefined;
+
   async open(app: SpaApp): Promise<void> {
-    await this.browser.goto(`${app.origin}/`);
+    this.app = app;
+    await this.browser.goto(`${app.origin}${app.home ?? '/'}`);
   }
 
   async showsLoginForm(): Promise<boolean> {
     // The app may render the form from a template a moment after load; give it the bound.
     const deadline = Date.now() + 5000;
     do {
-      if ((await this.browser.page.locator('input[type=password]').count()) > 0) return true;
+      if (await this.loginVisible()) return true;
       await this.browser.settle(500);
     } while (Date.now() < deadline);
     return false;
   }
 
   async logIn(app: SpaApp, loginId: string, password: string): Promise<void> {
-    if (!(await this.showsLoginForm())) throw new Error(`the ${app.origin} app shows no login form (no password field) to log in with`);
+    // A form behind a button or on its own route: reach it as a user would (config login.reveal, routes.login).
+    const started = Date.now();
+    let routeTried = false;
+    for (;;) {
+      if ((await this.browser.page.locator('input[type=password]').count()) > 0) break;
+      if (app.reveal && (await this.revealTarget(app.reveal).count()) > 0) {
+        await this.reveal(app.reveal);
+        continue;
+      }
+      if (app.loginRoute && !routeTried && Date.now() - started > 1500) {
+        routeTried = true;
+        await this.browser.goto(`${app.origin}${app.loginRoute}`);
+        continue;
+      }
+      if (Date.now() - started > 5000)
+        throw new Error(`the ${app.origin} app shows no login form (no password field) to log in with${app.reveal ? ` (nothing to click for login.reveal ${JSON.stringify(app.reveal)})` : app.loginRoute ? ` at ${app.loginRoute} either` : '; if a click or a route shows it, set login.reveal or routes.login in the config'}`);
+      await this.browser.settle(300);
+    }
     await this.browser.fillAndSubmitLogin({ loginId, password }, this.fields);
   }
 
@@ -43,14 +64,36 @@ class ChromiumSpa implements SpaDriver {
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       if ((await this.browser.text()).includes(app.proof)) break;
-      if ((await this.browser.page.locator('input[type=password]').count()) > 0 && !(await this.hasJwt(app))) break;
+      if ((await this.loginVisible()) && !(await this.hasJwt(app))) break;
       await this.browser.settle(300);
     }
     await this.browser.settle();
   }
 
+  /** A password field, or what login.reveal names: an app whose form sits behind a "Sign in" button shows its login by showing that button. */
+  private async loginVisible(): Promise<boolean> {
+    if ((await this.browser.page.locator('input[type=password]').count()) > 0) return true;
+    return !!this.app?.reveal && (await this.revealTarget(this.app.reveal).count()) > 0;
+  }
+
+  /** Click what shows the login form: a CSS selector, else the visible text of a button or link. */
+  private revealTarget(what: string) {
+    const page = this.browser.page;
+    if (/^[#.[]|^[a-z]+[#.[:]/i.test(what)) return page.locator(what).first();
+    return page.getByRole('button', { name: what }).or(page.getByRole('link', { name: what })).or(page.getByText(what, { exact: true })).first();
+  }
+
+  private async reveal(what: string): Promise<void> {
+    const page = this.browser.page;
+    const target = this.revealTarget(what);
+    if ((await target.count()) === 0) throw new Error(`nothing to click for login.reveal ${JSON.stringify(what)} on ${page.url()} (no element matching it, and no button, link or text saying it)`);
+    await target.click({ timeout: 5000 });
+    await this.browser.settle(300);
+  }
+
   private async hasJwt(app: SpaApp): Promise<boolean> {
-    return Object.values(await this.storage(app)).some((v) => /^eyJ/.test(v));
+    // A JWT anywhere in a value: bare, or inside JSON ({"token": "eyJ…"}).
+    return Object.values(await this.storage(app)).some((v) => /eyJ[A-Za-z0-9_-]+\.eyJ/.test(v));
   }
 
   storage(app: SpaApp): Promise<Record<string, string>> {

@@ -1,8 +1,9 @@
-import { KitError, type LoadedConfig, type Routes, type TargetName, DEFAULT_HOSTS, DEFAULT_SESSION_TTL_SECONDS, TARGET_NAMES, resolveRoutes } from '../backend/config';
+import { KitError, type LoadedConfig, type Routes, type TargetName, DEFAULT_HOSTS, DEFAULT_SESSION_TTL_SECONDS, TARGET_NAMES, declaredTargets, resolveRoutes } from '../backend/config';
 import { type StartedTarget, startTarget } from '../backend/launcher';
 import { TransportError } from '../browser/errors';
 import type { LogicalNetwork } from '../browser/network';
 import { type CorsSettings, type DoubleOptions, type DoubleSettings, FusionAuthDouble, INFER_CALLER } from '../fusionauth';
+import { doubleOptionsFrom } from '../fusionauth/config-section';
 import { Journal } from '../trace';
 
 /**
@@ -63,7 +64,8 @@ export class Environment {
   }
 
   static async start(config: LoadedConfig, variant: RunVariant = {}, log: (line: string) => void = () => {}, browser: 'http' | 'chromium' = 'http'): Promise<Environment> {
-    const fa = (config.fusionauth ?? {}) as DoubleOptions;
+    // One reading of the section for `run` and `loginflow fusionauth`: directory overrides merged onto the seeded one.
+    const fa = doubleOptionsFrom(config.fusionauth);
     const { refreshEndpoint, ...doubleVariant } = variant;
     const base: Partial<DoubleSettings> = {
       ...(fa.signing && { signing: fa.signing }),
@@ -79,7 +81,7 @@ export class Environment {
       // A backend the kit does not start (a `url` target) cannot be told a port: it is
       // configured with a fixed FusionAuth URL, by default FusionAuth's own port 9011. One
       // relay there serves every such backend; the double tells them apart by application.
-      if (TARGET_NAMES.some((n) => config[n].url)) {
+      if (TARGET_NAMES.some((n) => config[n]?.url)) {
         const port = (config.fusionauth as { port?: number } | undefined)?.port ?? 9011;
         double.nameCallers({ [double.directory.applications.store.id]: 'Store', [double.directory.applications.forums.id]: 'Forums' });
         try {
@@ -90,8 +92,8 @@ export class Environment {
         }
       }
       for (const actor of ['Browser', 'Hacker'] as const) fusionauthFor[actor] = (await double.relay(actor)).url;
-      for (const name of TARGET_NAMES) {
-        const t = config[name];
+      for (const name of declaredTargets(config)) {
+        const t = config[name]!;
         const participant = name === 'store' ? 'Store' : 'Forums';
         const relay = await double.relay(participant);
         const app = double.directory.applications[name];
@@ -117,7 +119,8 @@ export class Environment {
           routes: resolveRoutes(t),
           applicationId: app.id,
           proof: t.identity?.contains ?? '{email}',
-          loginFields: t.loginFields ?? {},
+          // login.fields names the form's fields too, unless they are a JSON login's members.
+          loginFields: { ...t.loginFields, ...(t.login?.mode !== 'json' ? t.login?.fields : {}) },
           target,
         };
       }

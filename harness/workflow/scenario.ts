@@ -1,10 +1,13 @@
 import { Actor, type HttpResult, findLinks, guessLoginFields, parseForms } from '../browser';
-import type { TargetName } from '../backend/config';
+import { type TargetName, jsonLogin } from '../backend/config';
+import { type Carrier, carrierByRemoval, findToken, joinSplit, resplit, unwrapSessionId } from '../checks/cookie-tokens';
 import * as checks from '../checks';
 import { type Check, type SetCookie, type Verdict, Verifier, isRefreshCall, refreshTokenOf, setCookiesOf } from '../checks';
 import { type Exchange, Journal } from '../trace';
+import { refusedLoginOpensNothing } from '../checks/refused-login';
 import { type BadJwt, mintBadJwt } from './bad-jwt';
 import type { AppTarget, Environment } from './environment';
+import { judgeJsonLoginAnswer, nextOf, postJsonLogin } from './json-login';
 
 /**
  * One scenario's state and every action and check its steps need. Step definitions are
@@ -77,6 +80,10 @@ export class Scenario {
   private stolen: 'refresh' | 'jwt' | 'session' | undefined;
   /** Token values the browser held before the last load, for "replaced" / "spent" checks. */
   private remembered: TokenCookies = {};
+  /** A config error found while running (a JSON login the app rejects as malformed): the run exits 2. */
+  configError: string | undefined;
+  /** How each token cookie wraps its token ("url-encoded > j: JSON at .token"), said in the cookie-set verdicts. */
+  private readonly wrapping: Record<string, string> = {};
 
   constructor(
     readonly env: Environment,
@@ -169,7 +176,7 @@ export class Scenario {
 
   async rememberTokens(actor: ActorName, app: TargetName): Promise<void> {
     const n = this.cookieNames[app] ?? {};
-    this.remembered = { jwt: await this.cookieValue(actor, app, n.jwt), refresh: await this.cookieValue(actor, app, n.refresh) };
+    this.remembered = { jwt: this.tokenIn(await this.cookieValue(actor, app, n.jwt), 'jwt'), refresh: this.tokenIn(await this.cookieValue(actor, app, n.refresh), 'refreshToken') };
   }
 
   rememberedJwt(): string | undefined {
@@ -194,8 +201,39 @@ export class Scenario {
     return this.act(actor, app, (a) => a.get(link?.href ?? login));
   }
 
-  async submitLogin(actor: ActorName, app: TargetName, user: string): Promise<HttpResult> {
+  /** The answer to the last login POST (a JSON login is followed by a separate navigation). */
+  private lastLogin: HttpResult | undefined;
+  private loginAnswer(): HttpResult | undefined {
+    return this.lastAction().results.find((r) => r.exchange.request.method === 'POST') ?? this.lastLogin;
+  }
+
+  /** Whether the app logs in with a JSON POST (config `login.mode: json`). */
+  jsonLogin(app: TargetName) {
+    return jsonLogin(this.env.config[app]);
+  }
+
+  /** The role (JWT, refresh token) of a token FusionAuth issued found inside a cookie value, however wrapped. */
+  private roleOf(value: string): 'jwt' | 'refreshToken' | undefined {
+    return findToken(value, (v) => this.env.double.tokenRole(v))?.role;
+  }
+
+  async submitLogin(actor: ActorName, app: TargetName, user: string, password = this.password(user), expectSuccess = true): Promise<HttpResult> {
     this.user = user;
+    const json = this.jsonLogin(app);
+    if (json) {
+      const req = { app, host: this.app(app).host, login: json, loginId: user, password, page: this.pages.get(actor)?.url };
+      const r = await this.act(actor, app, (a) => postJsonLogin(a, req));
+      this.lastLogin = r;
+      if (expectSuccess) {
+        try {
+          judgeJsonLoginAnswer(app, req, r);
+        } catch (err) {
+          if ((err as Error).name === 'ConfigError') this.configError = (err as Error).message;
+          throw err;
+        }
+      }
+      return r;
+    }
     const page = this.pages.get(actor);
     const form = page && parseForms(page.body, page.url).find((f) => f.fields.some((x) => x.type === 'password'));
     if (!form) throw new Error(`no login form on ${page?.url ?? 'the current page'} to submit (status ${page?.status})`);
@@ -203,12 +241,18 @@ export class Scenario {
     if (!fields.loginId || !fields.password) throw new Error(`cannot tell the login id and password fields of the form at ${page!.url}; set loginFields in the config`);
     const routes = this.app(app).routes;
     const target = routes.loginPost ? { ...form, action: `http://${this.app(app).host}${routes.loginPost}` } : form;
-    return this.act(actor, app, (a) => a.submitForm(target, { [fields.loginId!]: user, [fields.password!]: this.password(user) }));
+    return this.act(actor, app, (a) => a.submitForm(target, { [fields.loginId!]: user, [fields.password!]: password }));
   }
 
   followRedirect(actor: ActorName): Promise<HttpResult> {
     const { app } = this.lastAction();
     const prev = this.pages.get(actor);
+    const json = this.jsonLogin(app);
+    if (json && prev && prev.exchange.request.method === 'POST' && !prev.location) {
+      // A front end goes where the JSON answer says, or to the logged-in page it knows.
+      const next = nextOf(prev, json).url ?? this.url(app, app === 'store' ? 'cart' : 'posts');
+      return this.act(actor, app, (a) => a.navigate(next));
+    }
     if (!prev?.location) throw new Error(`the last answer (${prev?.status} from ${prev?.url}) was not a redirect`);
     return this.act(actor, app, (a) => a.get(prev.location!));
   }
@@ -222,8 +266,13 @@ export class Scenario {
     const session = this.cookieNames[app]?.session;
     this.sessionBefore = session ? await this.cookieValue(actor, app, session) : undefined;
     await this.open(actor, app, 'login');
-    await this.submitLogin(actor, app, user);
+    const answer = await this.submitLogin(actor, app, user);
     this.loginAt = Date.now();
+    const json = this.jsonLogin(app);
+    if (json && !answer.location) {
+      const next = nextOf(answer, json).url ?? this.url(app, app === 'store' ? 'cart' : 'posts');
+      return this.act(actor, app, (a) => a.navigate(next));
+    }
     const page = await this.act(actor, app, (a) => a.follow(this.pages.get(actor)!));
     return page;
   }
@@ -242,10 +291,12 @@ export class Scenario {
     for (const r of results) {
       const set = setCookiesOf(r.exchange).filter((c) => !isDeletion(c));
       const names = (this.cookieNames[app] ??= {});
-      for (const c of set) {
-        const role = this.env.double.tokenRole(c.cookie.value);
-        if (role === 'jwt') names.jwt = c.cookie.key;
-        else if (role === 'refreshToken') names.refresh = c.cookie.key;
+      // Split cookies (name.0, name.1) are read joined, as the app reads them.
+      for (const c of joinSplit(set.map((x) => ({ key: x.cookie.key, value: x.cookie.value })))) {
+        const found = findToken(c.value, (v) => this.env.double.tokenRole(v));
+        if (found?.via.length) this.wrapping[c.key] = found.via.join(' > ');
+        if (found?.role === 'jwt') names.jwt = c.key;
+        else if (found?.role === 'refreshToken') names.refresh = c.key;
       }
       // The login answer's token-free cookie is the session id; when tokens are in cookies
       // too (a backend that leaks them), only a session-like name counts, so a JWT-cookie
@@ -259,19 +310,24 @@ export class Scenario {
 
   /** The session cookie a login answer set: the token-free cookie, preferring a session-like name. */
   private sessionCookieOf(e: Exchange): SetCookie | undefined {
-    const plain = setCookiesOf(e).filter((c) => !isDeletion(c) && !this.env.double.tokenRole(c.cookie.value));
+    const plain = setCookiesOf(e).filter((c) => !isDeletion(c) && !this.roleOf(c.cookie.value));
     return plain.find((c) => /sess|sid/i.test(c.cookie.key)) ?? plain[0];
   }
 
   /** The cookies that carry the user's login for an app: JWT and refresh token, or the session id. */
   credentialNames(app: TargetName): string[] {
     const n = this.cookieNames[app] ?? {};
-    return [n.jwt, n.refresh, n.session].filter((x): x is string => !!x);
+    const found = [n.jwt, n.refresh, n.session].filter((x): x is string => !!x);
+    return found.length ? found : this.opaque[app]?.cookies ?? [];
   }
 
   private names(app: TargetName): TokenCookies {
     const n = this.cookieNames[app];
-    if (!n?.jwt) throw new Error(`the ${app} has not set a cookie holding a JWT FusionAuth issued, so the kit cannot tell which cookie to change`);
+    if (!n?.jwt)
+      throw new Error(
+        `the ${app} has not set a cookie holding a JWT FusionAuth issued (looked for bare and wrapped: URL-encoded, Express-signed s:, j: JSON, base64 JSON, split name.0/.1), so the kit cannot tell which cookie to change; ` +
+          `an encrypted (opaque) cookie is a legitimate design, but the kit cannot put another JWT in it, so this step cannot run against this backend`,
+      );
     return n;
   }
 
@@ -284,7 +340,27 @@ export class Scenario {
   private async cookieValue(actor: ActorName, app: TargetName, name?: string): Promise<string | undefined> {
     if (!name) return undefined;
     const cs = await this.actor(actor).cookies(this.url(app, 'home'));
-    return cs.find((c) => c.key === name)?.value;
+    return cs.find((c) => c.key === name)?.value ?? joinSplit(cs.map((c) => ({ key: c.key, value: c.value }))).find((c) => c.key === name)?.value;
+  }
+
+  /**
+   * Put a token into the cookie that holds one, wrapped as the app wraps it (URL-encoded,
+   * j: JSON, base64 JSON, split). An Express-signed cookie cannot be re-signed without the
+   * app's secret: the kit says so instead of sending a cookie the app rejects for its signature.
+   */
+  private async putToken(actor: ActorName, app: TargetName, name: string, token: string): Promise<void> {
+    const a = this.actor(actor);
+    const url = this.url(app, 'home');
+    const jar = await a.cookies(url);
+    const whole = jar.find((c) => c.key === name) ? { key: name, value: jar.find((c) => c.key === name)!.value, parts: [jar.find((c) => c.key === name)!] } : joinSplit(jar).find((c) => c.key === name);
+    if (!whole) throw new Error(`${actor} holds no ${name} cookie for ${app}`);
+    const found = findToken(whole.value, (v) => (this.env.double.tokenRole(v) ? 'token' : undefined));
+    if (!found) return this.rewriteCookie(actor, app, name, token);
+    if (!found.replace)
+      throw new Error(`the ${app}'s ${name} cookie holds the token inside an Express-signed value (${found.via.join(' > ')}): the kit cannot re-sign it without the app's cookie secret, so it cannot present another token in it`);
+    const value = found.replace(token);
+    const chunks = resplit(value, whole.parts);
+    for (const [i, part] of whole.parts.entries()) await this.rewriteCookie(actor, app, part.key, chunks[i]);
   }
 
   /** Replace the value of a cookie the backend set, keeping its attributes. */
@@ -304,12 +380,13 @@ export class Scenario {
 
   async expireJwt(actor: ActorName, app: TargetName): Promise<void> {
     const jwt = await this.env.double.mintJwt(this.user, app, { expired: true });
-    await this.rewriteCookie(actor, app, this.names(app).jwt!, jwt);
+    await this.putToken(actor, app, this.names(app).jwt!, jwt);
   }
 
   async expireRefreshToken(actor: ActorName, app: TargetName): Promise<void> {
     const name = this.names(app).refresh;
-    const rt = await this.cookieValue(actor, app, name);
+    const held = await this.cookieValue(actor, app, name);
+    const rt = held && findToken(held, (v) => (this.env.double.tokenRole(v) === 'refreshToken' ? 'refreshToken' : undefined))?.value;
     if (!rt) throw new Error(`${actor} holds no refresh-token cookie for ${app}`);
     this.env.double.expireRefreshToken(rt);
   }
@@ -319,7 +396,7 @@ export class Scenario {
     const jwt = await mintBadJwt(this.env.double, this.user, app, kind);
     const names = this.names(app);
     if (names.refresh) await this.rewriteCookie(actor, app, names.refresh, undefined);
-    await this.rewriteCookie(actor, app, names.jwt!, jwt);
+    await this.putToken(actor, app, names.jwt!, jwt);
     return this.load(actor, app, app === 'store' ? 'cart' : 'posts');
   }
 
@@ -362,21 +439,50 @@ export class Scenario {
     }
   }
 
+  /**
+   * Try a login FusionAuth refuses (a wrong password, or a user it does not let in), as the
+   * browser would, then load the logged-in page: nothing may open.
+   */
+  async tryRefusedLogin(actor: ActorName, app: TargetName, user: string, rightPassword: boolean): Promise<void> {
+    const startSeq = this.journal.lastSeq;
+    await this.actor(actor).clearCookies();
+    await this.open(actor, app, 'login');
+    const answer = await this.submitLogin(actor, app, user, rightPassword ? this.password(user) : `${this.password(user)}-wrong`, false);
+    await this.act(actor, app, (a) => a.follow(answer));
+    const page: PageName = app === 'store' ? 'cart' : 'posts';
+    await this.load(actor, app, page);
+    const call = this.journal.since(startSeq).find((e) => e.from === this.app(app).participant && e.request.path.startsWith('/api/login'));
+    this.refused = { user, page, fusionauthStatus: call?.response?.status, evidence: [...(call ? [call] : []), answer.exchange, this.lastResponse()] };
+  }
+
+  private refused: { user: string; page: PageName; fusionauthStatus?: number; evidence: Exchange[] } | undefined;
+
+  refusedLoginOpenedNothing(app: TargetName): void {
+    const r = this.refused;
+    if (!r) throw new Error('no refused login was tried in this scenario');
+    this.verify(refusedLoginOpensNothing, { app, user: r.user, fusionauthStatus: r.fusionauthStatus, page: r.page, proof: this.proof(app, r.user), response: this.lastResponse(), evidence: r.evidence });
+  }
+
   /** Log in n times, each on a fresh cookie jar, keeping the session ids issued. */
   async logInTimes(actor: ActorName, app: TargetName, n: number, user: string): Promise<void> {
     this.sessionSamples = [];
     for (let i = 0; i < n; i++) {
       await this.actor(actor).clearCookies();
       await this.logIn(actor, app, user);
-      const login = this.lastAction().results.find((r) => r.exchange.request.method === 'POST');
+      const login = this.loginAnswer();
       const c = login && this.sessionCookieOf(login.exchange);
-      if (c) this.sessionSamples.push({ value: c.cookie.value, exchange: login!.exchange });
+      // Express's s:<id>.<signature>: the signature is derived from the id, not randomness.
+      if (c) this.sessionSamples.push({ value: unwrapSessionId(c.cookie.value).id, exchange: login!.exchange });
     }
   }
 
   async hackerPresentsBadJwt(app: TargetName): Promise<void> {
     const bad = await this.env.double.mintJwt(this.user, app, { badSignature: true });
-    await this.actor('Hacker').setCookie(`${this.names(app).jwt}=${bad}; Path=/`, this.url(app, 'home'));
+    // Wrapped as the browser's own cookie wraps its JWT (j: JSON, base64 JSON…), so the app reads it as a JWT.
+    const name = this.names(app).jwt!;
+    const held = await this.cookieValue('Browser', app, name);
+    const found = held === undefined ? undefined : findToken(held, (v) => (this.env.double.tokenRole(v) === 'jwt' ? 'jwt' : undefined));
+    await this.actor('Hacker').setCookie(`${name}=${found?.replace ? found.replace(bad) : bad}; Path=/`, this.url(app, 'home'));
   }
 
   snapshotCookies(actor: ActorName, app: TargetName): Promise<void> {
@@ -392,16 +498,26 @@ export class Scenario {
 
   // ---- checks ------------------------------------------------------------------------
 
+  /** The reason the login link and form checks do not apply to an app that logs in with JSON. */
+  private jsonLoginReason(app: TargetName, what: string): string | undefined {
+    const json = this.jsonLogin(app);
+    return json && `${app}.login.mode is "json": the app's front end posts the credentials to ${json.path} itself, so there is no ${what} to judge`;
+  }
+
   pageLinksToLogin(): Verdict {
     const { app } = this.lastAction();
     const res = this.lastResponse();
     const page = this.lastAction().results.at(-1)!;
+    const na = this.jsonLoginReason(app, 'link to a login page');
+    if (na) return this.verifier.notApplicable(checks.pageLinksToLogin, { page: `${app} home page`, response: res, loginPath: this.app(app).routes.login, found: [] }, this.steps, na, `${app}.login.mode`);
     return this.verify(checks.pageLinksToLogin, { page: `${app} home page`, response: res, loginPath: this.app(app).routes.login, found: findLinks(page.body, page.url).map((l) => l.href) });
   }
 
   pageHasLoginForm(): Verdict {
     const { app } = this.lastAction();
     const page = this.lastAction().results.at(-1)!;
+    const na = this.jsonLoginReason(app, 'HTML login form');
+    if (na) return this.verifier.notApplicable(checks.pageHasLoginForm, { page: `${app} login page`, response: page.exchange, fields: {}, forms: 0 }, this.steps, na, `${app}.login.mode`);
     const forms = parseForms(page.body, page.url);
     const form = forms.find((f) => f.fields.some((x) => x.type === 'password')) ?? forms[0];
     const fields = form ? { ...guessLoginFields(form), ...this.app(app).loginFields } : {};
@@ -424,21 +540,76 @@ export class Scenario {
   redirectedTo(page: PageName): Verdict {
     const { app } = this.lastAction();
     const check = { ...checks.redirectsTo, kind: `redirect-to-${page}` };
+    const json = this.jsonLogin(app);
+    const last = this.lastResponse();
+    if (json && last.request.method === 'POST' && !(last.response && last.response.status >= 300 && last.response.status < 400)) {
+      const r = this.lastAction().results.at(-1)!;
+      const next = nextOf(r, json);
+      const reason = `${app}.login.mode is "json" and the login answered ${last.response?.status ?? last.error} (${next.url ? `naming ${new URL(next.url).pathname} in ${next.how}` : next.how}): the front end navigates itself, so there is no redirect to judge; the kit loads ${next.url ? new URL(next.url).pathname : this.app(app).routes[page === 'login' ? 'login' : app === 'store' ? 'cart' : 'posts']} next`;
+      return this.verifier.notApplicable(check, { to: `the ${page} page`, toPath: this.app(app).routes[page], response: last }, this.steps, reason, `${app}.login.mode`);
+    }
     return this.verify(check, { to: `the ${page} page`, toPath: this.app(app).routes[page], response: this.lastResponse() });
   }
 
   private tokenCookie(app: TargetName, role: 'jwt' | 'refreshToken', response: Exchange): SetCookie | undefined {
-    return setCookiesOf(response).find((c) => this.env.double.tokenRole(c.cookie.value) === role);
+    const set = setCookiesOf(response);
+    // A split cookie (name.0, name.1) is judged by its first chunk: the chunks share their attributes.
+    const joined = joinSplit(set.map((c) => ({ key: c.cookie.key, value: c.cookie.value, c })));
+    return joined.find((j) => findToken(j.value, (v) => this.env.double.tokenRole(v))?.role === role)?.parts[0].c;
   }
 
-  tokenCookiesSet(app: TargetName): void {
+  /** Per app: the cookies found by trying to carry an opaque (encrypted) login, and why. */
+  private readonly opaque: Partial<Record<TargetName, Carrier>> = {};
+
+  /**
+   * No cookie value holds a token the kit can read: find the cookies whose removal loses the
+   * login, each try on a copy of the browser's jar (a throwaway actor and journal, so the
+   * scenario's own exchanges and cookies stay as they were).
+   */
+  private async findCarrier(app: TargetName, response: Exchange): Promise<Carrier> {
+    const names = [...new Set(setCookiesOf(response).filter((c) => !isDeletion(c)).map((c) => c.cookie.key))];
+    const url = this.url(app, 'home');
+    const jar = await this.actor('Browser').cookies(url);
+    const page: PageName = app === 'store' ? 'cart' : 'posts';
+    const own = this.env.double.journal;
+    this.env.double.useJournal(new Journal()); // the backend's calls during the tries are not the scenario's
+    try {
+      return await carrierByRemoval(names, async (without) => {
+        const probe = new Actor({ name: 'Browser', ...this.env.network('Browser'), journal: new Journal(), timeoutMs: this.env.config.timeouts?.requestMs });
+        for (const c of jar) if (!without.includes(c.key)) await probe.setCookie(c.clone()!, url);
+        const r = await probe.get(this.url(app, page));
+        return checks.showsUser({ page, user: this.user, proof: this.proof(app), response: r.exchange });
+      });
+    } finally {
+      this.env.double.useJournal(own);
+    }
+  }
+
+  async tokenCookiesSet(app: TargetName): Promise<void> {
     const response = this.lastResponse();
     const host = this.app(app).host;
+    if (!this.tokenCookie(app, 'jwt', response) && !this.tokenCookie(app, 'refreshToken', response) && setCookiesOf(response).some((c) => !isDeletion(c))) {
+      // An opaque or encrypted cookie is a legitimate design: judge the cookies that carry the login.
+      const carrier = (this.opaque[app] = await this.findCarrier(app, response));
+      const set = setCookiesOf(response);
+      for (const [i, name] of (carrier.cookies.length ? carrier.cookies : ['']).entries()) {
+        const cookie = set.find((c) => c.cookie.key === name);
+        const args = { app, host, role: `login cookie${cookie ? ` ${name}` : ''} (opaque)`, cookie, response };
+        if (i === 0)
+          for (const tag of ['jwt', 'refresh'])
+            this.verify({ ...checks.tokenCookieSet, kind: `${tag}-cookie-set`, evaluate: (a) => ({ ...checks.tokenCookieSet.evaluate(a), actual: `${carrier.cookies.length > 1 ? `cookies ${carrier.cookies.join(', ')} carry the login together` : cookie ? `cookie ${name} carries the login` : 'no cookie carries the login'}: ${carrier.why}` }) }, args);
+        this.verify(checks.cookieIsHttpOnly, args);
+        this.verify(checks.cookieIsHostOnly, args);
+      }
+      return;
+    }
     for (const [role, label] of [['jwt', 'JWT'], ['refreshToken', 'refresh token']] as const) {
       const cookie = this.tokenCookie(app, role, response);
       const args = { app, host, role: label, cookie, response };
       const tag = role === 'jwt' ? 'jwt' : 'refresh';
-      this.verify({ ...checks.tokenCookieSet, kind: `${tag}-cookie-set` }, args);
+      // Say where in the value the token was found, when the app wraps it (j: JSON, s: signed…).
+      const via = cookie && (this.wrapping[cookie.cookie.key] ?? this.wrapping[cookie.cookie.key.replace(/\.\d+$/, '')]);
+      this.verify({ ...checks.tokenCookieSet, kind: `${tag}-cookie-set`, ...(via ? { evaluate: (a: typeof args) => { const o = checks.tokenCookieSet.evaluate(a); return { ...o, actual: `${o.actual} (inside its value: ${via})` }; } } : {}) }, args);
       this.verify(checks.cookieIsHttpOnly, args);
       this.verify(checks.cookieIsHostOnly, args);
     }
@@ -449,7 +620,10 @@ export class Scenario {
     const response = this.lastResponse();
     const host = this.app(app).host;
     const session = this.sessionCookieOf(response);
-    const roles: [string, SetCookie | undefined][] = this.cookieNames[app]?.jwt
+    const carried = this.opaque[app]?.cookies;
+    const roles: [string, SetCookie | undefined][] = carried?.length
+      ? carried.map((n) => [`login cookie ${n} (opaque)`, setCookiesOf(response).find((c) => c.cookie.key === n)])
+      : this.cookieNames[app]?.jwt
       ? [['JWT', this.tokenCookie(app, 'jwt', response)], ['refresh token', this.tokenCookie(app, 'refreshToken', response)]]
       : [['session id', session]];
     for (const [role, cookie] of roles) {
@@ -483,7 +657,7 @@ export class Scenario {
   }
 
   newSessionId(app: TargetName): void {
-    const login = this.lastAction().results.find((r) => r.exchange.request.method === 'POST');
+    const login = this.loginAnswer();
     const after = login && this.sessionCookieOf(login.exchange)?.cookie.value;
     this.verify(checks.newSessionIdAtLogin, { app, before: this.sessionBefore, after, evidence: login ? [login.exchange] : [] });
   }
@@ -514,15 +688,22 @@ export class Scenario {
   }
 
   /** The refresh token the browser holds for an app, read before the action that spends it. */
-  refreshTokenHeld(actor: ActorName, app: TargetName): Promise<string | undefined> {
-    return this.cookieValue(actor, app, this.cookieNames[app]?.refresh);
+  async refreshTokenHeld(actor: ActorName, app: TargetName): Promise<string | undefined> {
+    const held = await this.cookieValue(actor, app, this.cookieNames[app]?.refresh);
+    return this.tokenIn(held, 'refreshToken') ?? held;
+  }
+
+  /** The token of this role inside a cookie value (unwrapped), if there is one. */
+  private tokenIn(value: string | undefined, role: 'jwt' | 'refreshToken'): string | undefined {
+    if (value === undefined) return undefined;
+    return findToken(value, (v) => (this.env.double.tokenRole(v) === role ? role : undefined))?.value ?? value;
   }
 
   jwtCookieReplaced(app: TargetName, oldJwt: string | undefined): void {
     const response = this.lastResponse();
     const refreshes = this.sinceLast().filter((e) => isRefreshCall(e) && e.response?.status === 200);
     const issued = new Set(refreshes.flatMap((e) => newTokens(e).jwt ?? []));
-    const cookie = setCookiesOf(response).find((c) => issued.has(c.cookie.value));
+    const cookie = setCookiesOf(response).find((c) => findToken(c.cookie.value, (v) => (issued.has(v) ? 'jwt' : undefined)));
     this.verify(checks.tokenCookieReplaced, { role: 'JWT', response, cookie, oldValue: oldJwt });
   }
 
@@ -560,7 +741,7 @@ export class Scenario {
     const res = this.lastResponse();
     const page = app === 'store' ? 'cart' : 'posts';
     const shown = checks.showsUser({ page, user: this.user, proof: this.proof(app), response: res });
-    const newJwt = setCookiesOf(res).some((c) => this.env.double.tokenRole(c.cookie.value) === 'jwt');
+    const newJwt = setCookiesOf(res).some((c) => this.roleOf(c.cookie.value) === 'jwt');
     const worked = shown && (!withNewJwt || newJwt);
     this.verify(check, {
       attack: `the hacker got ${this.user}'s ${page}${withNewJwt ? ' and a new JWT' : ''}`,

@@ -2,6 +2,7 @@ import * as checks from '../checks';
 import type { Check } from '../checks';
 import type { TargetName } from '../backend/config';
 import type { Exchange } from '../trace';
+import { findToken, type Found } from '../checks/cookie-tokens';
 import { type BadJwt, mintBadJwt } from './bad-jwt';
 import type { Scenario } from './scenario';
 import { HttpSpa, type SpaApp, type SpaDriver, lastApiCall } from './spa';
@@ -64,7 +65,16 @@ export class SpaFlow {
 
   spaApp(name: TargetName): SpaApp {
     const a = this.s.app(name);
-    return { origin: `http://${a.host}`, api: name === 'store' ? a.routes.apiCart : a.routes.apiPosts, applicationId: a.applicationId, proof: this.s.proof(name) };
+    const t = this.s.env.config[name];
+    return {
+      origin: `http://${a.host}`,
+      api: name === 'store' ? a.routes.apiCart : a.routes.apiPosts,
+      applicationId: a.applicationId,
+      proof: this.s.proof(name),
+      home: a.routes.home,
+      ...(t?.routes?.login ? { loginRoute: t.routes.login } : {}),
+      ...(t?.login?.reveal ? { reveal: t.login.reveal } : {}),
+    };
   }
 
   private since(): Exchange[] {
@@ -116,18 +126,22 @@ export class SpaFlow {
     await (await this.driver()).loadData(this.spaApp(app), { again });
   }
 
-  private async jwtKey(app: TargetName): Promise<string> {
+  /** The local-storage key holding a JWT FusionAuth issued, bare or inside a JSON value, and where in it. */
+  private async jwtKey(app: TargetName): Promise<{ key: string; found: Found }> {
     const storage = await (await this.driver()).storage(this.spaApp(app));
     const jwts = new Set(this.s.env.double.issued().jwts);
-    const key = Object.keys(storage).find((k) => jwts.has(storage[k]));
-    if (!key) throw new Error(`the ${app} app keeps no JWT FusionAuth issued in local storage (keys: ${Object.keys(storage).join(', ') || 'none'})`);
-    return key;
+    for (const [key, value] of Object.entries(storage)) {
+      const found = findToken(value, (v) => (jwts.has(v) ? 'jwt' : undefined));
+      if (found) return { key, found };
+    }
+    throw new Error(`the ${app} app keeps no JWT FusionAuth issued in local storage (keys: ${Object.keys(storage).join(', ') || 'none'})`);
   }
 
   async expireJwt(): Promise<void> {
-    const key = await this.jwtKey('store');
+    const { key, found } = await this.jwtKey('store');
     const expired = await this.s.env.double.mintJwt(this.s.user, 'store', { expired: true });
-    await (await this.driver()).setStorage(this.spaApp('store'), key, expired);
+    // Put back as the app keeps it: the JSON value with its token replaced.
+    await (await this.driver()).setStorage(this.spaApp('store'), key, found.replace ? found.replace(expired) : expired);
   }
 
   async expireRefreshToken(): Promise<void> {
@@ -164,8 +178,7 @@ export class SpaFlow {
   }
 
   async stealJwt(): Promise<void> {
-    const key = await this.jwtKey('store');
-    this.stolenJwt = (await (await this.driver()).storage(this.spaApp('store')))[key];
+    this.stolenJwt = (await this.jwtKey('store')).found.value;
   }
 
   async hackerRefreshes(): Promise<void> {
@@ -202,7 +215,7 @@ export class SpaFlow {
     const shown = (await d.showsLoginForm()) ?? false;
     const jwts = new Set(this.s.env.double.issued().jwts);
     const text = when === 'start' ? 'on start' : 'when the refresh fails';
-    this.s.verify(checks.loginFormShownAgain, { when: text, shown, jwtGone: !Object.values(storage).some((v) => jwts.has(v)), evidence: this.since().slice(-1) });
+    this.s.verify(checks.loginFormShownAgain, { when: text, shown, jwtGone: !Object.values(storage).some((v) => findToken(v, (t) => (jwts.has(t) ? 'jwt' : undefined))), evidence: this.since().slice(-1) });
   }
 
   calledLogin(app: TargetName): void {

@@ -17,6 +17,12 @@ export interface SpaApp {
   applicationId: string;
   /** Text that proves the data shown is the user's. */
   proof: string;
+  /** Where the app starts (routes.home); default "/". */
+  home?: string;
+  /** Browser mode: a route the login form lives at, when the config sets routes.login. */
+  loginRoute?: string;
+  /** Browser mode: what to click to show the login form (login.reveal). */
+  reveal?: string;
 }
 
 export interface FaCookie {
@@ -53,7 +59,7 @@ export class HttpSpa implements SpaDriver {
   constructor(private readonly actor: Actor, private readonly fusionauth: string) {}
 
   async open(app: SpaApp): Promise<void> {
-    await this.actor.get(`${app.origin}/`);
+    await this.actor.get(`${app.origin}${app.home ?? '/'}`);
   }
 
   async showsLoginForm(): Promise<undefined> {

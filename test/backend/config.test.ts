@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigError, DEFAULT_ROUTES, loadConfig, resolveRoutes, validateConfig } from '../../harness/backend';
+import { ConfigError, DEFAULT_ROUTES, declaredTargets, jsonLogin, loadConfig, resolveRoutes, validateConfig } from '../../harness/backend';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loginflow-config-'));
 process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
@@ -41,12 +41,12 @@ test('a valid config loads with defaults and its directory', () => {
   assert.equal(c.configFile, file);
   assert.equal(c.configDir, dir);
   assert.equal(c.store.host, 'store.example.test');
-  assert.equal(c.forums.host, 'forums.example.test');
+  assert.equal(c.forums!.host, 'forums.example.test');
   assert.equal(c.sessionTtlSeconds, 2);
   assert.deepEqual(c.envMap, { FA_BASE: 'FUSIONAUTH_URL' });
   assert.deepEqual(c.fusionauth, { signing: 'RS256' });
   assert.deepEqual(c.store.command, ['node', 'store.js']);
-  assert.equal(c.forums.command, 'node forums.js');
+  assert.equal(c.forums!.command, 'node forums.js');
 });
 
 test('resolveRoutes fills the defaults and keeps overrides', () => {
@@ -78,7 +78,36 @@ test('typos inside a target are errors too', () => {
 
 test('a missing store is named', () => {
   rejects({ forums: good.forums }, '"store" is missing', '"command"', '"url"');
-  rejects({ store: good.store }, '"forums" is missing');
+});
+
+test('a config with only store declares one application', () => {
+  const c = validateConfig({ store: good.store });
+  assert.equal(c.forums, undefined);
+  assert.deepEqual(declaredTargets(c), ['store']);
+});
+
+test('login: json mode needs a path; fields, extra and next are checked', () => {
+  const json = { mode: 'json', path: '/api/login', fields: { loginId: 'email', password: 'pw' }, extra: { remember: true }, next: 'redirect' };
+  const c = validateConfig({ store: { ...good.store, login: json } });
+  assert.deepEqual(c.store.login, json);
+  assert.equal(jsonLogin(c.store)?.path, '/api/login');
+  rejects({ store: { ...good.store, login: { mode: 'json' } } }, '"store.login.path" is missing', 'a path starting with "/"');
+  rejects({ store: { ...good.store, login: { mode: 'jsn', path: '/x' } } }, 'store.login.mode is "jsn"', '"form", "json"', 'did you mean "json"');
+  rejects({ store: { ...good.store, login: { mode: 'json', path: '/x', fields: { login: 'email' } } } }, 'unknown key "store.login.fields.login"', 'did you mean "loginId"');
+  rejects({ store: { ...good.store, login: { mode: 'json', path: 'api/login' } } }, 'store.login.path is "api/login"');
+  rejects({ store: { ...good.store, login: { path: '/api/login' } } }, 'store.login has "path" but its mode is "form"');
+});
+
+test('a url target is warned that the kit cannot hand it a session TTL', () => {
+  assert.match(validateConfig({ store: { url: 'http://127.0.0.1:1' } }).warnings?.join('\n') ?? '', /store is a "url" target: the kit cannot hand it a session TTL.*default 2 s.*sessionTtlSeconds/);
+  assert.match(validateConfig({ store: { url: 'http://127.0.0.1:1' }, sessionTtlSeconds: 600 }).warnings?.join('\n') ?? '', /declared sessionTtlSeconds 600 s/);
+  assert.equal(validateConfig(good).warnings, undefined);
+});
+
+test('fusionauth.directory overrides single fields and rejects unknown ones', () => {
+  validateConfig({ ...good, fusionauth: { directory: { apiKey: 'k', applications: { store: { id: 'x' } } } } });
+  rejects({ ...good, fusionauth: { directory: { apikey: 'k' } } }, 'unknown key "fusionauth.directory.apikey"', 'did you mean "apiKey"');
+  rejects({ ...good, fusionauth: { directory: { applications: { store: { secret: 'x' } } } } }, 'unknown key "fusionauth.directory.applications.store.secret"');
 });
 
 test('wrong types name the field, the value and what is allowed', () => {
@@ -181,9 +210,9 @@ test('schema errors name the field, the value and what is allowed', () => {
 });
 
 test('all problems are reported, unknown keys first', () => {
-  const err = rejects({ store: { command: 'x', routes: { cart: 'cart' }, rotues: {} }, workflow: 3 }, 'store.rotues', '"forums" is missing', 'workflow is 3 (number)', 'store.routes.cart');
+  const err = rejects({ store: { command: 'x', routes: { cart: 'cart' }, rotues: {} }, workflow: 3 }, 'store.rotues', 'workflow is 3 (number)', 'store.routes.cart');
   const lines = err.message.split('\n');
-  assert.equal(lines.length, 4, err.message);
+  assert.equal(lines.length, 3, err.message);
   assert.match(lines[0], /unknown key "store\.rotues"/);
   assert.ok(lines.every((l) => l.startsWith(path.join(dir, ''))), 'every line names the file');
 });

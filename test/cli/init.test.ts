@@ -55,9 +55,9 @@ for (const workflow of Object.keys(REFERENCES)) {
     const ref = loadConfig(path.join(ROOT, 'backends', workflow, 'loginflow.json'));
     assert.equal(mine.workflow, workflow);
     for (const name of ['store', 'forums'] as const) {
-      assert.deepEqual(mine[name].command, ref[name].command);
-      assert.deepEqual(mine[name].env, ref[name].env);
-      assert.equal(path.resolve(mine.configDir, mine[name].cwd ?? '.'), path.resolve(ref.configDir, ref[name].cwd ?? '.'));
+      assert.deepEqual(mine[name]!.command, ref[name]!.command);
+      assert.deepEqual(mine[name]!.env, ref[name]!.env);
+      assert.equal(path.resolve(mine.configDir, mine[name]!.cwd ?? '.'), path.resolve(ref.configDir, ref[name]!.cwd ?? '.'));
     }
     assert.deepEqual(mine.fusionauth, ref.fusionauth, 'what the workflow needs of the double (spa: requireApiKey false)');
     const raw = JSON.parse(fs.readFileSync(out, 'utf8'));
@@ -132,7 +132,7 @@ test('on a terminal, init asks only for what the flags did not say', async () =>
   const c = loadConfig(out);
   assert.equal(c.workflow, 'webapp-jwt-cookies');
   assert.deepEqual(c.store.command, ['python3', 'app.py']);
-  assert.deepEqual(c.forums.command, ['python3', 'app.py']);
+  assert.deepEqual(c.forums!.command, ['python3', 'app.py']);
   assert.deepEqual(c.envMap, { FA_BASE_URL: 'FUSIONAUTH_URL' });
 
   const t2 = io(['http://127.0.0.1:8080']);
@@ -140,7 +140,7 @@ test('on a terminal, init asks only for what the flags did not say', async () =>
   assert.equal(await main(['--out', out2, '--workflow', 'webapp-sessions', '--store-command', 'npm start'], t2), 0);
   assert.equal(t2.questions.length, 4, 'forums, login, variants, session TTL');
   assert.match(t2.questions[3], /session lifetime in seconds, if it does not take SESSION_TTL_SECONDS/);
-  assert.equal(loadConfig(out2).forums.url, 'http://127.0.0.1:8080');
+  assert.equal(loadConfig(out2).forums!.url, 'http://127.0.0.1:8080');
 });
 
 test('bad flags are exit 2 and write nothing', async () => {

@@ -2,7 +2,9 @@ import { conformanceSuite } from './mutants';
 
 conformanceSuite({
   workflow: 'webapp-sessions',
-  references: { node: 'loginflow.json', python: 'loginflow.python.json' },
+  // express: Express 5 + express-session + @fusionauth/typescript-client, JSON login, one app,
+  // its own env names (envMap); json-login: the Node reference driven by a JSON POST.
+  references: { node: 'loginflow.json', python: 'loginflow.python.json', express: 'loginflow.express.json', 'json-login': 'loginflow.json-login.json' },
   mutants: {
     'session-not-extended': { code: 1, failing: ['WS-11.session-extended'] },
     'session-never-expires': { code: 1, failing: ['WS-14.redirect-to-login'] },
@@ -16,5 +18,9 @@ conformanceSuite({
     'last-user-shown': { code: 1, failing: ['WS-12.page-is-holders'] },
     'login-form-get': { code: 1, failing: ['WS-5.password-not-in-url'] },
     'session-id-in-query': { code: 1, failing: ['WS-12.query-credential-refused'] },
+    // The Express reference's own defects.
+    'express-failed-login-accepted': { code: 1, failing: ['WS-9.failed-login-no-credential'] },
+    'express-session-never-expires': { code: 1, failing: ['WS-14.redirect-to-login'] },
+    'express-session-fixation': { code: 0, failing: ['WS-8.new-session-id'] },
   },
 });
