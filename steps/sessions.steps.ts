@@ -31,9 +31,3 @@ Then('the session ids carry at least {int} bits of entropy {steps}', function (t
 Then('the session was extended at each use: every load showed the shopping cart of {email} {steps}', function (this: W, _user: string, _steps: string) {
   this.s.sessionExtended('store', 'cart');
 });
-When(/^the browser tries to log in to the (store|forums) as (\S+@\S+) with (a wrong|their) password \(steps? [0-9, \-–]+\)$/, function (this: W, app: TargetName, user: string, which: string) {
-  return this.s.tryRefusedLogin('Browser', app, user, which === 'their');
-});
-Then('the {app} opened no session: the shopping cart of {email} is not shown {steps}', function (this: W, app: TargetName, _user: string, _steps: string) {
-  this.s.refusedLoginOpenedNothing(app);
-});

@@ -4,7 +4,6 @@ import { type Carrier, carrierByRemoval, findToken, joinSplit, resplit, unwrapSe
 import * as checks from '../checks';
 import { type Check, type SetCookie, type Verdict, Verifier, isRefreshCall, refreshTokenOf, setCookiesOf } from '../checks';
 import { type Exchange, Journal } from '../trace';
-import { refusedLoginOpensNothing } from '../checks/refused-login';
 import { type BadJwt, mintBadJwt } from './bad-jwt';
 import type { AppTarget, Environment } from './environment';
 import { judgeJsonLoginAnswer, nextOf, postJsonLogin } from './json-login';
@@ -437,30 +436,6 @@ export class Scenario {
       const r = await this.load(actor, app, page);
       this.slidingLoads.push({ at: r.exchange.at, shown: checks.showsUser({ page, user: this.user, proof: this.proof(app), response: r.exchange }), exchange: r.exchange });
     }
-  }
-
-  /**
-   * Try a login FusionAuth refuses (a wrong password, or a user it does not let in), as the
-   * browser would, then load the logged-in page: nothing may open.
-   */
-  async tryRefusedLogin(actor: ActorName, app: TargetName, user: string, rightPassword: boolean): Promise<void> {
-    const startSeq = this.journal.lastSeq;
-    await this.actor(actor).clearCookies();
-    await this.open(actor, app, 'login');
-    const answer = await this.submitLogin(actor, app, user, rightPassword ? this.password(user) : `${this.password(user)}-wrong`, false);
-    await this.act(actor, app, (a) => a.follow(answer));
-    const page: PageName = app === 'store' ? 'cart' : 'posts';
-    await this.load(actor, app, page);
-    const call = this.journal.since(startSeq).find((e) => e.from === this.app(app).participant && e.request.path.startsWith('/api/login'));
-    this.refused = { user, page, fusionauthStatus: call?.response?.status, evidence: [...(call ? [call] : []), answer.exchange, this.lastResponse()] };
-  }
-
-  private refused: { user: string; page: PageName; fusionauthStatus?: number; evidence: Exchange[] } | undefined;
-
-  refusedLoginOpenedNothing(app: TargetName): void {
-    const r = this.refused;
-    if (!r) throw new Error('no refused login was tried in this scenario');
-    this.verify(refusedLoginOpensNothing, { app, user: r.user, fusionauthStatus: r.fusionauthStatus, page: r.page, proof: this.proof(app, r.user), response: this.lastResponse(), evidence: r.evidence });
   }
 
   /** Log in n times, each on a fresh cookie jar, keeping the session ids issued. */
