@@ -1,6 +1,6 @@
 import { After, AfterAll, Before, BeforeStep, Status } from '@cucumber/cucumber';
 import { stepRefs } from '../harness/spec/feature';
-import { EnvironmentError, environmentFor, KIT_ERROR_MEDIA_TYPE, scenarioFor, shutdown, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../harness/workflow/session';
+import { CLOCK_MEDIA_TYPE, EnvironmentError, environmentFor, KIT_ERROR_MEDIA_TYPE, scenarioFor, shutdown, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../harness/workflow/session';
 import type { LoginflowWorld } from './world';
 
 Before(async function (this: LoginflowWorld, { pickle, gherkinDocument }) {
@@ -12,6 +12,7 @@ Before(async function (this: LoginflowWorld, { pickle, gherkinDocument }) {
     if (err instanceof EnvironmentError) this.attach(JSON.stringify({ message: err.message }), KIT_ERROR_MEDIA_TYPE);
     throw err;
   }
+  this.attach(JSON.stringify(env.clockReport), CLOCK_MEDIA_TYPE);
   this.scenario = scenarioFor(env, gherkinDocument, pickle, (v) => this.attach(JSON.stringify(v), VERDICT_MEDIA_TYPE), this.parameters.expected);
 });
 
@@ -24,7 +25,7 @@ After(async function (this: LoginflowWorld, { result }) {
   await this.closeSpa();
   const redact = this.scenario.env.double.redactor;
   const trace = this.scenario.journal.all().map((e) => redact.exchange(e));
-  this.attach(JSON.stringify({ workflow: this.scenario.workflow, failed: result?.status === Status.FAILED, exchanges: trace, waits: this.scenario.waits }), TRACE_MEDIA_TYPE);
+  this.attach(JSON.stringify({ workflow: this.scenario.workflow, failed: result?.status === Status.FAILED, exchanges: trace, waits: this.scenario.waits, advances: this.scenario.advances }), TRACE_MEDIA_TYPE);
   this.scenario.env.resetDouble();
 });
 

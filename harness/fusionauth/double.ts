@@ -35,9 +35,11 @@ export interface DoubleOptions {
   journal?: Journal;
   /** Host recorded in the journal and the host the cookies are meant for. Default 'auth.example.test'. */
   publicHost?: string;
+  /** The wall clock tokens are issued and expire on (ms since epoch): the run's world clock (harness/clock). Default Date.now. */
+  now?: () => number;
 }
 
-export type DoubleSettings = Required<Omit<DoubleOptions, 'directory' | 'journal'>>;
+export type DoubleSettings = Required<Omit<DoubleOptions, 'directory' | 'journal' | 'now'>>;
 
 export interface MintOptions {
   /** exp in the past (no sleeping). */
@@ -115,6 +117,8 @@ export class FusionAuthDouble {
   private readonly rawRequests = new WeakMap<object, { body: string; headers: Record<string, string> }>();
   private readonly hmacKey: Uint8Array;
   private closed = false;
+  /** Issue and expiry times (iat, exp, refresh-token expiry) follow this clock; the journal keeps real time. */
+  private readonly now: () => number;
 
   private constructor(
     opts: DoubleOptions,
@@ -132,6 +136,7 @@ export class FusionAuthDouble {
       publicHost: opts.publicHost ?? 'auth.example.test',
     };
     this.journalRef = opts.journal ?? new Journal();
+    this.now = opts.now ?? Date.now;
     this.hmacKey = new TextEncoder().encode(this.directory.hmacSecret);
     this.redactor.addToken(this.directory.apiKey);
     this.redactor.addToken(this.directory.hmacSecret);
@@ -220,7 +225,7 @@ export class FusionAuthDouble {
     if (!u) throw new Error(`mintJwt: unknown user ${user}`);
     const found = this.findApp(app);
     if (!found) throw new Error(`mintJwt: unknown application ${app}`);
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor(this.now() / 1000);
     const ttl = o.ttlSeconds ?? this.options.jwtTtlSeconds;
     const iat = o.expired ? now - ttl - 60 : now;
     const exp = o.expired ? now - 60 : now + ttl;
@@ -241,12 +246,17 @@ export class FusionAuthDouble {
     if (!u) throw new Error(`issueRefreshToken: unknown user ${user}`);
     const found = this.findApp(app);
     if (!found) throw new Error(`issueRefreshToken: unknown application ${app}`);
-    return this.newRefreshToken(u, found[1].id, Math.floor(Date.now() / 1000)).token;
+    return this.newRefreshToken(u, found[1].id, Math.floor(this.now() / 1000)).token;
   }
 
   expireRefreshToken(token: string): void {
     const r = this.refreshTokens.get(token);
-    if (r) r.expiresAt = Date.now() - 1000;
+    if (r) r.expiresAt = this.now() - 1000;
+  }
+
+  /** When a refresh token expires (ms since epoch, on the double's clock), if the double issued it. */
+  refreshTokenExpiresAt(token: string): number | undefined {
+    return this.refreshTokens.get(token)?.expiresAt;
   }
 
   revokeRefreshToken(token: string): void {
@@ -256,7 +266,7 @@ export class FusionAuthDouble {
 
   expireRefreshTokensOf(userEmailOrId: string): void {
     const u = this.findUser(userEmailOrId);
-    for (const r of this.refreshTokens.values()) if (r.userId === (u?.id ?? userEmailOrId)) r.expiresAt = Date.now() - 1000;
+    for (const r of this.refreshTokens.values()) if (r.userId === (u?.id ?? userEmailOrId)) r.expiresAt = this.now() - 1000;
   }
 
   tokenRole(value: string): 'jwt' | 'refreshToken' | undefined {
@@ -279,8 +289,8 @@ export class FusionAuthDouble {
   async verifyJwt(jwt: string): Promise<jose.JWTPayload | undefined> {
     try {
       const { alg } = jose.decodeProtectedHeader(jwt);
-      if (alg === 'HS256') return (await jose.jwtVerify(jwt, this.hmacKey, { algorithms: ['HS256'] })).payload;
-      if (alg === 'RS256') return (await jose.jwtVerify(jwt, this.rsa.publicKey, { algorithms: ['RS256'] })).payload;
+      if (alg === 'HS256') return (await jose.jwtVerify(jwt, this.hmacKey, { algorithms: ['HS256'], currentDate: new Date(this.now()) })).payload;
+      if (alg === 'RS256') return (await jose.jwtVerify(jwt, this.rsa.publicKey, { algorithms: ['RS256'], currentDate: new Date(this.now()) })).payload;
       return undefined;
     } catch {
       return undefined;
@@ -322,7 +332,7 @@ export class FusionAuthDouble {
   }
 
   private async issueJwt(u: DirectoryUser, appKey: string | undefined, authTime: number, authenticationType: string): Promise<{ token: string; exp: number }> {
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor(this.now() / 1000);
     const exp = now + this.options.jwtTtlSeconds;
     const token = await this.sign(this.claims(u, appKey, now, exp, authTime, authenticationType), this.options.signing);
     this.noteJwt(token);
@@ -335,7 +345,7 @@ export class FusionAuthDouble {
       id: randomUUID(),
       userId: u.id,
       appId,
-      expiresAt: Date.now() + this.options.refreshTokenTtlSeconds * 1000,
+      expiresAt: this.now() + this.options.refreshTokenTtlSeconds * 1000,
       revoked: false,
       authTime,
     };
@@ -347,7 +357,7 @@ export class FusionAuthDouble {
   private liveRefreshToken(token: string | undefined): RefreshRecord | undefined {
     if (!token) return undefined;
     const r = this.refreshTokens.get(token);
-    if (!r || r.revoked || r.expiresAt <= Date.now()) return undefined;
+    if (!r || r.revoked || r.expiresAt <= this.now()) return undefined;
     return r;
   }
 
@@ -485,7 +495,7 @@ export class FusionAuthDouble {
     const u = this.findUser(String(b.loginId).trim());
     if (!u || u.id === b.loginId || u.password !== b.password) return empty(404);
     const status = expectedLoginStatus(u, appKey, this.directory);
-    const now = Date.now();
+    const now = this.now();
     const authTime = Math.floor(now / 1000);
     switch (status) {
       case 423:
@@ -571,7 +581,7 @@ export class FusionAuthDouble {
     const res = json(200, { token, refreshToken: next.token, refreshTokenId: next.id });
     res.headers.push(
       ['Set-Cookie', this.cookie('access_token', token, this.options.jwtTtlSeconds)],
-      ['Set-Cookie', this.cookie('refresh_token', next.token, Math.max(0, Math.floor((next.expiresAt - Date.now()) / 1000)))],
+      ['Set-Cookie', this.cookie('refresh_token', next.token, Math.max(0, Math.floor((next.expiresAt - this.now()) / 1000)))],
     );
     return res;
   }

@@ -15,6 +15,8 @@ import { Scenario } from './scenario';
  */
 export const VERDICT_MEDIA_TYPE = 'application/vnd.loginflow.verdict+json';
 export const TRACE_MEDIA_TYPE = 'application/vnd.loginflow.trace+json';
+/** Attached by every scenario: which clock the run is on (harness/clock ClockReport). */
+export const CLOCK_MEDIA_TYPE = 'application/vnd.loginflow.clock+json';
 /** Attached when the environment cannot start, so a parallel run's coordinator can exit 2. */
 export const KIT_ERROR_MEDIA_TYPE = 'application/vnd.loginflow.kit-error+json';
 
