@@ -77,7 +77,14 @@ export class Environment {
     return !Array.isArray(declared) || declared.map(String).includes(String(value));
   }
 
-  static async start(config: LoadedConfig, variant: RunVariant = {}, log: (line: string) => void = () => {}, browser: 'http' | 'chromium' = 'http'): Promise<Environment> {
+  static async start(
+    config: LoadedConfig,
+    variant: RunVariant = {},
+    log: (line: string) => void = () => {},
+    browser: 'http' | 'chromium' = 'http',
+    /** What the user must see even in a quiet run (the fall back to the real clock). */
+    warn: (line: string) => void = log,
+  ): Promise<Environment> {
     const fa = (config.fusionauth ?? {}) as DoubleOptions;
     const { refreshEndpoint, ...doubleVariant } = variant;
     const base: Partial<DoubleSettings> = {
@@ -176,7 +183,7 @@ export class Environment {
           // One backend on its own clock would make every expiry a lie: everything goes
           // back to the real clock, the backends restarted with the short real-clock TTL.
           const why = stuck.map((b) => `the ${b.name} backend: ${b.detail}`).join('; ');
-          log(`world clock not available, falling back to the real clock: ${why}`);
+          warn(`world clock not available, falling back to the real clock: ${why}`);
           await Promise.allSettled(closers.splice(2).map((c) => c()));
           clock.kind = 'real';
           clock.sync();

@@ -56,7 +56,7 @@ export async function environmentFor(params: { configFile?: string; variant?: Re
   c.starting ??= (async () => {
     try {
       const variant: RunVariant = { ...(params.variant as RunVariant) };
-      entry.env = await Environment.start(loadConfig(configFile), variant, (l) => process.env.LOGINFLOW_VERBOSE && process.stderr.write(`${l}\n`), params.browser ?? 'http');
+      entry.env = await Environment.start(loadConfig(configFile), variant, (l) => process.env.LOGINFLOW_VERBOSE && process.stderr.write(`${l}\n`), params.browser ?? 'http', (l) => process.stderr.write(`loginflow: ${l}\n`));
       return entry.env;
     } catch (err) {
       entry.error = new EnvironmentError(err);
