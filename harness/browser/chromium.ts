@@ -204,18 +204,26 @@ export class ChromiumActor {
    * traffic going to `journal`. Starting Chromium costs seconds; a context, milliseconds,
    * so a run starts the browser once and gives each scenario its own context.
    */
-  async newSession(journal?: Journal): Promise<void> {
+  async newSession(journal?: Journal, o: { clock?: number } = {}): Promise<void> {
     await withTimeout(this.ctx.close().catch(() => {}), 5000);
     this.inflight.clear();
     this.console.length = 0;
     const context = await this.browser.newContext({ serviceWorkers: 'block', viewport: { width: 1024, height: 768 } });
     context.setDefaultTimeout(this.timeoutMs);
     context.setDefaultNavigationTimeout(this.timeoutMs);
+    // On the world clock the page's Date starts at the world's time and runs on from there;
+    // setClock moves it with the world (Chromium's cookie store keeps real time).
+    if (o.clock !== undefined) await context.clock.install({ time: o.clock });
     const page = await context.newPage();
     this.ctx = context;
     this.current = page;
     this.attach(context, page);
     if (journal) this.useJournal(journal);
+  }
+
+  /** Moves the page clock (Date in every page of the context) to `now`, as a system clock jump: no timer fires early. */
+  async setClock(now: number): Promise<void> {
+    await this.ctx.clock.setSystemTime(now);
   }
 
   /** The page being driven (for anything this class does not wrap). */

@@ -12,7 +12,13 @@ import { useChromiumSpa } from './spa-flow';
  */
 class ChromiumSpa implements SpaDriver {
   readonly mode = 'chromium' as const;
-  constructor(private readonly browser: ChromiumActor, private readonly fusionauth: string, private readonly fields: { loginId?: string; password?: string }) {}
+  constructor(
+    private readonly browser: ChromiumActor,
+    private readonly fusionauth: string,
+    private readonly fields: { loginId?: string; password?: string },
+    /** Stops moving the page clock with the world clock. */
+    private readonly unfollowClock: () => void = () => {},
+  ) {}
 
   async open(app: SpaApp): Promise<void> {
     await this.browser.goto(`${app.origin}/`);
@@ -71,7 +77,9 @@ class ChromiumSpa implements SpaDriver {
   }
 
   /** The browser outlives the scenario (the environment stops it); its context is replaced by the next. */
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.unfollowClock();
+  }
 }
 
 /** One browser per environment (run); each scenario gets a fresh context in it. */
@@ -90,6 +98,8 @@ function browserFor(s: Scenario): Promise<ChromiumActor> {
 useChromiumSpa(async (s: Scenario) => {
   if (!chromiumAvailable()) throw new KitError("browser mode needs Chromium: install Debian's package (apt-get install chromium) or set LOGINFLOW_CHROMIUM to its path");
   const browser = await browserFor(s);
-  await browser.newSession(s.journal);
-  return new ChromiumSpa(browser, `http://${s.env.fusionauthHost}`, s.app('store').loginFields);
+  // The page clock follows the world clock, so the app's own JavaScript sees its JWT expire.
+  await browser.newSession(s.journal, s.worldClock ? { clock: s.now() } : {});
+  const unfollow = s.worldClock ? s.env.clock.onAdvance((now) => browser.setClock(now)) : undefined;
+  return new ChromiumSpa(browser, `http://${s.env.fusionauthHost}`, s.app('store').loginFields, unfollow);
 });
