@@ -102,7 +102,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  const jobs = values.jobs === undefined ? 1 : Number(values.jobs);
+  // With --all the workflows run at once by default: nothing waits on the wall clock any
+  // more (the world clock), so they only share the CPU; --jobs 1 runs them one by one.
+  const jobs = values.jobs === undefined ? (values.all ? Math.max(1, workflows.length) : 1) : Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) {
     console.error(`loginflow run: --jobs takes a whole number of workflows to run at once, not "${values.jobs}"`);
     return 2;
