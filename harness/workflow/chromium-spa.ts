@@ -22,35 +22,51 @@ class ChromiumSpa implements SpaDriver {
 
   async open(app: SpaApp): Promise<void> {
     await this.browser.goto(`${app.origin}/`);
+    await this.rendered(app);
+  }
+
+  /**
+   * Until the app has rendered something the next step reads: its login form or the user's
+   * data (the app decides on start, from local storage), then until the network is quiet.
+   * Waits on the page, not on the clock: returns as soon as either shows, within the bound.
+   */
+  private async rendered(app: SpaApp, timeoutMs = 5000): Promise<void> {
+    const page = this.browser.page;
+    await page.locator('input[type=password]').or(page.getByText(app.proof)).first().waitFor({ timeout: timeoutMs }).catch(() => undefined);
+    await this.browser.settle(timeoutMs);
   }
 
   async showsLoginForm(): Promise<boolean> {
-    // The app may render the form from a template a moment after load; give it the bound.
-    const deadline = Date.now() + 5000;
-    do {
-      if ((await this.browser.page.locator('input[type=password]').count()) > 0) return true;
-      await this.browser.settle(500);
-    } while (Date.now() < deadline);
-    return false;
+    // The app may render the form from a template a moment after load; wait for it, bounded.
+    const form = this.browser.page.locator('input[type=password]').first();
+    return form.waitFor({ timeout: 5000 }).then(() => true, () => false);
   }
 
   async logIn(app: SpaApp, loginId: string, password: string): Promise<void> {
     if (!(await this.showsLoginForm())) throw new Error(`the ${app.origin} app shows no login form (no password field) to log in with`);
+    // Waits until the login request (and whatever it set off at once) has finished.
     await this.browser.fillAndSubmitLogin({ loginId, password }, this.fields);
+    // The app stores the JWT right after FusionAuth's answer: give it that moment, bounded.
+    const deadline = Date.now() + 2000;
+    while (!(await this.hasJwt(app)) && Date.now() < deadline) await this.browser.settle(50);
   }
 
   /**
    * The app loads its data by itself (after login, or on start when it holds a JWT); for a
    * load "again" the kit reloads the page. Waits, bounded, until the data shows or the app
-   * falls back to its login form; the checks read what happened from the journal.
+   * falls back to its login form (with no JWT left); the checks read what happened from the journal.
    */
   async loadData(app: SpaApp, o: { again?: boolean } = {}): Promise<void> {
     if (o.again) await this.browser.reload();
+    const page = this.browser.page;
     const deadline = Date.now() + 10_000;
+    const data = page.getByText(app.proof).first();
+    const form = page.locator('input[type=password]').first();
     while (Date.now() < deadline) {
-      if ((await this.browser.text()).includes(app.proof)) break;
-      if ((await this.browser.page.locator('input[type=password]').count()) > 0 && !(await this.hasJwt(app))) break;
-      await this.browser.settle(300);
+      await data.or(form).first().waitFor({ timeout: Math.max(1, deadline - Date.now()) }).catch(() => undefined);
+      if ((await data.count()) > 0) break;
+      if ((await form.count()) > 0 && !(await this.hasJwt(app))) break;
+      await this.browser.settle(Math.min(500, Math.max(1, deadline - Date.now())));
     }
     await this.browser.settle();
   }
