@@ -65,3 +65,20 @@ test('the actor\'s cookie jar expires cookies on its clock: Max-Age counted from
   now += 3600_000;
   assert.deepEqual(await names(), ['session'], 'Expires passed on the moved clock');
 });
+
+test('buildEnv puts a started backend on its timestamp file: preload first (keeping the app\'s own), monotonic real, no cache', async () => {
+  const { buildEnv } = await import('../../harness/backend/launcher');
+  const c = new WorldClock('world');
+  try {
+    const file = c.newFile('store');
+    const env = buildEnv('store', { command: ['node', 'x.js'], env: { LD_PRELOAD: '/opt/app/libhook.so' } }, { FUSIONAUTH_URL: 'http://127.0.0.1:1' }, 3000, {}, { lib: '/lib/libfaketimeMT.so.1', file });
+    assert.equal(env.LD_PRELOAD, '/lib/libfaketimeMT.so.1:/opt/app/libhook.so');
+    assert.equal(env.FAKETIME_TIMESTAMP_FILE, file.file);
+    assert.equal(env.FAKETIME_DONT_FAKE_MONOTONIC, '1');
+    assert.equal(env.FAKETIME_NO_CACHE, '1');
+    const plain = buildEnv('store', { command: ['node', 'x.js'] }, { FUSIONAUTH_URL: 'http://127.0.0.1:1' }, 3000);
+    assert.equal(plain.FAKETIME_TIMESTAMP_FILE, undefined, 'no world clock: no preload');
+  } finally {
+    c.dispose();
+  }
+});
