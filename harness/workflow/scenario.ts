@@ -246,7 +246,7 @@ export class Scenario {
 
   private learnCookieNames(app: TargetName, results: HttpResult[]): void {
     for (const r of results) {
-      const set = setCookiesOf(r.exchange).filter((c) => !isDeletion(c));
+      const set = setCookiesOf(r.exchange).filter((c) => !isDeletion(c, this.now()));
       const names = (this.cookieNames[app] ??= {});
       for (const c of set) {
         const role = this.env.double.tokenRole(c.cookie.value);
@@ -265,7 +265,7 @@ export class Scenario {
 
   /** The session cookie a login answer set: the token-free cookie, preferring a session-like name. */
   private sessionCookieOf(e: Exchange): SetCookie | undefined {
-    const plain = setCookiesOf(e).filter((c) => !isDeletion(c) && !this.env.double.tokenRole(c.cookie.value));
+    const plain = setCookiesOf(e).filter((c) => !isDeletion(c, this.now()) && !this.env.double.tokenRole(c.cookie.value));
     return plain.find((c) => /sess|sid/i.test(c.cookie.key)) ?? plain[0];
   }
 
@@ -531,7 +531,7 @@ export class Scenario {
   sessionCreated(app: TargetName): void {
     const response = this.lastResponse();
     const session = this.sessionCookieOf(response);
-    const others = setCookiesOf(response).filter((c) => c !== session && !isDeletion(c));
+    const others = setCookiesOf(response).filter((c) => c !== session && !isDeletion(c, this.now()));
     this.verify(checks.sessionCookieSet, { app, response, session, others });
     const args = { app, host: this.app(app).host, role: 'session id', cookie: session, response };
     this.verify(checks.cookieIsHttpOnly, args);
@@ -650,9 +650,10 @@ export function jwtExpiry(jwt: string): number {
   return exp * 1000;
 }
 
-function isDeletion(c: SetCookie): boolean {
+/** A Set-Cookie that removes the cookie; `now` on the world clock, which the backend that set it reads. */
+function isDeletion(c: SetCookie, now: number): boolean {
   const exp = c.cookie.expires;
-  return c.cookie.maxAge === 0 || (typeof c.cookie.maxAge === 'number' && c.cookie.maxAge < 0) || (exp instanceof Date && exp.getTime() <= Date.now());
+  return c.cookie.maxAge === 0 || (typeof c.cookie.maxAge === 'number' && c.cookie.maxAge < 0) || (exp instanceof Date && exp.getTime() <= now);
 }
 
 /** Tokens a successful refresh answer carried (either endpoint's shape). */
