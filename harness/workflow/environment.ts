@@ -130,7 +130,7 @@ export class Environment {
         // since the kit moves the clock past it; on the real clock the kit waits it out.
         const ttl = world ? declaredTtl ?? WORLD_CLOCK_SESSION_TTL_SECONDS : declaredTtl !== undefined && declaredTtl <= REAL_CLOCK_MAX_TTL_SECONDS ? declaredTtl : REAL_CLOCK_SESSION_TTL_SECONDS;
         if (!world && declaredTtl !== undefined && declaredTtl > REAL_CLOCK_MAX_TTL_SECONDS)
-          log(`the real clock cannot be moved: SESSION_TTL_SECONDS=${ttl} instead of the declared ${declaredTtl} s, so the session TTL proofs wait seconds, not ${declaredTtl} s (the backend must honour SESSION_TTL_SECONDS)`);
+          warn(`the real clock cannot be moved: SESSION_TTL_SECONDS=${ttl} instead of the declared ${declaredTtl} s, so the session TTL proofs wait seconds, not ${declaredTtl} s (the backend must honour SESSION_TTL_SECONDS)`);
         const stops: (() => Promise<void>)[] = [];
         for (const name of TARGET_NAMES) {
           const t = config[name];
