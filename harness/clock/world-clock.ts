@@ -133,7 +133,8 @@ export class WorldClock {
    */
   newFile(name: string, initialOffsetMs = this.offset): FaketimeFile {
     if (!this.dir) {
-      this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loginflow-clock-'));
+      sweepStaleDirs();
+      this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `${DIR_PREFIX}${process.pid}-`));
       liveDirs.add(this.dir);
       installExitCleanup();
     }
@@ -180,7 +181,32 @@ export class WorldClock {
   }
 }
 
+const DIR_PREFIX = 'loginflow-clock-';
 const liveDirs = new Set<string>();
+
+/**
+ * Removes the timestamp directories of kit processes that are gone: a kit killed with
+ * SIGKILL cannot clean up after itself, so the next one does (the directory names its pid).
+ */
+function sweepStaleDirs(): void {
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(DIR_PREFIX));
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const pid = Number(/^loginflow-clock-(\d+)-/.exec(n)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+      continue; // still running
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EPERM') continue; // someone else's live process
+    }
+    fs.rmSync(path.join(os.tmpdir(), n), { recursive: true, force: true });
+  }
+}
 let exitCleanup = false;
 function installExitCleanup(): void {
   if (exitCleanup) return;

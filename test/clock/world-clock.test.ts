@@ -82,3 +82,20 @@ test('buildEnv puts a started backend on its timestamp file: preload first (keep
     c.dispose();
   }
 });
+
+test('a new clock sweeps the timestamp directories of kit processes that are gone (killed with SIGKILL), not of live ones', () => {
+  const os = require('node:os') as typeof import('node:os');
+  const path = require('node:path') as typeof import('node:path');
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+  const stale = fs.mkdtempSync(path.join(os.tmpdir(), `loginflow-clock-${dead}-`));
+  const live = fs.mkdtempSync(path.join(os.tmpdir(), `loginflow-clock-${process.ppid}-`));
+  const c = new WorldClock('world');
+  try {
+    c.newFile('store');
+    assert.equal(fs.existsSync(stale), false, 'the dead kit\'s directory is gone');
+    assert.equal(fs.existsSync(live), true, 'a live process\'s directory stays');
+  } finally {
+    c.dispose();
+    fs.rmSync(live, { recursive: true, force: true });
+  }
+});
