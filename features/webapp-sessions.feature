@@ -8,9 +8,9 @@ Feature: Webapp native login to the backend, with a server-side session
   share no login (no SSO).
 
   Every step ends with the numbers of the arrows it exercises in
-  diagrams/webapp-sessions.puml; `loginflow check-spec` proves they cover all 30. The only
-  wall-clock waits of the whole kit are here: the session TTL the backend was given
-  (SESSION_TTL_SECONDS) is short, and the kit waits only as long as each proof needs.
+  diagrams/webapp-sessions.puml; `loginflow check-spec` proves they cover all 30. On the
+  world clock the backend keeps a realistic session TTL (SESSION_TTL_SECONDS, 1800 s) and the
+  kit moves the clock past it; only on the real clock is the TTL short and waited out.
 
   Background:
     Given the store and the forums are running against the FusionAuth double

@@ -1,6 +1,6 @@
 import { After, AfterAll, AfterStep, Before, BeforeStep, Status } from '@cucumber/cucumber';
 import { stepRefs } from '../harness/spec/feature';
-import { EnvironmentError, environmentFor, KIT_ERROR_MEDIA_TYPE, scenarioFor, shutdown, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../harness/workflow/session';
+import { CLOCK_MEDIA_TYPE, EnvironmentError, environmentFor, KIT_ERROR_MEDIA_TYPE, scenarioFor, shutdown, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../harness/workflow/session';
 import { inapplicable } from '../harness/workflow/applicability';
 import type { LoginflowWorld } from './world';
 
@@ -13,6 +13,7 @@ Before(async function (this: LoginflowWorld, { pickle, gherkinDocument }) {
     if (err instanceof EnvironmentError) this.attach(JSON.stringify({ message: err.message }), KIT_ERROR_MEDIA_TYPE);
     throw err;
   }
+  this.attach(JSON.stringify(env.clockReport), CLOCK_MEDIA_TYPE);
   this.scenario = scenarioFor(env, gherkinDocument, pickle, (v) => this.attach(JSON.stringify(v), VERDICT_MEDIA_TYPE), this.parameters.expected);
   // A scenario about an application the config does not declare: one N/A verdict, steps skipped.
   const na = inapplicable(env.config, gherkinDocument, pickle);
@@ -53,7 +54,7 @@ After(async function (this: LoginflowWorld, { result }) {
   await this.closeSpa();
   const redact = this.scenario.env.double.redactor;
   const trace = this.scenario.journal.all().map((e) => redact.exchange(e));
-  this.attach(JSON.stringify({ workflow: this.scenario.workflow, failed: result?.status === Status.FAILED || !!endFailure, exchanges: trace, waits: this.scenario.waits }), TRACE_MEDIA_TYPE);
+  this.attach(JSON.stringify({ workflow: this.scenario.workflow, failed: result?.status === Status.FAILED || !!endFailure, exchanges: trace, waits: this.scenario.waits, advances: this.scenario.advances }), TRACE_MEDIA_TYPE);
   this.scenario.env.resetDouble();
   if (endFailure) throw endFailure;
 });

@@ -8,6 +8,7 @@
  * what is allowed.
  */
 import * as fs from 'node:fs';
+import { REAL_CLOCK_SESSION_TTL_SECONDS } from '../clock/world-clock';
 import * as path from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { CONTRACT_ENV_NAMES } from './contract';
@@ -106,7 +107,7 @@ export interface LoginflowConfig {
   fusionauth?: Record<string, unknown>;
   /** Declared supported values of each variant (checked by the schema). */
   variants?: Record<string, unknown>;
-  /** Default 2. */
+  /** The backend's session TTL (SESSION_TTL_SECONDS). Default: 1800 on the world clock, 1 on the real clock (harness/clock). */
   sessionTtlSeconds?: number;
   timeouts?: { requestMs?: number; startMs?: number };
   /** Path of an expected-failures file, relative to the config file (for the CI gate). */
@@ -118,7 +119,6 @@ export interface LoginflowConfig {
 export type LoadedConfig = LoginflowConfig & { configDir: string; configFile: string };
 
 export const DEFAULT_HOSTS = Object.freeze({ store: 'store.example.test', forums: 'forums.example.test' });
-export const DEFAULT_SESSION_TTL_SECONDS = 2;
 
 export const TARGET_NAMES = ['store', 'forums'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
@@ -385,7 +385,7 @@ export function validateConfig(raw: unknown, file = '<config>'): LoginflowConfig
     if (cfg[name]?.url)
       warnings.push(
         o.sessionTtlSeconds === undefined
-          ? `${name} is a "url" target: the kit cannot hand it a session TTL (SESSION_TTL_SECONDS); the session-expiry proofs assume the default ${DEFAULT_SESSION_TTL_SECONDS} s. Declare your backend's own TTL as "sessionTtlSeconds".`
+          ? `${name} is a "url" target: the kit cannot hand it a session TTL (SESSION_TTL_SECONDS); the session-expiry proofs assume the real-clock default ${REAL_CLOCK_SESSION_TTL_SECONDS} s (a url target's clock cannot be moved). Declare your backend's own TTL as "sessionTtlSeconds".`
           : `${name} is a "url" target: the kit cannot hand it a session TTL (SESSION_TTL_SECONDS); the session-expiry proofs use the declared sessionTtlSeconds ${o.sessionTtlSeconds} s, which must be your backend's own TTL.`,
       );
   if (o.workflow !== undefined) cfg.workflow = o.workflow;
@@ -398,7 +398,8 @@ export function validateConfig(raw: unknown, file = '<config>'): LoginflowConfig
   }
   if (o.fusionauth !== undefined) cfg.fusionauth = { ...o.fusionauth };
   if (o.variants !== undefined) cfg.variants = { ...o.variants };
-  cfg.sessionTtlSeconds = o.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS;
+  // Left unset when not declared: the default depends on the clock the run ends up on (harness/clock).
+  if (o.sessionTtlSeconds !== undefined) cfg.sessionTtlSeconds = o.sessionTtlSeconds;
   if (o.timeouts !== undefined) cfg.timeouts = { ...o.timeouts };
   if (o.expectedFailures !== undefined) cfg.expectedFailures = o.expectedFailures;
   if (warnings.length) cfg.warnings = warnings;

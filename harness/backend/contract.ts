@@ -17,7 +17,8 @@
  * | `HOST`                       | The address to bind: always `127.0.0.1`.                                                  |
  * | `PUBLIC_HOST`                | The logical host name the browser uses for this backend (e.g. `store.example.test`); use   |
  * |                              | it for cookie domains and redirect URIs, never to bind.                                   |
- * | `SESSION_TTL_SECONDS`        | Lifetime of the backend's own session, in seconds (default 2, short so expiry is testable).|
+ * | `SESSION_TTL_SECONDS`        | Lifetime of the backend's own session, in seconds: 1800 when the kit moves the backend's   |
+ * |                              | wall clock (libfaketime), else short (1) since the kit must wait it out. Read the wall clock.|
  *
  * The kit also sets each `envMap` alias (the app's own name for a contract variable, e.g.
  * `FA_BASE` = value of `FUSIONAUTH_URL`) and then the target's own `env`, whose values may
@@ -54,7 +55,7 @@ export const CONTRACT_ENV_DOCS: Readonly<Record<ContractEnvName, string>> = Obje
   PORT: 'The loopback port the backend must listen on (chosen free by the kit).',
   HOST: 'The address to bind: always 127.0.0.1.',
   PUBLIC_HOST: 'The logical host name the browser uses for this backend (e.g. store.example.test); for cookies and redirect URIs, never to bind.',
-  SESSION_TTL_SECONDS: 'Lifetime of the backend\'s own session in seconds (default 2, short so expiry is testable).',
+  SESSION_TTL_SECONDS: 'Lifetime of the backend\'s own session in seconds: 1800 on the world clock (the kit moves the backend\'s wall clock), 1 on the real clock. Expire sessions on the wall clock.',
 });
 
 export const BIND_HOST = '127.0.0.1';

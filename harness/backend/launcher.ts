@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { Agent, request } from 'undici';
 import { DEFAULT_HOSTS, KitError, type TargetConfig } from './config';
 import { BIND_HOST, CONTRACT_ENV_NAMES } from './contract';
+import { type FaketimeFile, parseDateHeader } from '../clock/world-clock';
 
 export { CONTRACT_ENV_NAMES, CONTRACT_ENV_DOCS } from './contract';
 
@@ -27,6 +28,8 @@ export interface StartedTarget {
   exited(): { code: number | null; signal: string | null } | undefined;
   /** Stops the whole process group: SIGTERM, then SIGKILL after stopTimeoutMs. Idempotent. */
   stop(): Promise<void>;
+  /** The first HTTP answer (the readiness probe's): its `Date` header and when it arrived (real ms), to tell which clock the backend is on. */
+  firstAnswer?: { date?: number; at: number };
 }
 
 export interface StartOptions {
@@ -37,6 +40,8 @@ export interface StartOptions {
   port?: number;
   /** Readiness bound when the target does not set ready.timeoutMs (e.g. timeouts.startMs). */
   defaultReadyTimeoutMs?: number;
+  /** Put the process on the world clock: preload libfaketime reading this timestamp file (see harness/clock). */
+  faketime?: { lib: string; file: FaketimeFile };
 }
 
 export const OUTPUT_LIMIT = 16 * 1024;
@@ -366,6 +371,7 @@ export function buildEnv(
   contract: Record<string, string>,
   port: number,
   envMap: Record<string, string> = {},
+  faketime?: { lib: string; file: FaketimeFile },
 ): Record<string, string> {
   const host = targetHost(name, t, contract);
   const vars: Record<string, string> = { SESSION_TTL_SECONDS: '2', ...contract, PORT: String(port), HOST: BIND_HOST, PUBLIC_HOST: host };
@@ -378,6 +384,7 @@ export function buildEnv(
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !contractNames.includes(k)) env[k] = v;
   Object.assign(env, vars);
   for (const [k, v] of Object.entries(t.env ?? {})) env[k] = substitute(v, vars, `${name}.env.${k}`);
+  if (faketime) Object.assign(env, faketime.file.env(faketime.lib, env.LD_PRELOAD));
   return env;
 }
 
@@ -385,6 +392,9 @@ interface ProbeResult {
   ok: boolean;
   status?: number;
   error?: string;
+  /** The answer's Date header (ms since epoch) and when it arrived. */
+  date?: number;
+  at?: number;
 }
 
 async function probe(agent: Agent, url: string, timeoutMs: number): Promise<ProbeResult> {
@@ -398,7 +408,7 @@ async function probe(agent: Agent, url: string, timeoutMs: number): Promise<Prob
       reset: true,
     });
     await res.body.dump().catch(() => undefined);
-    return { ok: true, status: res.statusCode };
+    return { ok: true, status: res.statusCode, date: parseDateHeader(res.headers.date), at: Date.now() };
   } catch (e) {
     const err = e as Error & { code?: string; cause?: { code?: string; message?: string } };
     return { ok: false, error: err.cause?.code ?? err.code ?? err.cause?.message ?? err.message };
@@ -440,7 +450,7 @@ export async function startTarget(
   if (await portAnswers(port))
     throw new KitError(`${name} backend: port ${port} is already taken by ${describeListeners(port)}; cannot start "${cmdText}" there`);
 
-  const env = buildEnv(name, t, contract, port, o.envMap);
+  const env = buildEnv(name, t, contract, port, o.envMap, o.faketime);
   const cwd = path.resolve(o.configDir, t.cwd ?? '.');
   if (!fs.existsSync(cwd) || !fs.statSync(cwd).isDirectory())
     throw new KitError(`${name} backend: working directory ${cwd} does not exist (cwd ${JSON.stringify(t.cwd ?? '.')} relative to ${o.configDir})`);
@@ -591,6 +601,7 @@ export async function startTarget(
       return fail(`${name} backend reported EADDRINUSE and port ${port} is held by ${describeListeners(port)}, not by "${cmdText}"`);
   }
   log(`[${name}] ready on ${target.origin} after ${Date.now() - started} ms (GET ${readyPath} -> ${last.status})`);
+  target.firstAnswer = { date: last.date, at: last.at ?? Date.now() };
   return target;
 }
 

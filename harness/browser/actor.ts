@@ -22,6 +22,11 @@ export interface ActorOptions extends LogicalNetwork {
    * scheme: Secure cookies from http responses are refused, as browsers do.
    */
   secureContext?: boolean;
+  /**
+   * The wall clock cookies expire on (ms since epoch): the run's world clock, so a cookie's
+   * Max-Age or Expires runs out when the kit moves the world past it. Default Date.now.
+   */
+  now?: () => number;
 }
 
 export interface RequestOptions {
@@ -114,6 +119,7 @@ export class Actor {
   private readonly maxBodyBytes: number;
   private readonly secureContext: boolean;
   private readonly sent = new WeakMap<HttpResult, Sent>();
+  private readonly now: () => number;
 
   constructor(opts: ActorOptions) {
     this.name = opts.name;
@@ -125,6 +131,7 @@ export class Actor {
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.maxBodyBytes = opts.maxBodyBytes ?? 5 * 1024 * 1024;
     this.secureContext = opts.secureContext ?? true;
+    this.now = opts.now ?? Date.now;
     // prefixSecurity 'strict' makes tough-cookie *throw* on bad __Secure-/__Host- cookies
     // instead of dropping them silently, so they land in rejectedCookies with a reason.
     // allowSpecialUseDomain (default true) is what lets *.example.test work at all;
@@ -161,7 +168,7 @@ export class Actor {
     headers['accept'] = o.json !== undefined ? 'application/json' : NAV_ACCEPT;
     for (const [k, v] of Object.entries(o.headers ?? {})) headers[k.toLowerCase()] = v;
     if (o.cookies !== false && headers['cookie'] === undefined) {
-      const c = await this.jar.getCookieString(this.jarUrl(logical));
+      const c = await this.cookieHeader(this.jarUrl(logical));
       if (c) headers['cookie'] = c;
     }
     headers['host'] = target.host;
@@ -267,7 +274,7 @@ export class Actor {
       } else {
         opts = { cookies: prev.opts.cookies, timeoutMs: prev.opts.timeoutMs };
       }
-      const cookie = opts.cookies === false ? undefined : (await this.jar.getCookieString(this.jarUrl(next))) || undefined;
+      const cookie = opts.cookies === false ? undefined : (await this.cookieHeader(this.jarUrl(next))) || undefined;
       const key = loopKey(method, new URL(next).href.replace(/#.*$/, ''), cookie, keep ? requestBody(opts) : undefined);
       if (seen.has(key)) {
         throw new RedirectLoopError('loop', [...hops(), { method, url: next, status: 0 }], max);
@@ -338,7 +345,28 @@ export class Actor {
 
   /** What the jar would send to that URL (HttpOnly included: this is the HTTP view). */
   cookies(url: string): Promise<Cookie[]> {
-    return this.jar.getCookies(this.jarUrl(this.logicalUrl(url).href));
+    return this.liveCookies(this.jarUrl(this.logicalUrl(url).href));
+  }
+
+  /**
+   * The jar's cookies for a URL, expired on this actor's clock: tough-cookie compares expiry
+   * with the real Date.now() (and counts Max-Age from the last access), so the kit filters
+   * itself against the world clock; every cookie carries an absolute expiry (see storeCookie).
+   */
+  private async liveCookies(jarUrl: string): Promise<Cookie[]> {
+    const now = this.now();
+    const all = await this.jar.getCookies(jarUrl, { expire: false, sort: true });
+    const live: Cookie[] = [];
+    for (const c of all) {
+      const exp = c.expiryTime();
+      if (exp !== undefined && exp <= now) await this.jar.store.removeCookie(c.domain, c.path, c.key);
+      else live.push(c);
+    }
+    return live;
+  }
+
+  private async cookieHeader(jarUrl: string): Promise<string> {
+    return (await this.liveCookies(jarUrl)).map((c) => c.cookieString()).join('; ');
   }
 
   /** Stores a cookie as if `url` had answered with it; throws if the jar refuses it. */
@@ -349,13 +377,13 @@ export class Actor {
       if (reason) throw new Error(`cookie refused for ${logical}: ${reason}`);
       return;
     }
-    await this.jar.setCookie(cookie.clone() ?? cookie, this.jarUrl(logical));
+    await this.jar.setCookie(cookie.clone() ?? cookie, this.jarUrl(logical), { now: new Date(this.now()) });
   }
 
   /** The Hacker's move: take the cookies `other` would send to `url` (optionally only some names). */
   async copyCookiesFrom(other: Actor, url: string, names?: string[]): Promise<void> {
     const stolen = (await other.cookies(url)).filter((c) => !names || names.includes(c.key));
-    for (const c of stolen) await this.jar.setCookie(c.clone() ?? c, this.jarUrl(this.logicalUrl(url).href));
+    for (const c of stolen) await this.jar.setCookie(c.clone() ?? c, this.jarUrl(this.logicalUrl(url).href), { now: new Date(this.now()) });
   }
 
   async clearCookies(): Promise<void> {
@@ -402,8 +430,15 @@ export class Actor {
     // tough-cookie stores Secure cookies from http URLs (RFC 6265 §5.3 step 8 is a
     // no-op there); browsers refuse them (RFC 6265bis "strict secure cookies").
     if (parsed.secure && new URL(jarUrl).protocol !== 'https:') return 'Secure cookie set by an insecure (http) response';
+    // Max-Age becomes an absolute expiry when the cookie is received (RFC 6265 §5.2.2), on
+    // this actor's clock: tough-cookie would count it from the last access instead.
+    const now = this.now();
+    if (typeof parsed.maxAge === 'number') {
+      parsed.expires = new Date(parsed.maxAge <= 0 ? 0 : now + parsed.maxAge * 1000);
+      parsed.maxAge = null;
+    }
     try {
-      await this.jar.setCookie(header, jarUrl);
+      await this.jar.setCookie(parsed, jarUrl, { now: new Date(now) });
       return undefined;
     } catch (err) {
       return err instanceof Error ? err.message : String(err);

@@ -62,13 +62,6 @@ export function chromiumAvailable(executablePath?: string): boolean {
   }
 }
 
-/**
- * Quiet window that counts as "network idle". Playwright's networkidle uses 500 ms; the
- * kit waits for what it needs (text, a form) with its own bounds, so a shorter window only
- * decides when to stop watching, and each page action costs 200 ms instead of 500.
- */
-const IDLE_MS = 200;
-
 /** Every live actor, so a process exit never leaves a Chromium behind. */
 const live = new Set<ChromiumActor>();
 let exitHookInstalled = false;
@@ -86,7 +79,9 @@ export class ChromiumActor {
   /** Browser console messages and page errors, in order (a CORS failure shows up here). */
   readonly console: string[] = [];
   private readonly inflight = new Set<PwRequest>();
-  private lastActivity = Date.now();
+  /** Requests the pages have started so far (see settle's `since`). */
+  private requests = 0;
+  private readonly quietWaiters = new Set<() => void>();
   private closing: Promise<void> | undefined;
   private pids: number[] = [];
 
@@ -187,11 +182,11 @@ export class ChromiumActor {
   private attach(context: BrowserContext, page: Page): void {
     context.on('request', (r) => {
       this.inflight.add(r);
-      this.lastActivity = Date.now();
+      this.requests++;
     });
     const done = (r: PwRequest) => {
       this.inflight.delete(r);
-      this.lastActivity = Date.now();
+      if (this.inflight.size === 0) for (const w of [...this.quietWaiters]) w();
     };
     context.on('requestfinished', done);
     context.on('requestfailed', done);
@@ -204,18 +199,50 @@ export class ChromiumActor {
    * traffic going to `journal`. Starting Chromium costs seconds; a context, milliseconds,
    * so a run starts the browser once and gives each scenario its own context.
    */
-  async newSession(journal?: Journal): Promise<void> {
-    await withTimeout(this.ctx.close().catch(() => {}), 5000);
+  async newSession(journal?: Journal, o: { clock?: number } = {}): Promise<void> {
+    // The old context closes in the background (bounded): nothing of it is read any more.
+    const old = this.ctx;
+    void withTimeout(old.close().catch(() => {}), 5000);
     this.inflight.clear();
     this.console.length = 0;
+    const clocked = o.clock !== undefined;
+    let next = await this.spare?.catch(() => undefined);
+    this.spare = undefined;
+    if (next && next.clocked === clocked) {
+      if (clocked) await next.context.clock.setSystemTime(o.clock!);
+    } else {
+      if (next) void withTimeout(next.context.close().catch(() => {}), 5000);
+      next = await this.makeContext(o.clock);
+    }
+    this.ctx = next.context;
+    this.current = next.page;
+    this.attach(next.context, next.page);
+    if (journal) this.useJournal(journal);
+    // The next scenario's context is made while this one runs: a context costs a few round
+    // trips to the browser, which would otherwise sit on the next scenario's critical path.
+    this.spare = this.makeContext(o.clock);
+    this.spare.catch(() => undefined);
+  }
+
+  private spare: Promise<{ context: BrowserContext; page: Page; clocked: boolean }> | undefined;
+
+  /**
+   * A fresh context and its page. On the world clock the page's Date starts at the world's
+   * time and runs on from there; setClock moves it with the world (Chromium's cookie store
+   * keeps real time).
+   */
+  private async makeContext(clock?: number): Promise<{ context: BrowserContext; page: Page; clocked: boolean }> {
     const context = await this.browser.newContext({ serviceWorkers: 'block', viewport: { width: 1024, height: 768 } });
     context.setDefaultTimeout(this.timeoutMs);
     context.setDefaultNavigationTimeout(this.timeoutMs);
+    if (clock !== undefined) await context.clock.install({ time: clock });
     const page = await context.newPage();
-    this.ctx = context;
-    this.current = page;
-    this.attach(context, page);
-    if (journal) this.useJournal(journal);
+    return { context, page, clocked: clock !== undefined };
+  }
+
+  /** Moves the page clock (Date in every page of the context) to `now`, as a system clock jump: no timer fires early. */
+  async setClock(now: number): Promise<void> {
+    await this.ctx.clock.setSystemTime(now);
   }
 
   /** The page being driven (for anything this class does not wrap). */
@@ -278,9 +305,10 @@ export class ChromiumActor {
     await loginField.fill(values.loginId, { timeout: this.timeoutMs });
     await password.fill(values.password, { timeout: this.timeoutMs });
     const submit = scope.locator('button[type=submit], input[type=submit], button:not([type])').first();
+    const since = this.requests;
     if ((await submit.count()) > 0) await submit.click({ timeout: this.timeoutMs });
     else await password.press('Enter', { timeout: this.timeoutMs });
-    await this.settle();
+    await this.settle(this.timeoutMs, { since });
   }
 
   /** True once the page's visible text contains `text`; false after the bound (never throws on timeout). */
@@ -354,20 +382,33 @@ export class ChromiumActor {
     await this.current.screenshot({ path: file, fullPage: true, timeout: this.timeoutMs });
   }
 
+  /** How many requests the pages have started so far: pass it to settle as `since` before an action. */
+  get requestCount(): number {
+    return this.requests;
+  }
+
   /**
-   * Waits until no request has been in flight for IDLE_MS, bounded by timeoutMs (returns
-   * false instead of throwing when the page never goes quiet, e.g. polling).
+   * Waits until no request is in flight, and (with `since`, a requestCount taken before an
+   * action) until the action has started at least one: driven by the request events, no
+   * idle window. Bounded by timeoutMs; false instead of throwing when the page never goes
+   * quiet (polling) or the action makes no request.
    */
-  async settle(timeoutMs = this.timeoutMs): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    // Give script a moment to start the requests a click or load triggers.
-    await sleep(50);
-    for (;;) {
-      const quietFor = Date.now() - this.lastActivity;
-      if (this.inflight.size === 0 && quietFor >= IDLE_MS) return true;
-      if (Date.now() >= deadline) return false;
-      await sleep(Math.min(this.inflight.size === 0 ? IDLE_MS - quietFor : 50, Math.max(1, deadline - Date.now())));
-    }
+  async settle(timeoutMs = this.timeoutMs, o: { since?: number } = {}): Promise<boolean> {
+    const done = () => this.inflight.size === 0 && (o.since === undefined || this.requests > o.since);
+    if (done()) return true;
+    return new Promise<boolean>((resolve) => {
+      const finish = (v: boolean) => {
+        clearTimeout(timer);
+        clearInterval(poll);
+        this.quietWaiters.delete(check);
+        resolve(v);
+      };
+      const check = () => done() && finish(true);
+      const timer = setTimeout(() => finish(done()), timeoutMs);
+      // A request that starts and ends between two events is seen by this check too.
+      const poll = setInterval(check, 25);
+      this.quietWaiters.add(check);
+    });
   }
 
   /** Closes Chromium and the proxy. Idempotent. */
@@ -375,6 +416,9 @@ export class ChromiumActor {
     if (!this.closing) {
       this.closing = (async () => {
         try {
+          const spare = await this.spare?.catch(() => undefined);
+          this.spare = undefined;
+          if (spare) await withTimeout(spare.context.close().catch(() => {}), 5000);
           await withTimeout(this.ctx.close().catch(() => {}), 5000);
           await withTimeout(this.browser.close().catch(() => {}), 5000);
         } finally {

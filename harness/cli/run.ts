@@ -14,7 +14,8 @@ import { stepRefs } from '../spec/feature';
 import { loadDiagram } from '../spec/diagram';
 import { type ScenarioResult, type WorkflowResult, writeRunReports, writeWorkflowReports } from '../report/write';
 import { listWorkflows, projectRoot } from '../spec/diagram';
-import { KIT_ERROR_MEDIA_TYPE, shutdown, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../workflow/session';
+import { CLOCK_MEDIA_TYPE, KIT_ERROR_MEDIA_TYPE, shutdown, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../workflow/session';
+import type { ClockReport } from '../clock/world-clock';
 
 /**
  * `loginflow run --workflow W [--config FILE] [--tags EXPR] [--reports DIR] [--plantuml-server URL] [--no-render]`, or `--all`
@@ -131,7 +132,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  const jobs = values.jobs === undefined ? 1 : Number(values.jobs);
+  // With --all the workflows run at once by default: nothing waits on the wall clock any
+  // more (the world clock), so they only share the CPU; --jobs 1 runs them one by one.
+  const jobs = values.jobs === undefined ? (values.all ? Math.max(1, workflows.length) : 1) : Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) {
     console.error(`loginflow run: --jobs takes a whole number of workflows to run at once, not "${values.jobs}"`);
     return 2;
@@ -327,6 +330,7 @@ export async function runWorkflow(
   result.scenarios = collector.results();
   result.undefinedSteps = collector.undefinedSteps;
   result.exercisedSteps = collector.exercisedSteps();
+  if (collector.clock) result.clock = collector.clock;
   const env = collector.kitError;
   if (env) result.kitError = env.message;
   // The workflow's own result, before the expected-failures list (the gate applies that).
@@ -335,12 +339,26 @@ export async function runWorkflow(
   result.exitCode = result.kitError || result.undefinedSteps.length ? 2 : mustFailed || otherFailure || !success ? 1 : 0;
   printTable(result, log);
   const waited = result.scenarios.reduce((n, s) => n + (s.waits ?? []).reduce((m, w) => m + w.ms, 0), 0);
-  log(`  ${result.scenarios.length} scenarios in ${Date.now() - started} ms, of which ${waited} ms deliberate waits (session TTL proofs)`);
+  const moved = result.scenarios.reduce((n, s) => n + (s.advances ?? []).reduce((m, w) => m + w.ms, 0), 0);
+  log(`  ${result.scenarios.length} scenarios in ${Date.now() - started} ms, of which ${waited} ms deliberate waits (session TTL proofs)${result.clock ? `; ${result.clock.kind} clock${result.clock.kind === 'world' ? `, moved ${formatDuration(moved)} instead of waiting` : ''}` : ''}`);
   if (result.kitError) console.error(`\nloginflow: kit error: ${result.kitError}`);
   return result;
 }
 
 let supportLibrary: ReturnType<typeof loadSupport> | undefined;
+
+/** One line for the run's header: which clock, per backend, and the session TTL the backends were given. */
+export function describeClock(c: ClockReport): string {
+  const per = c.backends.map((b) => `${b.name} ${b.clock}`).join(', ');
+  return c.kind === 'world'
+    ? `clock: world clock (${per}; ${c.reason}); session TTL ${c.sessionTtlSeconds} s; expiry by moving the clock, no waiting`
+    : `clock: real clock (${per}): ${c.reason}; session TTL ${c.sessionTtlSeconds} s waited out, expired tokens minted`;
+}
+
+function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s >= 86_400 ? `${(s / 86_400).toFixed(1)} d` : s >= 3600 ? `${(s / 3600).toFixed(1)} h` : `${s} s`;
+}
 
 /** Turns cucumber's message stream into the kit's results and its console lines. */
 export class MessageCollector {
@@ -357,6 +375,8 @@ export class MessageCollector {
   undefinedSteps: string[] = [];
   /** A kit error a worker process reported (parallel runs): the environment did not start. */
   kitError: { message: string } | undefined;
+  /** The clock the run's environment is on (from the first scenario). */
+  clock: ClockReport | undefined;
 
   exercisedSteps(): number[] {
     return [...this.exercised].sort((a, b) => a - b);
@@ -400,11 +420,16 @@ export class MessageCollector {
         else if (v.result !== 'pass') later(`      i ${v.id} ${v.level} ${v.name}: ${v.actual}`);
       }
       if (s && m.attachment.mediaType === 'image/png') (s.result.screenshots ??= []).push({ fileName: m.attachment.fileName ?? 'screenshot.png', base64: m.attachment.body });
+      if (s && m.attachment.mediaType === CLOCK_MEDIA_TYPE && !this.clock) {
+        this.clock = JSON.parse(m.attachment.body) as ClockReport;
+        this.log(`  ${describeClock(this.clock)}`);
+      }
       if (s && m.attachment.mediaType === KIT_ERROR_MEDIA_TYPE) this.kitError ??= JSON.parse(m.attachment.body);
       if (s && m.attachment.mediaType === TRACE_MEDIA_TYPE) {
         const t = JSON.parse(m.attachment.body);
         s.result.exchanges = t.exchanges;
         s.result.waits = t.waits ?? [];
+        s.result.advances = t.advances ?? [];
       }
     }
     if (m.testStepFinished) {

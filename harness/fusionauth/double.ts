@@ -43,9 +43,11 @@ export interface DoubleOptions {
   journal?: Journal;
   /** Host recorded in the journal and the host the cookies are meant for. Default 'auth.example.test'. */
   publicHost?: string;
+  /** The wall clock tokens are issued and expire on (ms since epoch): the run's world clock (harness/clock). Default Date.now. */
+  now?: () => number;
 }
 
-export type DoubleSettings = Required<Omit<DoubleOptions, 'directory' | 'journal'>>;
+export type DoubleSettings = Required<Omit<DoubleOptions, 'directory' | 'journal' | 'now'>>;
 
 export interface MintOptions {
   /** exp in the past (no sleeping). */
@@ -129,6 +131,8 @@ export class FusionAuthDouble {
   private readonly rawRequests = new WeakMap<object, { body: string; headers: Record<string, string> }>();
   private readonly hmacKey: Uint8Array;
   private closed = false;
+  /** Issue and expiry times (iat, exp, refresh-token expiry) follow this clock; the journal keeps real time. */
+  private readonly now: () => number;
 
   private constructor(
     opts: DoubleOptions,
@@ -149,6 +153,7 @@ export class FusionAuthDouble {
       publicHost: opts.publicHost ?? 'auth.example.test',
     };
     this.journalRef = opts.journal ?? new Journal();
+    this.now = opts.now ?? Date.now;
     this.hmacKey = new TextEncoder().encode(this.directory.hmacSecret);
     this.redactor.addToken(this.directory.apiKey);
     this.redactor.addToken(this.directory.hmacSecret);
@@ -240,7 +245,7 @@ export class FusionAuthDouble {
     if (!u) throw new Error(`mintJwt: unknown user ${user}`);
     const found = this.findApp(app);
     if (!found) throw new Error(`mintJwt: unknown application ${app}`);
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor(this.now() / 1000);
     const ttl = o.ttlSeconds ?? this.options.jwtTtlSeconds;
     const iat = o.expired ? now - ttl - 60 : now;
     const exp = o.expired ? now - 60 : now + ttl;
@@ -261,12 +266,17 @@ export class FusionAuthDouble {
     if (!u) throw new Error(`issueRefreshToken: unknown user ${user}`);
     const found = this.findApp(app);
     if (!found) throw new Error(`issueRefreshToken: unknown application ${app}`);
-    return this.newRefreshToken(u, found[1].id, Math.floor(Date.now() / 1000), randomUUID()).token;
+    return this.newRefreshToken(u, found[1].id, Math.floor(this.now() / 1000), randomUUID()).token;
   }
 
   expireRefreshToken(token: string): void {
     const r = this.refreshTokens.get(token);
-    if (r) r.expiresAt = Date.now() - 1000;
+    if (r) r.expiresAt = this.now() - 1000;
+  }
+
+  /** When a refresh token expires (ms since epoch, on the double's clock), if the double issued it. */
+  refreshTokenExpiresAt(token: string): number | undefined {
+    return this.refreshTokens.get(token)?.expiresAt;
   }
 
   revokeRefreshToken(token: string): void {
@@ -276,7 +286,7 @@ export class FusionAuthDouble {
 
   expireRefreshTokensOf(userEmailOrId: string): void {
     const u = this.findUser(userEmailOrId);
-    for (const r of this.refreshTokens.values()) if (r.userId === (u?.id ?? userEmailOrId)) r.expiresAt = Date.now() - 1000;
+    for (const r of this.refreshTokens.values()) if (r.userId === (u?.id ?? userEmailOrId)) r.expiresAt = this.now() - 1000;
   }
 
   tokenRole(value: string): 'jwt' | 'refreshToken' | undefined {
@@ -299,8 +309,8 @@ export class FusionAuthDouble {
   async verifyJwt(jwt: string): Promise<jose.JWTPayload | undefined> {
     try {
       const { alg } = jose.decodeProtectedHeader(jwt);
-      if (alg === 'HS256') return (await jose.jwtVerify(jwt, this.hmacKey, { algorithms: ['HS256'] })).payload;
-      if (alg === 'RS256') return (await jose.jwtVerify(jwt, this.rsa.publicKey, { algorithms: ['RS256'] })).payload;
+      if (alg === 'HS256') return (await jose.jwtVerify(jwt, this.hmacKey, { algorithms: ['HS256'], currentDate: new Date(this.now()) })).payload;
+      if (alg === 'RS256') return (await jose.jwtVerify(jwt, this.rsa.publicKey, { algorithms: ['RS256'], currentDate: new Date(this.now()) })).payload;
       return undefined;
     } catch {
       return undefined;
@@ -349,7 +359,7 @@ export class FusionAuthDouble {
   }
 
   private async issueJwt(u: DirectoryUser, appKey: string | undefined, authTime: number, authenticationType: string, extra: { sid?: string; scope?: string } = {}): Promise<{ token: string; exp: number }> {
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor(this.now() / 1000);
     const exp = now + this.options.jwtTtlSeconds;
     const token = await this.sign(this.claims(u, appKey, now, exp, authTime, authenticationType, extra), this.options.signing);
     this.noteJwt(token);
@@ -363,7 +373,7 @@ export class FusionAuthDouble {
       id: randomUUID(),
       userId: u.id,
       appId,
-      expiresAt: Date.now() + this.options.refreshTokenTtlSeconds * 1000,
+      expiresAt: this.now() + this.options.refreshTokenTtlSeconds * 1000,
       revoked: false,
       authTime,
     };
@@ -375,7 +385,7 @@ export class FusionAuthDouble {
   private liveRefreshToken(token: string | undefined): RefreshRecord | undefined {
     if (!token) return undefined;
     const r = this.refreshTokens.get(token);
-    if (!r || r.revoked || r.expiresAt <= Date.now()) return undefined;
+    if (!r || r.revoked || r.expiresAt <= this.now()) return undefined;
     return r;
   }
 
@@ -524,7 +534,7 @@ export class FusionAuthDouble {
     const u = this.findUser(String(b.loginId).trim());
     if (!u || u.id === b.loginId || u.password !== b.password) return empty(404);
     const status = expectedLoginStatus(u, appKey, this.directory);
-    const now = Date.now();
+    const now = this.now();
     const authTime = Math.floor(now / 1000);
     switch (status) {
       case 423:
@@ -569,7 +579,7 @@ export class FusionAuthDouble {
    * configured lifetime (docs apis/login "Response Cookies", apis/jwt "Refresh a JWT").
    */
   private cookie(name: string, value: string, maxAge?: number): string {
-    const life = maxAge === undefined ? '' : `; Max-Age=${maxAge}; Expires=${new Date(Date.now() + maxAge * 1000).toUTCString()}`;
+    const life = maxAge === undefined ? '' : `; Max-Age=${maxAge}; Expires=${new Date(this.now() + maxAge * 1000).toUTCString()}`;
     return `${name}=${value}${life}; Path=/; SameSite=Lax; HttpOnly`;
   }
 
@@ -823,7 +833,7 @@ export class FusionAuthDouble {
 
   /** GET /api/user with a JWT (its owner), or with the API key and ?email= / ?loginId=. */
   private async retrieveUser(req: InReq): Promise<OutRes> {
-    const now = Date.now();
+    const now = this.now();
     if (req.headers['authorization'] === this.directory.apiKey) {
       const q = req.url.searchParams;
       const key = q.get('email') ?? q.get('loginId') ?? q.get('username');
@@ -841,7 +851,7 @@ export class FusionAuthDouble {
   private retrieveUserById(req: InReq, id: string): OutRes {
     if (req.headers['authorization'] !== this.directory.apiKey) return empty(401);
     const u = this.directory.users.find((x) => x.id === id);
-    return u ? json(200, { user: this.userJson(u, Date.now()) }) : empty(404);
+    return u ? json(200, { user: this.userJson(u, this.now()) }) : empty(404);
   }
 }
 

@@ -5,7 +5,7 @@ import type { Exchange } from '../trace';
 import { safe } from './observed';
 import { type RenderReport, serverUrl, svgPath } from './render';
 import { STITCHED, scenarioFiles } from './files';
-import type { ScenarioResult, WorkflowResult } from './write';
+import { type ScenarioResult, type WorkflowResult, clockSummary } from './write';
 
 /**
  * `reports/index.html`: the run as living documentation, readable offline (SVG inlined,
@@ -105,6 +105,12 @@ function workflowSection(x: IndexInput, w: string, r: WorkflowResult | undefined
   const spec = path.join(x.dir, 'spec', `${w}.puml`);
   if (r) {
     out.push(`<p>config <code>${esc(path.relative(x.root, r.configFile) || r.configFile)}</code> · exit ${r.exitCode}</p>`);
+    const clock = clockSummary(r);
+    if (clock)
+      out.push(
+        `<p class="clock">clock: <b>${clock.kind}</b> (${clock.backends.map((b) => `${esc(b.name)} ${b.clock}`).join(', ')}): ${esc(clock.reason)} · session TTL ${clock.sessionTtlSeconds} s · ` +
+          `moved ${Math.round(clock.advancedMs / 1000)} s instead of waiting · deliberate waits ${clock.waitedMs} ms${clock.kind === 'world' ? " · in browser mode the page's clock follows it" : ''}</p>`,
+      );
     if (r.kitError) out.push(`<p class="fail">kit error: ${esc(r.kitError)}</p>`);
     if (r.undefinedSteps.length) out.push(`<p class="fail">undefined steps: ${r.undefinedSteps.map(esc).join('; ')}</p>`);
     const stitched = path.join(x.dir, w, STITCHED);

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Verdict } from '../checks/check';
+import type { ClockReport } from '../clock/world-clock';
 import { type Diagram, listWorkflows, loadDiagram, projectRoot } from '../spec/diagram';
 import type { Exchange } from '../trace';
 import { renderIndex } from './html';
@@ -36,6 +37,8 @@ export interface ScenarioResult {
   steps?: number[];
   /** Deliberate wall-clock waits (session TTL proofs) and what they were for. */
   waits?: { ms: number; reason: string }[];
+  /** World-clock moves made instead of waits (harness/clock) and what they were for. */
+  advances?: { ms: number; reason: string }[];
   /** PNG screenshots a real browser took (browser mode), base64. */
   screenshots?: { fileName: string; base64: string }[];
 }
@@ -51,6 +54,19 @@ export interface WorkflowResult {
   variant?: Record<string, string | number>;
   /** Spec steps the run's Gherkin steps exercised (set by whoever knows them; optional). */
   exercisedSteps?: number[];
+  /** Which clock the run was on (world or real), per backend, and the session TTL proven. */
+  clock?: ClockReport;
+}
+
+/** The clock of a workflow's run as summary.json states it: which one, why, and how long the kit moved it and waited. */
+export function clockSummary(r: WorkflowResult) {
+  if (!r.clock) return undefined;
+  const sum = (xs: { ms: number }[] | undefined) => (xs ?? []).reduce((n, x) => n + x.ms, 0);
+  return {
+    ...r.clock,
+    advancedMs: r.scenarios.reduce((n, s) => n + sum(s.advances), 0),
+    waitedMs: r.scenarios.reduce((n, s) => n + sum(s.waits), 0),
+  };
 }
 
 export interface ReportOptions extends RenderOptions {
@@ -109,6 +125,7 @@ export function summary(all: WorkflowResult[], rendering?: RenderReport) {
       exitCode: r.exitCode,
       kitError: r.kitError,
       undefinedSteps: r.undefinedSteps,
+      ...(r.clock ? { clock: clockSummary(r) } : {}),
       scenarios: r.scenarios.map((s) => ({
         name: s.name,
         status: s.status,

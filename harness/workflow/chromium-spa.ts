@@ -12,7 +12,13 @@ import { useChromiumSpa } from './spa-flow';
  */
 class ChromiumSpa implements SpaDriver {
   readonly mode = 'chromium' as const;
-  constructor(private readonly browser: ChromiumActor, private readonly fusionauth: string, private readonly fields: { loginId?: string; password?: string }) {}
+  constructor(
+    private readonly browser: ChromiumActor,
+    private readonly fusionauth: string,
+    private readonly fields: { loginId?: string; password?: string },
+    /** Stops moving the page clock with the world clock. */
+    private readonly unfollowClock: () => void = () => {},
+  ) {}
 
   /** The app opened last: its login.reveal says what stands for the form until clicked. */
   private app: SpaApp | undefined;
@@ -20,6 +26,19 @@ class ChromiumSpa implements SpaDriver {
   async open(app: SpaApp): Promise<void> {
     this.app = app;
     await this.browser.goto(`${app.origin}${app.home ?? '/'}`);
+    // A form behind a button never shows by itself: there the reveal logic of logIn waits.
+    if (!app.reveal) await this.rendered(app);
+  }
+
+  /**
+   * Until the app has rendered something the next step reads: its login form or the user's
+   * data (the app decides on start, from local storage), then until the network is quiet.
+   * Waits on the page, not on the clock: returns as soon as either shows, within the bound.
+   */
+  private async rendered(app: SpaApp, timeoutMs = 5000): Promise<void> {
+    const page = this.browser.page;
+    await page.locator('input[type=password]').or(page.getByText(app.proof)).first().waitFor({ timeout: timeoutMs }).catch(() => undefined);
+    await this.browser.settle(timeoutMs);
   }
 
   async showsLoginForm(): Promise<boolean> {
@@ -52,20 +71,27 @@ class ChromiumSpa implements SpaDriver {
       await this.browser.settle(300);
     }
     await this.browser.fillAndSubmitLogin({ loginId, password }, this.fields);
+    // The app stores the JWT right after FusionAuth's answer: give it that moment, bounded.
+    const deadline = Date.now() + 2000;
+    while (!(await this.hasJwt(app)) && Date.now() < deadline) await this.browser.settle(50);
   }
 
   /**
    * The app loads its data by itself (after login, or on start when it holds a JWT); for a
    * load "again" the kit reloads the page. Waits, bounded, until the data shows or the app
-   * falls back to its login form; the checks read what happened from the journal.
+   * falls back to its login form (with no JWT left); the checks read what happened from the journal.
    */
   async loadData(app: SpaApp, o: { again?: boolean } = {}): Promise<void> {
     if (o.again) await this.browser.reload();
+    const page = this.browser.page;
     const deadline = Date.now() + 10_000;
+    const data = page.getByText(app.proof).first();
+    const form = page.locator('input[type=password]').first();
     while (Date.now() < deadline) {
-      if ((await this.browser.text()).includes(app.proof)) break;
+      await data.or(form).first().waitFor({ timeout: Math.max(1, Math.min(500, deadline - Date.now())) }).catch(() => undefined);
+      if ((await data.count()) > 0) break;
       if ((await this.loginVisible()) && !(await this.hasJwt(app))) break;
-      await this.browser.settle(300);
+      await this.browser.settle(Math.min(500, Math.max(1, deadline - Date.now())));
     }
     await this.browser.settle();
   }
@@ -118,7 +144,9 @@ class ChromiumSpa implements SpaDriver {
   }
 
   /** The browser outlives the scenario (the environment stops it); its context is replaced by the next. */
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.unfollowClock();
+  }
 }
 
 /**
@@ -143,6 +171,8 @@ function browserFor(s: Scenario, profile = 'Browser'): Promise<ChromiumActor> {
 useChromiumSpa(async (s: Scenario, profile?: string) => {
   if (!chromiumAvailable()) throw new KitError("browser mode needs Chromium: install Debian's package (apt-get install chromium) or set LOGINFLOW_CHROMIUM to its path");
   const browser = await browserFor(s, profile);
-  await browser.newSession(s.journal);
-  return new ChromiumSpa(browser, `http://${s.env.fusionauthHost}`, s.app('store').loginFields);
+  // The page clock follows the world clock, so the app's own JavaScript sees its JWT expire.
+  await browser.newSession(s.journal, s.worldClock ? { clock: s.now() } : {});
+  const unfollow = s.worldClock ? s.env.clock.onAdvance((now) => browser.setClock(now)) : undefined;
+  return new ChromiumSpa(browser, `http://${s.env.fusionauthHost}`, s.app('store').loginFields, unfollow);
 });

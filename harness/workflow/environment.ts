@@ -1,5 +1,16 @@
-import { KitError, type LoadedConfig, type Routes, type TargetName, DEFAULT_HOSTS, DEFAULT_SESSION_TTL_SECONDS, TARGET_NAMES, declaredTargets, resolveRoutes } from '../backend/config';
+import { KitError, type LoadedConfig, type Routes, type TargetName, DEFAULT_HOSTS, TARGET_NAMES, declaredTargets, resolveRoutes } from '../backend/config';
 import { type StartedTarget, startTarget } from '../backend/launcher';
+import {
+  type BackendClock,
+  type ClockReport,
+  REAL_CLOCK_MAX_TTL_SECONDS,
+  REAL_CLOCK_SESSION_TTL_SECONDS,
+  STARTUP_SKEW_MS,
+  WORLD_CLOCK_SESSION_TTL_SECONDS,
+  WorldClock,
+  clockMoved,
+  faketimeLibrary,
+} from '../clock/world-clock';
 import { TransportError } from '../browser/errors';
 import type { LogicalNetwork } from '../browser/network';
 import { type CorsSettings, type DoubleOptions, type DoubleSettings, FusionAuthDouble, INFER_CALLER } from '../fusionauth';
@@ -46,6 +57,10 @@ export class Environment {
     readonly browser: 'http' | 'chromium' = 'http',
     /** The run-level variant now in force; every verdict names it. */
     public variant: RunVariant = {},
+    /** The one wall clock of this run: the double, the backends, the cookie jars and Chromium's page clock read it. */
+    readonly clock: WorldClock = new WorldClock('real'),
+    /** Which clock the run is on and why, per backend; the run header and summary.json say it. */
+    readonly clockReport: ClockReport = { kind: 'real', reason: 'not started', backends: [], sessionTtlSeconds: REAL_CLOCK_SESSION_TTL_SECONDS },
   ) {}
 
   /**
@@ -63,7 +78,14 @@ export class Environment {
     return !Array.isArray(declared) || declared.map(String).includes(String(value));
   }
 
-  static async start(config: LoadedConfig, variant: RunVariant = {}, log: (line: string) => void = () => {}, browser: 'http' | 'chromium' = 'http'): Promise<Environment> {
+  static async start(
+    config: LoadedConfig,
+    variant: RunVariant = {},
+    log: (line: string) => void = () => {},
+    browser: 'http' | 'chromium' = 'http',
+    /** What the user must see even in a quiet run (the fall back to the real clock). */
+    warn: (line: string) => void = log,
+  ): Promise<Environment> {
     // One reading of the section for `run` and `loginflow fusionauth`: directory overrides merged onto the seeded one.
     const fa = doubleOptionsFrom(config.fusionauth);
     const { refreshEndpoint, ...doubleVariant } = variant;
@@ -73,15 +95,24 @@ export class Environment {
       ...(fa.refreshTokenPolicy && { refreshTokenPolicy: fa.refreshTokenPolicy }),
     };
     const defaults: Partial<DoubleSettings> = { ...base, ...doubleVariant };
-    const double = await FusionAuthDouble.start({ ...fa, ...defaults, journal: new Journal() });
-    const closers: (() => Promise<void>)[] = [() => double.close()];
+    // The world clock needs libfaketime and backends the kit starts itself.
+    const urlTargets = TARGET_NAMES.filter((n) => config[n]?.url !== undefined);
+    const ft = urlTargets.length ? { why: `${urlTargets.join(' and ')} ${urlTargets.length > 1 ? 'are' : 'is'} a "url" target the kit did not start, so the kit cannot move its clock` } : faketimeLibrary();
+    const clock = new WorldClock(ft.lib ? 'world' : 'real');
+    // On the world clock the tenant's refresh tokens live a day, shorter than the cookies
+    // backends commonly keep them in (30 days): so an expired refresh token still reaches
+    // the backend, which must handle FusionAuth's refusal, as with a revoked one.
+    const refreshTtl = clock.kind === 'world' && fa.refreshTokenTtlSeconds === undefined ? { refreshTokenTtlSeconds: 86_400 } : {};
+    const double = await FusionAuthDouble.start({ ...fa, ...refreshTtl, ...defaults, journal: new Journal(), now: () => clock.now() });
+    const closers: (() => Promise<void>)[] = [() => double.close(), async () => clock.dispose()];
     const apps = {} as Record<TargetName, AppTarget>;
     const fusionauthFor = {} as Record<'Browser' | 'Hacker', string>;
+    let report: ClockReport;
     try {
       // A backend the kit does not start (a `url` target) cannot be told a port: it is
       // configured with a fixed FusionAuth URL, by default FusionAuth's own port 9011. One
       // relay there serves every such backend; the double tells them apart by application.
-      if (TARGET_NAMES.some((n) => config[n]?.url)) {
+      if (urlTargets.length) {
         const port = (config.fusionauth as { port?: number } | undefined)?.port ?? 9011;
         double.nameCallers({ [double.directory.applications.store.id]: 'Store', [double.directory.applications.forums.id]: 'Forums' });
         try {
@@ -92,43 +123,90 @@ export class Environment {
         }
       }
       for (const actor of ['Browser', 'Hacker'] as const) fusionauthFor[actor] = (await double.relay(actor)).url;
-      for (const name of declaredTargets(config)) {
-        const t = config[name]!;
-        const participant = name === 'store' ? 'Store' : 'Forums';
-        const relay = await double.relay(participant);
-        const app = double.directory.applications[name];
-        const host = t.host ?? DEFAULT_HOSTS[name];
-        const contract: Record<string, string> = {
-          FUSIONAUTH_URL: relay.url.replace(/\/$/, ''),
-          FUSIONAUTH_API_KEY: double.directory.apiKey,
-          FUSIONAUTH_APPLICATION_ID: app.id,
-          FUSIONAUTH_CLIENT_SECRET: app.clientSecret,
-          FUSIONAUTH_JWT_HMAC_SECRET: double.directory.hmacSecret,
-          FUSIONAUTH_ISSUER: double.options.issuer,
-          FUSIONAUTH_PUBLIC_URL: `http://${double.options.publicHost}`,
-          FUSIONAUTH_REFRESH_ENDPOINT: refreshEndpoint ?? '',
-          PUBLIC_HOST: host,
-          SESSION_TTL_SECONDS: String(config.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS),
-        };
-        const target = await startTarget(name, t, contract, { configDir: config.configDir, envMap: config.envMap, log, defaultReadyTimeoutMs: config.timeouts?.startMs });
-        closers.push(() => target.stop());
-        apps[name] = {
-          name,
-          participant,
-          host,
-          routes: resolveRoutes(t),
-          applicationId: app.id,
-          proof: t.identity?.contains ?? '{email}',
-          // login.fields names the form's fields too, unless they are a JSON login's members.
-          loginFields: { ...t.loginFields, ...(t.login?.mode !== 'json' ? t.login?.fields : {}) },
-          target,
-        };
+      const relays: Record<string, string> = {};
+      for (const name of declaredTargets(config)) relays[name] = (await double.relay(name === 'store' ? 'Store' : 'Forums')).url;
+
+      const declaredTtl = config.sessionTtlSeconds;
+      const startApps = async (world: boolean): Promise<{ stops: (() => Promise<void>)[]; ttl: number }> => {
+        // On the world clock the backends keep a realistic TTL (the config's, else 30 min),
+        // since the kit moves the clock past it; on the real clock the kit waits it out.
+        const ttl = world ? declaredTtl ?? WORLD_CLOCK_SESSION_TTL_SECONDS : declaredTtl !== undefined && declaredTtl <= REAL_CLOCK_MAX_TTL_SECONDS ? declaredTtl : REAL_CLOCK_SESSION_TTL_SECONDS;
+        if (!world && declaredTtl !== undefined && declaredTtl > REAL_CLOCK_MAX_TTL_SECONDS)
+          warn(`the real clock cannot be moved: SESSION_TTL_SECONDS=${ttl} instead of the declared ${declaredTtl} s, so the session TTL proofs wait seconds, not ${declaredTtl} s (the backend must honour SESSION_TTL_SECONDS)`);
+        const stops: (() => Promise<void>)[] = [];
+        for (const name of declaredTargets(config)) {
+          const t = config[name]!;
+          const participant = name === 'store' ? 'Store' : 'Forums';
+          const app = double.directory.applications[name];
+          const host = t.host ?? DEFAULT_HOSTS[name];
+          const contract: Record<string, string> = {
+            FUSIONAUTH_URL: relays[name].replace(/\/$/, ''),
+            FUSIONAUTH_API_KEY: double.directory.apiKey,
+            FUSIONAUTH_APPLICATION_ID: app.id,
+            FUSIONAUTH_CLIENT_SECRET: app.clientSecret,
+            FUSIONAUTH_JWT_HMAC_SECRET: double.directory.hmacSecret,
+            FUSIONAUTH_ISSUER: double.options.issuer,
+            FUSIONAUTH_PUBLIC_URL: `http://${double.options.publicHost}`,
+            FUSIONAUTH_REFRESH_ENDPOINT: refreshEndpoint ?? '',
+            PUBLIC_HOST: host,
+            SESSION_TTL_SECONDS: String(ttl),
+          };
+          // Started a day ahead: the first answer's Date header proves the preload took effect.
+          const faketime = world && ft.lib ? { lib: ft.lib, file: clock.newFile(name, STARTUP_SKEW_MS) } : undefined;
+          const target = await startTarget(name, t, contract, { configDir: config.configDir, envMap: config.envMap, log, defaultReadyTimeoutMs: config.timeouts?.startMs, faketime });
+          stops.push(() => target.stop());
+          apps[name] = {
+            name,
+            participant,
+            host,
+            routes: resolveRoutes(t),
+            applicationId: app.id,
+            proof: t.identity?.contains ?? '{email}',
+            // login.fields names the form's fields too, unless they are a JSON login's members.
+            loginFields: { ...t.loginFields, ...(t.login?.mode !== 'json' ? t.login?.fields : {}) },
+            target,
+          };
+        }
+        return { stops, ttl };
+      };
+
+      let started = await startApps(clock.kind === 'world');
+      closers.push(...started.stops);
+      if (clock.kind === 'world') {
+        const backends: BackendClock[] = declaredTargets(config).map((name) => {
+          const a = apps[name].target.firstAnswer;
+          const m = clockMoved(a?.date, a?.at ?? Date.now(), STARTUP_SKEW_MS);
+          return { name, clock: m.moved ? 'world' : 'real', detail: m.detail };
+        });
+        const stuck = backends.filter((b) => b.clock === 'real');
+        if (!stuck.length) {
+          clock.sync(); // back from the startup skew: the world starts at real time
+          report = { kind: 'world', reason: `libfaketime (${ft.lib}) moves every backend's wall clock with the kit's`, backends, sessionTtlSeconds: started.ttl };
+        } else {
+          // One backend on its own clock would make every expiry a lie: everything goes
+          // back to the real clock, the backends restarted with the short real-clock TTL.
+          const why = stuck.map((b) => `the ${b.name} backend: ${b.detail}`).join('; ');
+          warn(`world clock not available, falling back to the real clock: ${why}`);
+          await Promise.allSettled(closers.splice(2).map((c) => c()));
+          clock.kind = 'real';
+          clock.sync();
+          started = await startApps(false);
+          closers.push(...started.stops);
+          report = {
+            kind: 'real',
+            reason: `fell back to the real clock: ${why}`,
+            backends: declaredTargets(config).map((name) => ({ name, clock: 'real' as const, detail: stuck.find((b) => b.name === name)?.detail ?? 'real clock, with the other backend' })),
+            sessionTtlSeconds: started.ttl,
+          };
+        }
+      } else {
+        report = { kind: 'real', reason: ft.why ?? 'real clock', backends: declaredTargets(config).map((name) => ({ name, clock: 'real' as const, detail: ft.why ?? 'real clock' })), sessionTtlSeconds: started.ttl };
       }
     } catch (err) {
       await Promise.allSettled(closers.reverse().map((c) => c()));
       throw err;
     }
-    return new Environment(config, double, apps, base, closers, fusionauthFor, browser, variant);
+    return new Environment(config, double, apps, base, closers, fusionauthFor, browser, variant, clock, report);
   }
 
   /**
@@ -165,8 +243,9 @@ export class Environment {
     return this.double.options.publicHost;
   }
 
+  /** The session TTL the backends were handed (SESSION_TTL_SECONDS): realistic on the world clock, short on the real one. */
   get sessionTtlSeconds(): number {
-    return this.config.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS;
+    return this.clockReport.sessionTtlSeconds;
   }
 
   /** Back to the run's own double settings after a scenario changed them. */

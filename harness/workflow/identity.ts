@@ -246,7 +246,7 @@ export class IdentityFlow {
   private credentialsSet(answers: Exchange[]): { cookie: SetCookie; why: string }[] {
     const out: { cookie: SetCookie; why: string }[] = [];
     for (const c of answers.flatMap((e) => setCookiesOf(e))) {
-      if (isDeletion(c)) continue;
+      if (isDeletion(c, this.s.now())) continue;
       const role = this.s.env.double.tokenRole(c.cookie.value);
       const why = role === 'jwt' ? 'a JWT FusionAuth issued' : role === 'refreshToken' ? 'a refresh token FusionAuth issued' : /^eyJ[\w-]*\.[\w-]*\./.test(c.cookie.value) ? 'a JWT' : /sess|sid|auth|token|jwt/i.test(c.cookie.key) ? 'a session id' : undefined;
       if (why) out.push({ cookie: c, why });
@@ -355,7 +355,8 @@ export class IdentityFlow {
   }
 }
 
-function isDeletion(c: SetCookie): boolean {
+/** A Set-Cookie that removes the cookie; `now` is the world clock's (an Expires in the past there). */
+function isDeletion(c: SetCookie, now: number): boolean {
   const exp = c.cookie.expires;
-  return c.cookie.value === '' || c.cookie.maxAge === 0 || (typeof c.cookie.maxAge === 'number' && c.cookie.maxAge < 0) || (exp instanceof Date && exp.getTime() <= Date.now());
+  return c.cookie.value === '' || c.cookie.maxAge === 0 || (typeof c.cookie.maxAge === 'number' && c.cookie.maxAge < 0) || (exp instanceof Date && exp.getTime() <= now);
 }

@@ -42,8 +42,14 @@ interface TokenCookies {
   session?: string;
 }
 
-/** A wait the workflow needs on the wall clock (only server-side session TTL proofs). */
+/** A wait the workflow needs on the wall clock (only server-side session TTL proofs, and only on the real clock). */
 export interface DeliberateWait {
+  ms: number;
+  reason: string;
+}
+
+/** A move of the world clock instead of a wait (harness/clock): how far and why. */
+export interface ClockAdvance {
   ms: number;
   reason: string;
 }
@@ -70,8 +76,12 @@ export class Scenario {
   private steps: number[] = [];
   /** Wall-clock waits this scenario made on purpose, for the report and the bench. */
   readonly waits: DeliberateWait[] = [];
-  /** When the last login answer arrived (ms since epoch), for session TTL proofs. */
+  /** World-clock moves this scenario made instead of waiting. */
+  readonly advances: ClockAdvance[] = [];
+  /** When the last login answer arrived (ms since epoch, world clock), for session TTL proofs. */
   private loginAt = 0;
+  /** When the login's last request touched the session (world clock). */
+  private lastUseAt = 0;
   /** Session ids seen by `logInTimes`, and before/after a re-login. */
   private sessionSamples: { value: string; exchange: Exchange }[] = [];
   private sessionBefore: string | undefined;
@@ -113,7 +123,7 @@ export class Scenario {
     let a = this.actors.get(name);
     if (!a) {
       const role = name.startsWith('Browser:') ? 'Browser' : (name as 'Browser' | 'Hacker');
-      a = new Actor({ name: role, ...this.env.network(role), journal: this.journal, timeoutMs: this.env.config.timeouts?.requestMs });
+      a = new Actor({ name: role, ...this.env.network(role), journal: this.journal, timeoutMs: this.env.config.timeouts?.requestMs, now: () => this.env.clock.now() });
       this.actors.set(name, a);
     }
     return a;
@@ -266,13 +276,16 @@ export class Scenario {
     this.sessionBefore = session ? await this.cookieValue(actor, app, session) : undefined;
     await this.open(actor, app, 'login');
     const answer = await this.submitLogin(actor, app, user);
-    this.loginAt = Date.now();
+    this.loginAt = this.now();
     const json = this.jsonLogin(app);
     if (json && !answer.location) {
       const next = nextOf(answer, json).url ?? this.url(app, app === 'store' ? 'cart' : 'posts');
-      return this.act(actor, app, (a) => a.navigate(next));
+      const shown = await this.act(actor, app, (a) => a.navigate(next));
+      this.lastUseAt = this.now();
+      return shown;
     }
     const page = await this.act(actor, app, (a) => a.follow(this.pages.get(actor)!));
+    this.lastUseAt = this.now();
     return page;
   }
 
@@ -288,7 +301,7 @@ export class Scenario {
 
   private learnCookieNames(app: TargetName, results: HttpResult[]): void {
     for (const r of results) {
-      const set = setCookiesOf(r.exchange).filter((c) => !isDeletion(c));
+      const set = setCookiesOf(r.exchange).filter((c) => !isDeletion(c, this.now()));
       const names = (this.cookieNames[app] ??= {});
       // Split cookies (name.0, name.1) are read joined, as the app reads them.
       for (const c of joinSplit(set.map((x) => ({ key: x.cookie.key, value: x.cookie.value })))) {
@@ -309,7 +322,7 @@ export class Scenario {
 
   /** The session cookie a login answer set: the token-free cookie, preferring a session-like name. */
   private sessionCookieOf(e: Exchange): SetCookie | undefined {
-    const plain = setCookiesOf(e).filter((c) => !isDeletion(c) && !this.roleOf(c.cookie.value));
+    const plain = setCookiesOf(e).filter((c) => !isDeletion(c, this.now()) && !this.roleOf(c.cookie.value));
     return plain.find((c) => /sess|sid/i.test(c.cookie.key)) ?? plain[0];
   }
 
@@ -377,17 +390,58 @@ export class Scenario {
     await a.setCookie(c, url);
   }
 
-  async expireJwt(actor: ActorName, app: TargetName): Promise<void> {
-    const jwt = await this.env.double.mintJwt(this.user, app, { expired: true });
-    await this.putToken(actor, app, this.names(app).jwt!, jwt);
+  /** Now on the world clock (real time when the run is on the real clock). */
+  now(): number {
+    return this.env.clock.now();
   }
 
+  /** Is the run on the world clock, so that expiry is reached by moving it? */
+  get worldClock(): boolean {
+    return this.env.clock.kind === 'world';
+  }
+
+  /** Moves the world clock (double, backends, cookie jars, Chromium's page clock) to `t`, and records it. */
+  async advanceTo(t: number, reason: string): Promise<void> {
+    const ms = t - this.now();
+    if (ms <= 0) return;
+    await this.env.clock.advance(ms);
+    this.advances.push({ ms: Math.round(ms), reason });
+  }
+
+  /**
+   * The JWT expires: on the world clock the world moves past the `exp` of the JWT FusionAuth
+   * issued (the backend's own clock says it has expired; a cookie whose Max-Age followed the
+   * JWT runs out with it); on the real clock the browser's JWT is replaced by a minted one
+   * whose `exp` is past.
+   */
+  async expireJwt(actor: ActorName, app: TargetName): Promise<void> {
+    const name = this.names(app).jwt!;
+    if (this.worldClock) {
+      // The cookie may wrap the token (signed, JSON, base64): its exp is the token's.
+      const held = await this.cookieValue(actor, app, name);
+      const jwt = held && findToken(held, (v) => (this.env.double.tokenRole(v) === 'jwt' ? 'jwt' : undefined))?.value;
+      if (!jwt) throw new Error(`${actor} holds no JWT cookie (${name}) for ${app} to let expire`);
+      await this.advanceTo(jwtExpiry(jwt) + JWT_LEEWAY_MS, `past the exp of the ${app}'s JWT`);
+      return;
+    }
+    const jwt = await this.env.double.mintJwt(this.user, app, { expired: true });
+    await this.putToken(actor, app, name, jwt);
+  }
+
+  /** The refresh token expires: the world moves past its TTL, or (real clock) the double expires it on demand. */
   async expireRefreshToken(actor: ActorName, app: TargetName): Promise<void> {
     const name = this.names(app).refresh;
     const held = await this.cookieValue(actor, app, name);
     const rt = held && findToken(held, (v) => (this.env.double.tokenRole(v) === 'refreshToken' ? 'refreshToken' : undefined))?.value;
     if (!rt) throw new Error(`${actor} holds no refresh-token cookie for ${app}`);
-    this.env.double.expireRefreshToken(rt);
+    await this.expireRefreshTokenValue(rt, `past the TTL of the ${app}'s refresh token`);
+  }
+
+  /** Shared with the SPA flow: expire a refresh token the double issued, by the clock when it can. */
+  async expireRefreshTokenValue(rt: string, reason: string): Promise<void> {
+    const at = this.env.double.refreshTokenExpiresAt(rt);
+    if (this.worldClock && at !== undefined) await this.advanceTo(at + EXPIRY_MARGIN_MS, reason);
+    else this.env.double.expireRefreshToken(rt);
   }
 
   async presentBadJwt(actor: ActorName, app: TargetName, kind: BadJwt): Promise<HttpResult> {
@@ -417,24 +471,41 @@ export class Scenario {
     return this.env.sessionTtlSeconds * 1000;
   }
 
-  /** Let the session sit unused past its TTL (plus a margin for clock and scheduling jitter). */
+  /**
+   * How close to the TTL the proofs step (TTL-ε with a request between, TTL+ε idle). On the
+   * world clock only the real time a request takes separates the kit's clock from the
+   * backend's, so ε is small next to a realistic TTL; on the real clock it absorbs
+   * scheduling jitter (0.3 TTL, as before).
+   */
+  private ttlMarginMs(): number {
+    const ttl = this.ttlMs();
+    return this.worldClock ? Math.min(10_000, 0.3 * ttl) : 0.3 * ttl;
+  }
+
+  /** Let the session sit unused past its TTL: the world clock moves past it, or (real clock) the kit waits. */
   async idlePastTtl(): Promise<void> {
-    const due = this.loginAt + this.ttlMs() * 1.3 + 50;
-    await this.wait(due - Date.now(), `session idle past its ${this.ttlMs()} ms TTL`);
+    const ttl = this.ttlMs();
+    if (this.worldClock) return this.advanceTo(this.lastUseAt + ttl + this.ttlMarginMs(), `session idle past its ${ttl / 1000} s TTL`);
+    const due = this.loginAt + ttl * 1.3 + 50;
+    await this.wait(due - Date.now(), `session idle past its ${ttl} ms TTL`);
   }
 
   /**
-   * Load the page at 0.65 and 1.3 TTLs after login: each load is within the TTL of the
-   * previous use, the last is past the TTL counted from login, so only a sliding expiry
-   * keeps it open. The margins (0.35 and 0.3 TTL) absorb scheduling jitter.
+   * Load the page at TTL-ε after login and again TTL-ε after that load: each load is within
+   * the TTL of the previous use, the last is past the TTL counted from login, so only a
+   * sliding expiry keeps it open. On the world clock the clock is moved there; on the real
+   * clock the kit waits (0.65 and 1.3 TTLs after login: margins of 0.35 and 0.3 TTL).
    */
   async keepUsing(actor: ActorName, app: TargetName, page: PageName): Promise<void> {
     const ttl = this.ttlMs();
     this.slidingLoads = [];
+    let prev = this.lastUseAt;
     for (const k of [1, 2]) {
-      await this.wait(this.loginAt + 0.65 * ttl * k - Date.now(), `use of the session ${0.65 * k} TTL after login`);
+      if (this.worldClock) await this.advanceTo(prev + ttl - this.ttlMarginMs(), `use of the session ${(ttl - this.ttlMarginMs()) / 1000} s after its previous use (TTL ${ttl / 1000} s)`);
+      else await this.wait(this.loginAt + 0.65 * ttl * k - Date.now(), `use of the session ${0.65 * k} TTL after login`);
       const r = await this.load(actor, app, page);
-      this.slidingLoads.push({ at: r.exchange.at, shown: checks.showsUser({ page, user: this.user, proof: this.proof(app), response: r.exchange }), exchange: r.exchange });
+      prev = this.now();
+      this.slidingLoads.push({ at: prev, shown: checks.showsUser({ page, user: this.user, proof: this.proof(app), response: r.exchange }), exchange: r.exchange });
     }
   }
 
@@ -542,7 +613,7 @@ export class Scenario {
    * scenario's own exchanges and cookies stay as they were).
    */
   private async findCarrier(app: TargetName, response: Exchange): Promise<Carrier> {
-    const names = [...new Set(setCookiesOf(response).filter((c) => !isDeletion(c)).map((c) => c.cookie.key))];
+    const names = [...new Set(setCookiesOf(response).filter((c) => !isDeletion(c, this.now())).map((c) => c.cookie.key))];
     const url = this.url(app, 'home');
     const jar = await this.actor('Browser').cookies(url);
     const page: PageName = app === 'store' ? 'cart' : 'posts';
@@ -563,7 +634,7 @@ export class Scenario {
   async tokenCookiesSet(app: TargetName): Promise<void> {
     const response = this.lastResponse();
     const host = this.app(app).host;
-    if (!this.tokenCookie(app, 'jwt', response) && !this.tokenCookie(app, 'refreshToken', response) && setCookiesOf(response).some((c) => !isDeletion(c))) {
+    if (!this.tokenCookie(app, 'jwt', response) && !this.tokenCookie(app, 'refreshToken', response) && setCookiesOf(response).some((c) => !isDeletion(c, this.now()))) {
       // An opaque or encrypted cookie is a legitimate design: judge the cookies that carry the login.
       const carrier = (this.opaque[app] = await this.findCarrier(app, response));
       const set = setCookiesOf(response);
@@ -618,7 +689,7 @@ export class Scenario {
   sessionCreated(app: TargetName): void {
     const response = this.lastResponse();
     const session = this.sessionCookieOf(response);
-    const others = setCookiesOf(response).filter((c) => c !== session && !isDeletion(c));
+    const others = setCookiesOf(response).filter((c) => c !== session && !isDeletion(c, this.now()));
     this.verify(checks.sessionCookieSet, { app, response, session, others });
     const args = { app, host: this.app(app).host, role: 'session id', cookie: session, response };
     this.verify(checks.cookieIsHttpOnly, args);
@@ -727,9 +798,27 @@ export class Scenario {
   }
 }
 
-function isDeletion(c: SetCookie): boolean {
+/** Past a refresh token's expiry by this much (the double's check is exact). */
+const EXPIRY_MARGIN_MS = 1000;
+/** Past a JWT's `exp` by this much: JWT libraries commonly allow up to a minute of clock leeway. */
+export const JWT_LEEWAY_MS = 120_000;
+
+/** A JWT's `exp` in ms since epoch (FusionAuth's JWTs always carry one). */
+export function jwtExpiry(jwt: string): number {
+  let exp: unknown;
+  try {
+    exp = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')).exp;
+  } catch {
+    exp = undefined;
+  }
+  if (typeof exp !== 'number') throw new Error('the JWT the browser holds has no readable exp claim, so the kit cannot tell when it expires');
+  return exp * 1000;
+}
+
+/** A Set-Cookie that removes the cookie; `now` on the world clock, which the backend that set it reads. */
+function isDeletion(c: SetCookie, now: number): boolean {
   const exp = c.cookie.expires;
-  return c.cookie.maxAge === 0 || (typeof c.cookie.maxAge === 'number' && c.cookie.maxAge < 0) || (exp instanceof Date && exp.getTime() <= Date.now());
+  return c.cookie.maxAge === 0 || (typeof c.cookie.maxAge === 'number' && c.cookie.maxAge < 0) || (exp instanceof Date && exp.getTime() <= now);
 }
 
 /** Tokens a successful refresh answer carried (either endpoint's shape). */

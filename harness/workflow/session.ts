@@ -15,6 +15,8 @@ import { Scenario } from './scenario';
  */
 export const VERDICT_MEDIA_TYPE = 'application/vnd.loginflow.verdict+json';
 export const TRACE_MEDIA_TYPE = 'application/vnd.loginflow.trace+json';
+/** Attached by every scenario: which clock the run is on (harness/clock ClockReport). */
+export const CLOCK_MEDIA_TYPE = 'application/vnd.loginflow.clock+json';
 /** Attached when the environment cannot start, so a parallel run's coordinator can exit 2. */
 export const KIT_ERROR_MEDIA_TYPE = 'application/vnd.loginflow.kit-error+json';
 
@@ -54,7 +56,7 @@ export async function environmentFor(params: { configFile?: string; variant?: Re
   c.starting ??= (async () => {
     try {
       const variant: RunVariant = { ...(params.variant as RunVariant) };
-      entry.env = await Environment.start(loadConfig(configFile), variant, (l) => process.env.LOGINFLOW_VERBOSE && process.stderr.write(`${l}\n`), params.browser ?? 'http');
+      entry.env = await Environment.start(loadConfig(configFile), variant, (l) => process.env.LOGINFLOW_VERBOSE && process.stderr.write(`${l}\n`), params.browser ?? 'http', (l) => process.stderr.write(`loginflow: ${l}\n`));
       return entry.env;
     } catch (err) {
       entry.error = new EnvironmentError(err);

@@ -4,7 +4,7 @@ import type { TargetName } from '../backend/config';
 import type { Exchange } from '../trace';
 import { findToken, type Found } from '../checks/cookie-tokens';
 import { type BadJwt, mintBadJwt } from './bad-jwt';
-import type { Scenario } from './scenario';
+import { JWT_LEEWAY_MS, type Scenario, jwtExpiry } from './scenario';
 import { HttpSpa, type SpaApp, type SpaDriver, lastApiCall } from './spa';
 
 /**
@@ -55,7 +55,7 @@ export class SpaFlow {
   private driver(): Promise<SpaDriver> {
     this.driverP ??= this.s.env.browser === 'chromium'
       ? (chromiumFactory ?? ((() => { throw new Error('browser mode is not available: harness/workflow/chromium-spa was not loaded'); }) as ChromiumSpaFactory))(this.s)
-      : Promise.resolve(new HttpSpa(this.s.actor('Browser'), `http://${this.s.env.fusionauthHost}`));
+      : Promise.resolve(new HttpSpa(this.s.actor('Browser'), `http://${this.s.env.fusionauthHost}`, () => this.s.now()));
     return this.driverP;
   }
 
@@ -137,8 +137,13 @@ export class SpaFlow {
     throw new Error(`the ${app} app keeps no JWT FusionAuth issued in local storage (keys: ${Object.keys(storage).join(', ') || 'none'})`);
   }
 
+  /** The JWT expires: the world clock moves past its exp (the page clock too), or (real clock) a minted expired one replaces it. */
   async expireJwt(): Promise<void> {
     const { key, found } = await this.jwtKey('store');
+    if (this.s.worldClock) {
+      await this.s.advanceTo(jwtExpiry(found.value) + JWT_LEEWAY_MS, "past the exp of the store app's JWT");
+      return;
+    }
     const expired = await this.s.env.double.mintJwt(this.s.user, 'store', { expired: true });
     // Put back as the app keeps it: the JSON value with its token replaced.
     await (await this.driver()).setStorage(this.spaApp('store'), key, found.replace ? found.replace(expired) : expired);
@@ -147,6 +152,9 @@ export class SpaFlow {
   async expireRefreshToken(): Promise<void> {
     const c = await (await this.driver()).refreshCookie();
     if (!c) throw new Error("the browser holds no FusionAuth refresh_token cookie to expire");
+    // Not by the clock, even on the world clock: FusionAuth's refresh_token cookie lives exactly
+    // as long as the token, so past its TTL the browser would drop the cookie and the refresh
+    // would carry no token at all. FusionAuth expires (or revokes) it on its side instead.
     this.s.env.double.expireRefreshToken(c.value);
   }
 

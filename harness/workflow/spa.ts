@@ -56,7 +56,8 @@ const JWT_KEY = 'jwt';
 /** The kit as the SPA's JavaScript, written the way FusionAuth's article describes the app. */
 export class HttpSpa implements SpaDriver {
   readonly mode = 'http' as const;
-  constructor(private readonly actor: Actor, private readonly fusionauth: string) {}
+  /** `now`: the clock the app's JavaScript reads (the run's world clock), to tell an expired JWT. */
+  constructor(private readonly actor: Actor, private readonly fusionauth: string, private readonly now: () => number = Date.now) {}
 
   async open(app: SpaApp): Promise<void> {
     await this.actor.get(`${app.origin}${app.home ?? '/'}`);
@@ -76,7 +77,7 @@ export class HttpSpa implements SpaDriver {
   async loadData(app: SpaApp): Promise<void> {
     let jwt: string | null | undefined = this.actor.localStorage.getItem(app.origin, JWT_KEY);
     if (!jwt) return;
-    if (expired(jwt)) {
+    if (expired(jwt, this.now())) {
       jwt = await this.refresh(app);
       if (!jwt) return;
     }
@@ -119,10 +120,10 @@ export class HttpSpa implements SpaDriver {
   async close(): Promise<void> {}
 }
 
-function expired(jwt: string): boolean {
+function expired(jwt: string, now: number): boolean {
   try {
     const { exp } = jose.decodeJwt(jwt);
-    return typeof exp === 'number' && exp * 1000 <= Date.now();
+    return typeof exp === 'number' && exp * 1000 <= now;
   } catch {
     return true;
   }

@@ -63,7 +63,9 @@ const PROTECTED_PATH = IS_STORE ? '/shopping-cart' : '/posts';
 
 // ---------------------------------------------------------------- sessions
 
-// id -> { user: { id, email }, jwt, refreshToken, expiresAt } ; expiresAt on the monotonic clock (ms).
+// id -> { user: { id, email }, jwt, refreshToken, expiresAt } ; expiresAt on the wall clock (ms),
+// as a session store keeps it (a database row, a cookie-session's expiry): so the session
+// outlives a restart, and a test kit that moves the wall clock (libfaketime) can expire it.
 const sessions = new Map();
 // MUTANT last-user-shown: "the page greets the current user" - one module-level variable,
 // set at every login, so every browser with a live session sees the last user who logged in.
@@ -71,7 +73,7 @@ let currentUser = null;
 let sessionCounter = 0;
 
 function now() {
-  return performance.now();
+  return Date.now();
 }
 
 function newSessionId() {

@@ -62,7 +62,9 @@ PROTECTED_PATH = "/shopping-cart" if IS_STORE else "/posts"
 
 # ---------------------------------------------------------------- sessions
 
-# id -> {"user": {id, email}, "jwt", "refreshToken", "expiresAt"}; expiresAt on time.monotonic().
+# id -> {"user": {id, email}, "jwt", "refreshToken", "expiresAt"}; expiresAt on the wall clock
+# (time.time()), as a session store keeps it: a test kit that moves the wall clock
+# (libfaketime) can then expire it.
 sessions = {}
 sessions_lock = threading.Lock()
 
@@ -72,7 +74,7 @@ def new_session_id():
 
 
 def sweep_expired_locked():
-    t = time.monotonic()
+    t = time.time()
     for sid in [sid for sid, s in sessions.items() if t > s["expiresAt"]]:
         del sessions[sid]
 
@@ -85,7 +87,7 @@ def use_session(sid):
         s = sessions.get(sid)
         if s is None:
             return None
-        t = time.monotonic()
+        t = time.time()
         if t > s["expiresAt"]:
             del sessions[sid]
             return None
@@ -337,7 +339,7 @@ class Handler(BaseHTTPRequestHandler):
                 "user": {"id": user["id"], "email": user.get("email"), "username": user.get("username")},
                 "jwt": token if isinstance(token, str) else None,
                 "refreshToken": refresh if isinstance(refresh, str) else None,
-                "expiresAt": time.monotonic() + SESSION_TTL_SECONDS,
+                "expiresAt": time.time() + SESSION_TTL_SECONDS,
             }
         return self.redirect(PROTECTED_PATH, [session_cookie(sid)])
 
