@@ -1,4 +1,5 @@
 import { After, AfterAll, Before, BeforeStep, Status } from '@cucumber/cucumber';
+import { ScenarioFailed } from '../harness/checks';
 import { stepRefs } from '../harness/spec/feature';
 import { EnvironmentError, environmentFor, KIT_ERROR_MEDIA_TYPE, scenarioFor, shutdown, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../harness/workflow/session';
 import type { LoginflowWorld } from './world';
@@ -22,10 +23,16 @@ BeforeStep(function (this: LoginflowWorld, { pickleStep }) {
 After(async function (this: LoginflowWorld, { result }) {
   if (!this.scenario) return;
   await this.closeSpa();
+  // Every exchange gets a verdict: what no Gherkin step judged (a refresh the backend did
+  // not need, a FusionAuth call the diagram does not draw) is judged here, on the whole journal.
+  await this.scenario.sweep();
   const redact = this.scenario.env.double.redactor;
   const trace = this.scenario.journal.all().map((e) => redact.exchange(e));
-  this.attach(JSON.stringify({ workflow: this.scenario.workflow, failed: result?.status === Status.FAILED, exchanges: trace, waits: this.scenario.waits }), TRACE_MEDIA_TYPE);
+  const failed = this.scenario.verifier.unexcusedFailures();
+  this.attach(JSON.stringify({ workflow: this.scenario.workflow, failed: result?.status === Status.FAILED || failed.length > 0, exchanges: trace, waits: this.scenario.waits }), TRACE_MEDIA_TYPE);
   this.scenario.env.resetDouble();
+  // A failed MUST did not stop the scenario (so the steps after it still ran); it fails here.
+  if (failed.length && result?.status !== Status.FAILED) throw new ScenarioFailed(failed);
 });
 
 AfterAll(async function () {

@@ -44,6 +44,7 @@ const MUTANTS = [
   'forums-cookie-parent-domain',
   'rotated-refresh-token-dropped',
   'no-secure-samesite',
+  'refresh-every-request',
 ];
 
 if (ROLE !== 'store' && ROLE !== 'forums') {
@@ -377,8 +378,10 @@ async function handleProtected(req, res) {
 
   if (jwt) {
     const result = await verifyJwt(jwt);
-    if (result.ok) return send(res, 200, protectedPage(result.claims));
-    console.log(`  JWT rejected: ${result.reason}`);
+    // MUTANT refresh-every-request: "always hand out a fresh JWT" - a valid JWT is refreshed
+    // anyway, so every page load costs a FusionAuth call (and rotates OneTimeUse tokens).
+    if (result.ok && !(MUTANT === 'refresh-every-request' && refreshToken)) return send(res, 200, protectedPage(result.claims));
+    if (!result.ok) console.log(`  JWT rejected: ${result.reason}`);
   }
   if (!refreshToken) {
     return redirect(res, '/login', jwt ? clearCookies() : []);

@@ -6,3 +6,4 @@ export * from './pages';
 export * from './attacks';
 export * from './sessions';
 export * from './spa';
+export * from './exchanges';

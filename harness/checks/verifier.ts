@@ -19,20 +19,53 @@ export interface VerifierOptions {
   /** Called for every verdict (the step layer attaches them to cucumber's message stream). */
   onVerdict?: (v: Verdict) => void;
   /**
-   * Check ids listed as expected failures: a failure is still recorded, but does not stop
-   * the scenario, so the checks after it still run and the list can be kept honest.
+   * Check ids listed as expected failures: a failure is still recorded, but does not fail
+   * the scenario (see `unexcusedFailures`), so the list can be kept honest.
    */
   excused?: (v: Verdict) => boolean;
+  /**
+   * `true`: a failed MUST throws a `CheckFailure` at once (the old behaviour, for callers
+   * that want it). Default: record it and carry on, so one run shows every root cause; the
+   * scenario is failed at its end (`unexcusedFailures`), and checks that depend on a failed
+   * one say so instead of failing again (`verifyAfter`).
+   */
+  stopOnFailure?: boolean;
 }
 
-/** Runs checks, keeps their verdicts, and turns a failed MUST into a `CheckFailure`. */
+/**
+ * Runs checks and keeps their verdicts. A failed MUST is recorded and the scenario goes on
+ * (a failed check must not hide the next root cause); whoever runs the scenario fails it at
+ * the end with `unexcusedFailures()`.
+ */
 export class Verifier {
   readonly verdicts: Verdict[] = [];
   constructor(readonly opts: VerifierOptions) {}
 
+  /** Failed MUST verdicts the expected-failures list does not excuse: the scenario failed. */
+  unexcusedFailures(): Verdict[] {
+    return this.verdicts.filter((v) => v.level === 'MUST' && v.result === 'fail' && !this.opts.excused?.(v));
+  }
+
+  /** The last failed verdict of this scenario whose id ends with `.kind` (or is `kind`). */
+  failed(kind: string): Verdict | undefined {
+    return [...this.verdicts].reverse().find((v) => v.result === 'fail' && (v.id === kind || v.id.endsWith(`.${kind}`)));
+  }
+
+  /**
+   * Evaluate `check` unless one it depends on failed: then it cannot apply, and says so
+   * ("not checked: depends on WJC-8.jwt-cookie-set, which failed") instead of failing again.
+   */
+  verifyAfter<A>(deps: (Verdict | undefined)[], check: Check<A>, args: A, steps: number[]): Verdict {
+    const dep = deps.find((d) => d?.result === 'fail');
+    return dep ? this.notApplicable(check, args, steps, dependsOn(dep)) : this.verify(check, args, steps);
+  }
+
   verify<A>(check: Check<A>, args: A, steps: number[]): Verdict {
     const o = check.evaluate(args);
     const first = steps[0] ?? 0;
+    const redactor = this.opts.redactor ?? new Redactor();
+    // What a check says may quote a cookie or a token it saw: redacted like the evidence.
+    const say = (t: string) => redactor.text(t) ?? t;
     const v: Verdict = {
       id: `${this.opts.prefix}-${first}.${check.kind}`,
       name: check.name,
@@ -43,20 +76,38 @@ export class Verifier {
       variant: this.opts.variant,
       result: o.notApplicable !== undefined ? 'na' : check.level === 'INFO' ? 'info' : o.ok ? 'pass' : 'fail',
       ok: o.ok,
-      expected: check.ensures(args),
-      actual: o.actual,
-      evidence: o.evidence.map((e) => (this.opts.redactor ?? new Redactor()).exchange(e)),
-      ...(o.notApplicable !== undefined ? { reason: o.notApplicable } : {}),
+      expected: say(check.ensures(args)),
+      actual: say(o.actual),
+      evidence: o.evidence.map((e) => redactor.exchange(e)),
+      ...(o.notApplicable !== undefined ? { reason: say(o.notApplicable) } : {}),
     };
     this.verdicts.push(v);
     this.opts.onVerdict?.(v);
-    if (v.level === 'MUST' && v.result === 'fail' && !this.opts.excused?.(v)) throw new CheckFailure(v, describeFailure(v));
+    if (this.opts.stopOnFailure && v.level === 'MUST' && v.result === 'fail' && !this.opts.excused?.(v)) throw new CheckFailure(v, describeFailure(v));
     return v;
   }
 
   /** Record that a check did not apply, without evaluating it (its subject does not exist here). */
   notApplicable<A>(check: Check<A>, args: A, steps: number[], reason: string): Verdict {
     return this.verify({ ...check, evaluate: () => ({ ok: true, actual: reason, evidence: [], notApplicable: reason }) }, args, steps);
+  }
+}
+
+/** The reason of a check that could not apply because `dep` failed. */
+export function dependsOn(dep: Pick<Verdict, 'id'>): string {
+  return `not checked: depends on ${dep.id}, which failed`;
+}
+
+/**
+ * The error that ends a scenario whose MUST checks failed: one line naming them (their
+ * details were reported as they failed), recognisable by `SCENARIO_FAILED_PREFIX`.
+ */
+export const SCENARIO_FAILED_PREFIX = 'MUST check(s) failed in this scenario:';
+export class ScenarioFailed extends Error {
+  constructor(readonly verdicts: Verdict[]) {
+    super(`${SCENARIO_FAILED_PREFIX} ${[...new Set(verdicts.map((v) => v.id))].join(', ')} (each reported where it failed)`);
+    this.name = 'ScenarioFailed';
+    this.stack = `${this.name}: ${this.message}`; // its cause is the verdicts, not this line of code
   }
 }
 
