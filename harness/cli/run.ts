@@ -302,6 +302,8 @@ class MessageCollector {
   private started = new Map<string, { testCaseId: string; result: ScenarioResult }>();
   private order: ScenarioResult[] = [];
   private exercised = new Set<number>();
+  /** Verdicts by `testCaseStartedId/testStepId`: what each Gherkin step judged. */
+  private stepVerdicts = new Map<string, Verdict[]>();
   undefinedSteps: string[] = [];
   /** A kit error a worker process reported (parallel runs): the environment did not start. */
   kitError: { message: string } | undefined;
@@ -329,6 +331,10 @@ class MessageCollector {
       if (s && m.attachment.mediaType === VERDICT_MEDIA_TYPE) {
         const v = JSON.parse(m.attachment.body) as Verdict;
         s.result.verdicts.push(v);
+        if (m.attachment.testStepId) {
+          const k = `${m.attachment.testCaseStartedId}/${m.attachment.testStepId}`;
+          this.stepVerdicts.set(k, [...(this.stepVerdicts.get(k) ?? []), v]);
+        }
         if (v.result === 'na') this.log(`      – ${v.id} ${v.level} ${v.name}: not applicable: ${v.reason ?? v.actual}`);
         else if (v.result !== 'pass') this.log(`      ${v.result === 'info' ? 'i' : v.level === 'MUST' ? '✗' : '!'} ${v.id} ${v.level} ${v.name}: ${v.actual}`);
       }
@@ -349,10 +355,17 @@ class MessageCollector {
       const ps = step?.pickleStepId ? pickle.steps.find((p) => p.id === step.pickleStepId) : undefined;
       const st = m.testStepFinished.testStepResult.status;
       if (st === 'UNDEFINED' && ps) this.undefinedSteps.push(ps.text);
-      if (st === 'PASSED' && ps) for (const n of stepRefs(ps.text)) this.exercised.add(n);
+      // A step is a ✓ only when something was judged there and held: a step whose every
+      // verdict is "not applicable" exercised nothing (HTTP mode cannot see the app's storage),
+      // and one with a failed MUST failed, though the scenario went on after it.
+      const mine = this.stepVerdicts.get(`${m.testStepFinished.testCaseStartedId}/${m.testStepFinished.testStepId}`) ?? [];
+      const onlyNa = mine.length > 0 && mine.every((v) => v.result === 'na');
+      const mustFailed = mine.some((v) => v.result === 'fail' && v.level === 'MUST');
+      if (st === 'PASSED' && ps && !onlyNa) for (const n of stepRefs(ps.text)) this.exercised.add(n);
       if (ps || st === 'FAILED') {
-        const mark = st === 'PASSED' ? '✓' : st === 'FAILED' ? '✗' : st === 'SKIPPED' ? '-' : '?';
-        this.log(`    ${mark} ${ps ? ps.text : '(hook)'}${st === 'PASSED' || st === 'SKIPPED' ? '' : `  [${st}]`}`);
+        const mark = st === 'PASSED' ? (onlyNa ? '–' : mustFailed ? '✗' : '✓') : st === 'FAILED' ? '✗' : st === 'SKIPPED' ? '-' : '?';
+        const why = st === 'PASSED' && onlyNa ? `  [${[...new Set(mine.map((v) => v.reason ?? v.actual))].join('; ')}]` : st === 'PASSED' && mustFailed ? `  [${mine.filter((v) => v.result === 'fail' && v.level === 'MUST').map((v) => v.id).join(', ')}]` : '';
+        this.log(`    ${mark} ${ps ? ps.text : '(hook)'}${st === 'PASSED' || st === 'SKIPPED' ? why : `  [${st}]`}`);
       }
       const msg = m.testStepFinished.testStepResult.message;
       if (st === 'FAILED' && msg) {

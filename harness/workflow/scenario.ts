@@ -107,6 +107,11 @@ export class Scenario {
     return this.verifier.verify(check, args, this.steps);
   }
 
+  /** The diagram steps the current Gherkin step exercises. */
+  get currentSteps(): number[] {
+    return [...this.steps];
+  }
+
   // ---- actors ----------------------------------------------------------------------
 
   actor(name: ActorName): Actor {
