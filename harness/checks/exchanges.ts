@@ -80,3 +80,20 @@ export function drawnEndpoints(arrows: readonly { from: string; to: string; labe
 export function endpointOf(e: Exchange): string {
   return `${e.request.method} ${e.request.path.split('?')[0]}`;
 }
+
+export interface ScenarioAppliesArgs {
+  /** What the scenario needs, e.g. "refreshFailureStatus=404". */
+  needs: string;
+}
+
+/**
+ * Recorded only as "not applicable": a scenario that cannot apply to the variant in force
+ * (a 404 refresh failure is an /api/jwt/refresh behaviour) is skipped with this reason.
+ */
+export const scenarioApplies = defineCheck<ScenarioAppliesArgs>({
+  kind: 'variant-applies',
+  name: 'scenarioAppliesToVariant',
+  level: 'MUST',
+  ensures: (a) => `the scenario runs where the variant in force has ${a.needs}`,
+  evaluate: (a) => notApplicable(`not run: needs ${a.needs}`),
+});

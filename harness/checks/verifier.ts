@@ -67,7 +67,8 @@ export class Verifier {
     // What a check says may quote a cookie or a token it saw: redacted like the evidence.
     const say = (t: string) => redactor.text(t) ?? t;
     const v: Verdict = {
-      id: `${this.opts.prefix}-${first}.${check.kind}`,
+      // A verdict about no diagram step (a whole scenario that does not apply) has no step number.
+      id: steps.length ? `${this.opts.prefix}-${first}.${check.kind}` : `${this.opts.prefix}.${check.kind}`,
       name: check.name,
       level: check.level,
       steps,

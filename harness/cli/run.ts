@@ -164,7 +164,10 @@ export async function main(argv: string[]): Promise<number> {
 /**
  * The run-level variants to cover: the product of the values the config declares for
  * `signing` and `refreshEndpoint` (the refresh-failure status and refresh-token policy
- * are covered inside the features, as scenario outlines), narrowed by `--variant`.
+ * are covered inside the features, as scenario outlines), narrowed by `--variant`. A
+ * variant declared with one value is in force for the whole run exactly like a value
+ * picked from a longer list (for the outline variants too: the double uses it throughout,
+ * and the outline's other examples are not applicable).
  */
 export function runMatrix(configFile: string, cli: Record<string, string | number>): Record<string, string | number>[] {
   let declared: Record<string, unknown> = {};
@@ -174,10 +177,12 @@ export function runMatrix(configFile: string, cli: Record<string, string | numbe
     return [cli]; // runWorkflow reports the config error
   }
   let combos: Record<string, string | number>[] = [{ ...cli }];
-  for (const name of ['signing', 'refreshEndpoint']) {
+  for (const name of ['signing', 'refreshEndpoint', 'refreshFailureStatus', 'refreshTokenPolicy']) {
     if (name in cli) continue;
     const values = declared[name];
-    if (!Array.isArray(values) || values.length < 2) continue;
+    if (!Array.isArray(values) || !values.length) continue;
+    const outline = name === 'refreshFailureStatus' || name === 'refreshTokenPolicy';
+    if (outline && values.length > 1) continue; // covered inside the feature, one example each
     combos = combos.flatMap((c) => (values as (string | number)[]).map((v) => ({ ...c, [name]: v })));
   }
   return combos;
@@ -304,6 +309,7 @@ class MessageCollector {
   private exercised = new Set<number>();
   /** Verdicts by `testCaseStartedId/testStepId`: what each Gherkin step judged. */
   private stepVerdicts = new Map<string, Verdict[]>();
+  private skipped = new Set<string>();
   undefinedSteps: string[] = [];
   /** A kit error a worker process reported (parallel runs): the environment did not start. */
   kitError: { message: string } | undefined;
@@ -355,6 +361,7 @@ class MessageCollector {
       const ps = step?.pickleStepId ? pickle.steps.find((p) => p.id === step.pickleStepId) : undefined;
       const st = m.testStepFinished.testStepResult.status;
       if (st === 'UNDEFINED' && ps) this.undefinedSteps.push(ps.text);
+      if (st === 'SKIPPED') this.skipped.add(m.testStepFinished.testCaseStartedId);
       // A step is a ✓ only when something was judged there and held: a step whose every
       // verdict is "not applicable" exercised nothing (HTTP mode cannot see the app's storage),
       // and one with a failed MUST failed, though the scenario went on after it.
@@ -363,8 +370,8 @@ class MessageCollector {
       const mustFailed = mine.some((v) => v.result === 'fail' && v.level === 'MUST');
       if (st === 'PASSED' && ps && !onlyNa) for (const n of stepRefs(ps.text)) this.exercised.add(n);
       if (ps || st === 'FAILED') {
-        const mark = st === 'PASSED' ? (onlyNa ? '–' : mustFailed ? '✗' : '✓') : st === 'FAILED' ? '✗' : st === 'SKIPPED' ? '-' : '?';
-        const why = st === 'PASSED' && onlyNa ? `  [${[...new Set(mine.map((v) => v.reason ?? v.actual))].join('; ')}]` : st === 'PASSED' && mustFailed ? `  [${mine.filter((v) => v.result === 'fail' && v.level === 'MUST').map((v) => v.id).join(', ')}]` : '';
+        const mark = st === 'PASSED' || (st === 'SKIPPED' && onlyNa) ? (onlyNa ? '–' : mustFailed ? '✗' : '✓') : st === 'FAILED' ? '✗' : st === 'SKIPPED' ? '-' : '?';
+        const why = (st === 'PASSED' || st === 'SKIPPED') && onlyNa ? `  [${[...new Set(mine.map((v) => v.reason ?? v.actual))].join('; ')}]` : st === 'PASSED' && mustFailed ? `  [${mine.filter((v) => v.result === 'fail' && v.level === 'MUST').map((v) => v.id).join(', ')}]` : '';
         this.log(`    ${mark} ${ps ? ps.text : '(hook)'}${st === 'PASSED' || st === 'SKIPPED' ? why : `  [${st}]`}`);
       }
       const msg = m.testStepFinished.testStepResult.message;
@@ -375,7 +382,8 @@ class MessageCollector {
     }
     if (m.testCaseFinished) {
       const s = this.started.get(m.testCaseFinished.testCaseStartedId);
-      if (s) s.result.status = s.result.errors.length ? 'FAILED' : 'PASSED';
+      // SKIPPED: a step said the scenario does not apply here (its reason is an N/A verdict).
+      if (s) s.result.status = s.result.errors.length ? 'FAILED' : this.skipped.has(m.testCaseFinished.testCaseStartedId) ? 'SKIPPED' : 'PASSED';
     }
   }
 

@@ -22,10 +22,11 @@ export function renderJUnit(all: WorkflowResult[]): string {
   ].join('\n');
 }
 
-function suite(r: WorkflowResult): { xml: string; tests: number; failures: number; errors: number } {
+function suite(r: WorkflowResult): { xml: string; tests: number; failures: number; errors: number; skipped: number } {
   const cases: string[] = [];
   let failures = 0;
   let errors = 0;
+  let skipped = 0;
   for (const s of r.scenarios) {
     const must = s.verdicts.filter((v) => v.result === 'fail' && v.level === 'MUST');
     const should = s.verdicts.filter((v) => v.result === 'fail' && v.level !== 'MUST');
@@ -51,6 +52,11 @@ function suite(r: WorkflowResult): { xml: string; tests: number; failures: numbe
       ...na.map((v) => `N/A ${v.id}: ${v.reason ?? v.actual}`),
     ];
     if (out.length) body.push(`      <system-out>${text(out.join('\n\n'))}</system-out>`);
+    // A whole testcase that did not apply (skipped for the variant in force, or every verdict N/A) is <skipped> with the reason.
+    if (!must.length && s.status !== 'FAILED' && (s.status === 'SKIPPED' || (s.verdicts.length > 0 && na.length === s.verdicts.length))) {
+      skipped++;
+      body.unshift(`      <skipped message="${attr([...new Set(na.map((v) => v.reason ?? v.actual))].join('; ') || 'not applicable')}"/>`);
+    }
     const open = `    <testcase classname="${attr(r.workflow)}" name="${attr(s.name)}" assertions="${s.verdicts.length}"`;
     cases.push(body.length ? `${open}>\n${body.join('\n')}\n    </testcase>` : `${open}/>`);
   }
@@ -61,7 +67,7 @@ function suite(r: WorkflowResult): { xml: string; tests: number; failures: numbe
   }
   const tests = cases.length;
   const xml = [
-    `  <testsuite name="${attr(r.workflow)}" tests="${tests}" failures="${failures}" errors="${errors}" skipped="0">`,
+    `  <testsuite name="${attr(r.workflow)}" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skipped}">`,
     `    <properties>`,
     `      ${prop('config', r.configFile)}`,
     `      ${prop('exitCode', String(r.exitCode))}`,
@@ -69,7 +75,7 @@ function suite(r: WorkflowResult): { xml: string; tests: number; failures: numbe
     ...cases,
     `  </testsuite>`,
   ].join('\n');
-  return { xml, tests, failures, errors };
+  return { xml, tests, failures, errors, skipped };
 }
 
 function describe(v: Verdict): string {

@@ -140,7 +140,8 @@ export function arrowStatus(ev: Pick<ObservedEvent, 'arrow' | 'm' | 'verdicts'>)
   if (vs.some((v) => v.result === 'fail' && v.level === 'MUST')) return 'fail';
   if (vs.some((v) => v.result === 'fail')) return 'warn';
   if (vs.some((v) => v.result === 'info')) return 'info';
-  if (vs.length) return 'pass';
+  // Only a verdict that held paints an arrow green: one judged only "not applicable" is not a pass.
+  if (vs.some((v) => v.result === 'pass')) return 'pass';
   if (!ev.m.request && !ev.m.response) return 'extra';
   return 'none';
 }

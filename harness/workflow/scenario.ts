@@ -107,6 +107,15 @@ export class Scenario {
     return this.verifier.verify(check, args, this.steps);
   }
 
+  /**
+   * This scenario cannot apply to the variant in force: record why (a not-applicable verdict,
+   * which the reports show as the reason the scenario was skipped) and return cucumber's 'skipped'.
+   */
+  notApplicableHere(needs: string, reason: string): 'skipped' {
+    this.verifier.notApplicable(checks.scenarioApplies, { needs }, [], reason);
+    return 'skipped';
+  }
+
   /** The diagram steps the current Gherkin step exercises. */
   get currentSteps(): number[] {
     return [...this.steps];
