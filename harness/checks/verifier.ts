@@ -100,13 +100,14 @@ export function dependsOn(dep: Pick<Verdict, 'id'>): string {
 }
 
 /**
- * The error that ends a scenario whose MUST checks failed: one line naming them (their
- * details were reported as they failed), recognisable by `SCENARIO_FAILED_PREFIX`.
+ * The error that ends a scenario whose MUST checks failed (they did not stop it): the first
+ * line names them, then each failure as `CheckFailure` described it (cucumber's own
+ * formatters and a plain cucumber-js run show only this message).
  */
 export const SCENARIO_FAILED_PREFIX = 'MUST check(s) failed in this scenario:';
 export class ScenarioFailed extends Error {
   constructor(readonly verdicts: Verdict[]) {
-    super(`${SCENARIO_FAILED_PREFIX} ${[...new Set(verdicts.map((v) => v.id))].join(', ')} (each reported where it failed)`);
+    super([`${SCENARIO_FAILED_PREFIX} ${[...new Set(verdicts.map((v) => v.id))].join(', ')}`, ...verdicts.map(describeFailure)].join('\n'));
     this.name = 'ScenarioFailed';
     this.stack = `${this.name}: ${this.message}`; // its cause is the verdicts, not this line of code
   }
