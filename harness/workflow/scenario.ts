@@ -272,7 +272,9 @@ export class Scenario {
     const page = await this.logIn(actor, app, user);
     if (!checks.showsUser({ page: app, user, proof: this.proof(app, user), response: page.exchange }) || !this.credentialNames(app).length) {
       const seen = this.journal.since(startSeq).map((e) => `${e.from}->${e.to} ${e.request.method} ${e.request.path} ${e.response?.status ?? e.error}`);
-      throw new Error(`precondition failed: ${user} could not log in to ${app} (final answer ${page.status} from ${page.url}${this.credentialNames(app).length ? '' : '; the login set no cookie'}).\n  exchanges: ${seen.join('\n             ')}`);
+      // Redacted: a path or URL may carry a token or a session id (a defect the kit reports elsewhere).
+      const text = `precondition failed: ${user} could not log in to ${app} (final answer ${page.status} from ${page.url}${this.credentialNames(app).length ? '' : '; the login set no cookie'}).\n  exchanges: ${seen.join('\n             ')}`;
+      throw new Error(this.env.double.redactor.text(text));
     }
   }
 
