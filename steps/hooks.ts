@@ -17,12 +17,13 @@ Before(async function (this: LoginflowWorld, { pickle, gherkinDocument }) {
 });
 
 BeforeStep(function (this: LoginflowWorld, { pickleStep }) {
-  this.scenario?.exercise(stepRefs(pickleStep.text));
+  this.scenario?.exercise(stepRefs(pickleStep.text), undefined, pickleStep.text);
 });
 
 After(async function (this: LoginflowWorld, { result }) {
   if (!this.scenario) return;
   await this.closeSpa();
+  this.scenario.verifier.gherkinStep = undefined; // what the sweep finds belongs to no one step
   // Every exchange gets a verdict: what no Gherkin step judged (a refresh the backend did
   // not need, a FusionAuth call the diagram does not draw) is judged here, on the whole journal.
   await this.scenario.sweep();
@@ -31,8 +32,9 @@ After(async function (this: LoginflowWorld, { result }) {
   const failed = this.scenario.verifier.unexcusedFailures();
   this.attach(JSON.stringify({ workflow: this.scenario.workflow, failed: result?.status === Status.FAILED || failed.length > 0, exchanges: trace, waits: this.scenario.waits }), TRACE_MEDIA_TYPE);
   this.scenario.env.resetDouble();
-  // A failed MUST did not stop the scenario (so the steps after it still ran); it fails here.
-  if (failed.length && result?.status !== Status.FAILED) throw new ScenarioFailed(failed);
+  // A failed MUST did not stop the scenario (so the steps after it still ran); it fails here,
+  // described in full, also when a later step threw (that error may only be its consequence).
+  if (failed.length) throw new ScenarioFailed(failed, result?.status === Status.FAILED);
 });
 
 AfterAll(async function () {

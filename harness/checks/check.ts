@@ -56,6 +56,8 @@ export interface Verdict {
   actual: string;
   /** For `na`: why the check did not apply (also in `actual`). */
   reason?: string;
+  /** The Gherkin step (text) it was recorded at, when one was running: failures name it. */
+  gherkinStep?: string;
   evidence: Exchange[];
 }
 

@@ -39,6 +39,8 @@ export interface VerifierOptions {
  */
 export class Verifier {
   readonly verdicts: Verdict[] = [];
+  /** The Gherkin step now running (set by whoever runs the steps); verdicts record it. */
+  gherkinStep: string | undefined;
   constructor(readonly opts: VerifierOptions) {}
 
   /** Failed MUST verdicts the expected-failures list does not excuse: the scenario failed. */
@@ -81,6 +83,7 @@ export class Verifier {
       actual: say(o.actual),
       evidence: o.evidence.map((e) => redactor.exchange(e)),
       ...(o.notApplicable !== undefined ? { reason: say(o.notApplicable) } : {}),
+      ...(this.gherkinStep ? { gherkinStep: this.gherkinStep } : {}),
     };
     this.verdicts.push(v);
     this.opts.onVerdict?.(v);
@@ -106,8 +109,11 @@ export function dependsOn(dep: Pick<Verdict, 'id'>): string {
  */
 export const SCENARIO_FAILED_PREFIX = 'MUST check(s) failed in this scenario:';
 export class ScenarioFailed extends Error {
-  constructor(readonly verdicts: Verdict[]) {
-    super([`${SCENARIO_FAILED_PREFIX} ${[...new Set(verdicts.map((v) => v.id))].join(', ')}`, ...verdicts.map(describeFailure)].join('\n'));
+  /** `afterStepError`: a later step threw too, likely because of these (said, so it is not taken for the root cause). */
+  constructor(readonly verdicts: Verdict[], afterStepError = false) {
+    const ids = [...new Set(verdicts.map((v) => v.id))].join(', ');
+    const first = afterStepError ? `${SCENARIO_FAILED_PREFIX} ${ids} (before the step that failed above, which may be a consequence)` : `${SCENARIO_FAILED_PREFIX} ${ids}`;
+    super([first, ...verdicts.map(describeFailure)].join('\n'));
     this.name = 'ScenarioFailed';
     this.stack = `${this.name}: ${this.message}`; // its cause is the verdicts, not this line of code
   }
@@ -116,6 +122,7 @@ export class ScenarioFailed extends Error {
 export function describeFailure(v: Verdict): string {
   const lines = [
     `${v.id} ${v.level} ${v.name} failed at step ${v.steps.join(', ')} of ${v.workflow}${v.scenario ? ` (${v.scenario})` : ''}`,
+    ...(v.gherkinStep ? [`  in step "${v.gherkinStep}"`] : []),
     `  expected: ${v.expected}`,
     `  actual:   ${v.actual}`,
   ];

@@ -98,9 +98,10 @@ export class Scenario {
   }
 
   /** The diagram steps the current Gherkin step exercises (from its text). */
-  exercise(steps: number[], phase?: string): void {
+  exercise(steps: number[], phase?: string, text?: string): void {
     this.steps = steps;
     this.journal.exercise(steps, phase);
+    this.verifier.gherkinStep = text;
   }
 
   verify<A>(check: Check<A>, args: A): Verdict {
