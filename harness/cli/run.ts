@@ -371,7 +371,7 @@ class MessageCollector {
       if (st === 'PASSED' && ps && !onlyNa) for (const n of stepRefs(ps.text)) this.exercised.add(n);
       if (ps || st === 'FAILED') {
         const mark = st === 'PASSED' || (st === 'SKIPPED' && onlyNa) ? (onlyNa ? '–' : mustFailed ? '✗' : '✓') : st === 'FAILED' ? '✗' : st === 'SKIPPED' ? '-' : '?';
-        const why = (st === 'PASSED' || st === 'SKIPPED') && onlyNa ? `  [${[...new Set(mine.map((v) => v.reason ?? v.actual))].join('; ')}]` : st === 'PASSED' && mustFailed ? `  [${mine.filter((v) => v.result === 'fail' && v.level === 'MUST').map((v) => v.id).join(', ')}]` : '';
+        const why = (st === 'PASSED' || st === 'SKIPPED') && onlyNa ? `  [${[...new Set(mine.map((v) => v.reason ?? v.actual))].join('; ')}]` : st === 'PASSED' && mustFailed ? `  [${[...new Set(mine.filter((v) => v.result === 'fail' && v.level === 'MUST').map((v) => v.id))].join(', ')}]` : '';
         this.log(`    ${mark} ${ps ? ps.text : '(hook)'}${st === 'PASSED' || st === 'SKIPPED' ? why : `  [${st}]`}`);
       }
       const msg = m.testStepFinished.testStepResult.message;
