@@ -1,4 +1,5 @@
 import { After, AfterAll, AfterStep, Before, BeforeStep, Status } from '@cucumber/cucumber';
+import { ScenarioFailed } from '../harness/checks';
 import { stepRefs } from '../harness/spec/feature';
 import { CLOCK_MEDIA_TYPE, EnvironmentError, environmentFor, KIT_ERROR_MEDIA_TYPE, scenarioFor, shutdown, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../harness/workflow/session';
 import { inapplicable } from '../harness/workflow/applicability';
@@ -24,7 +25,7 @@ Before(async function (this: LoginflowWorld, { pickle, gherkinDocument }) {
 });
 
 BeforeStep(function (this: LoginflowWorld, { pickleStep }) {
-  this.scenario?.exercise(stepRefs(pickleStep.text));
+  this.scenario?.exercise(stepRefs(pickleStep.text), undefined, pickleStep.text);
 });
 
 // A backend that called a real FusionAuth API the double does not play has met a gap in the
@@ -52,11 +53,19 @@ After(async function (this: LoginflowWorld, { result }) {
     endFailure = err;
   }
   await this.closeSpa();
+  this.scenario.verifier.gherkinStep = undefined; // what the sweep finds belongs to no one step
+  // Every exchange gets a verdict: what no Gherkin step judged (a refresh the backend did
+  // not need, a FusionAuth call the diagram does not draw) is judged here, on the whole journal.
+  await this.scenario.sweep();
   const redact = this.scenario.env.double.redactor;
   const trace = this.scenario.journal.all().map((e) => redact.exchange(e));
-  this.attach(JSON.stringify({ workflow: this.scenario.workflow, failed: result?.status === Status.FAILED || !!endFailure, exchanges: trace, waits: this.scenario.waits, advances: this.scenario.advances }), TRACE_MEDIA_TYPE);
+  const failed = this.scenario.verifier.unexcusedFailures();
+  this.attach(JSON.stringify({ workflow: this.scenario.workflow, failed: result?.status === Status.FAILED || !!endFailure || failed.length > 0, exchanges: trace, waits: this.scenario.waits, advances: this.scenario.advances }), TRACE_MEDIA_TYPE);
   this.scenario.env.resetDouble();
   if (endFailure) throw endFailure;
+  // A failed MUST did not stop the scenario (so the steps after it still ran); it fails here,
+  // described in full, also when a later step threw (that error may only be its consequence).
+  if (failed.length) throw new ScenarioFailed(failed, result?.status === Status.FAILED);
 });
 
 AfterAll(async function () {

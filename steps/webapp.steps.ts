@@ -20,14 +20,16 @@ Given('{email} has logged in to the {app}', function (this: W, user: string, app
 });
 // A variant the backend's config does not declare is skipped, not failed.
 Given('the FusionAuth double uses {word} refresh tokens', function (this: W, policy: string) {
-  if (!this.s.env.supports('refreshTokenPolicy', policy)) return 'skipped';
+  if (!this.s.env.supports('refreshTokenPolicy', policy)) return this.s.notApplicableHere(`refreshTokenPolicy=${policy}`, this.s.env.whyNot('refreshTokenPolicy', policy));
   this.s.env.double.setOptions({ refreshTokenPolicy: policy as 'Reusable' | 'OneTimeUse' });
 });
 Given('the FusionAuth double answers {int} for an expired refresh token', function (this: W, status: number) {
-  if (!this.s.env.supports('refreshFailureStatus', status)) return 'skipped';
+  if (!this.s.env.supports('refreshFailureStatus', status)) return this.s.notApplicableHere(`refreshFailureStatus=${status}`, this.s.env.whyNot('refreshFailureStatus', status));
   // /oauth2/token answers an unknown refresh token with 400 invalid_grant, as OAuth says; the
   // diagram's 404 only exists for /api/jwt/refresh.
-  if (status === 404 && this.s.env.variant.refreshEndpoint === '/oauth2/token') return 'skipped';
+  if (status === 404 && this.s.env.variant.refreshEndpoint === '/oauth2/token') {
+    return this.s.notApplicableHere('refreshEndpoint=/api/jwt/refresh', 'a 404 refresh failure is an /api/jwt/refresh behaviour; the backend calls /oauth2/token in this run, which answers an expired refresh token with 400');
+  }
   this.s.env.double.setOptions({ refreshFailureStatus: status as 400 | 404 });
 });
 Given('the JWT in the browser has expired', function (this: W) {

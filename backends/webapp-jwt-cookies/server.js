@@ -52,6 +52,7 @@ const MUTANTS = [
   'last-user-shown',
   'login-accepts-2xx',
   'token-in-redirect',
+  'refresh-every-request',
 ];
 
 if (ROLE !== 'store' && ROLE !== 'forums') {
@@ -429,8 +430,10 @@ async function handleProtected(req, res) {
 
   if (jwt) {
     const result = await verifyJwt(jwt);
-    if (result.ok) return send(res, 200, protectedPage(MUTANT === 'last-user-shown' && currentUser ? currentUser : result.claims));
-    console.log(`  JWT rejected: ${result.reason}`);
+    // MUTANT refresh-every-request: "always hand out a fresh JWT" - a valid JWT is refreshed
+    // anyway, so every page load costs a FusionAuth call (and rotates OneTimeUse tokens).
+    if (result.ok && !(MUTANT === 'refresh-every-request' && refreshToken)) return send(res, 200, protectedPage(MUTANT === 'last-user-shown' && currentUser ? currentUser : result.claims));
+    if (!result.ok) console.log(`  JWT rejected: ${result.reason}`);
   }
   if (!refreshToken) {
     return redirect(res, '/login', jwt ? clearCookies() : []);

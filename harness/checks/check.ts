@@ -63,6 +63,8 @@ export interface Verdict {
   reason?: string;
   /** For `na`: the config key that declares the subject absent (see `Outcome.declaredBy`). */
   declaredBy?: string;
+  /** The Gherkin step (text) it was recorded at, when one was running: failures name it. */
+  gherkinStep?: string;
   evidence: Exchange[];
 }
 

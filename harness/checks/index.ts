@@ -7,3 +7,4 @@ export * from './attacks';
 export * from './sessions';
 export * from './spa';
 export * from './identity';
+export * from './exchanges';

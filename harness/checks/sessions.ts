@@ -72,9 +72,13 @@ export const newSessionIdAtLogin = defineCheck<NewSessionArgs>({
   level: 'SHOULD',
   ensures: (a) => `${a.app} issues a new session id at login, not the one the browser held before (session fixation, ASVS V3.2.1)`,
   evaluate: (a) => {
-    if (!a.after) return fail('the login set no session cookie', a.evidence);
+    if (!a.after) return fail('the browser holds no session cookie after the login', a.evidence);
     if (!a.before) return fail('the browser held no session id before this login, so nothing was proven', a.evidence);
-    return outcome(a.before !== a.after, a.before === a.after ? 'the session id after login is the one the browser held before' : 'a new session id was issued', a.evidence);
+    return outcome(
+      a.before !== a.after,
+      a.before === a.after ? 'session fixation: the session id the browser holds after login is the one it held before (whoever planted that id now shares the logged-in session)' : 'a new session id was issued',
+      a.evidence,
+    );
   },
 });
 

@@ -19,22 +19,58 @@ export interface VerifierOptions {
   /** Called for every verdict (the step layer attaches them to cucumber's message stream). */
   onVerdict?: (v: Verdict) => void;
   /**
-   * Check ids listed as expected failures: a failure is still recorded, but does not stop
-   * the scenario, so the checks after it still run and the list can be kept honest.
+   * Check ids listed as expected failures: a failure is still recorded, but does not fail
+   * the scenario (see `unexcusedFailures`), so the list can be kept honest.
    */
   excused?: (v: Verdict) => boolean;
+  /**
+   * `true`: a failed MUST throws a `CheckFailure` at once (the old behaviour, for callers
+   * that want it). Default: record it and carry on, so one run shows every root cause; the
+   * scenario is failed at its end (`unexcusedFailures`), and checks that depend on a failed
+   * one say so instead of failing again (`verifyAfter`).
+   */
+  stopOnFailure?: boolean;
 }
 
-/** Runs checks, keeps their verdicts, and turns a failed MUST into a `CheckFailure`. */
+/**
+ * Runs checks and keeps their verdicts. A failed MUST is recorded and the scenario goes on
+ * (a failed check must not hide the next root cause); whoever runs the scenario fails it at
+ * the end with `unexcusedFailures()`.
+ */
 export class Verifier {
   readonly verdicts: Verdict[] = [];
+  /** The Gherkin step now running (set by whoever runs the steps); verdicts record it. */
+  gherkinStep: string | undefined;
   constructor(readonly opts: VerifierOptions) {}
+
+  /** Failed MUST verdicts the expected-failures list does not excuse: the scenario failed. */
+  unexcusedFailures(): Verdict[] {
+    return this.verdicts.filter((v) => v.level === 'MUST' && v.result === 'fail' && !this.opts.excused?.(v));
+  }
+
+  /** The last failed verdict of this scenario whose id ends with `.kind` (or is `kind`). */
+  failed(kind: string): Verdict | undefined {
+    return [...this.verdicts].reverse().find((v) => v.result === 'fail' && (v.id === kind || v.id.endsWith(`.${kind}`)));
+  }
+
+  /**
+   * Evaluate `check` unless one it depends on failed: then it cannot apply, and says so
+   * ("not checked: depends on WJC-8.jwt-cookie-set, which failed") instead of failing again.
+   */
+  verifyAfter<A>(deps: (Verdict | undefined)[], check: Check<A>, args: A, steps: number[]): Verdict {
+    const dep = deps.find((d) => d?.result === 'fail');
+    return dep ? this.notApplicable(check, args, steps, dependsOn(dep)) : this.verify(check, args, steps);
+  }
 
   verify<A>(check: Check<A>, args: A, steps: number[]): Verdict {
     const o = check.evaluate(args);
     const first = steps[0] ?? 0;
+    const redactor = this.opts.redactor ?? new Redactor();
+    // What a check says may quote a cookie or a token it saw: redacted like the evidence.
+    const say = (t: string) => redactor.text(t) ?? t;
     const v: Verdict = {
-      id: `${this.opts.prefix}-${first}.${check.kind}`,
+      // A verdict about no diagram step (a whole scenario that does not apply) has no step number.
+      id: steps.length ? `${this.opts.prefix}-${first}.${check.kind}` : `${this.opts.prefix}.${check.kind}`,
       name: check.name,
       level: check.level,
       steps,
@@ -43,15 +79,16 @@ export class Verifier {
       variant: this.opts.variant,
       result: o.notApplicable !== undefined ? 'na' : check.level === 'INFO' ? 'info' : o.ok ? 'pass' : 'fail',
       ok: o.ok,
-      expected: check.ensures(args),
-      actual: o.actual,
-      evidence: o.evidence.map((e) => (this.opts.redactor ?? new Redactor()).exchange(e)),
-      ...(o.notApplicable !== undefined ? { reason: o.notApplicable } : {}),
+      expected: say(check.ensures(args)),
+      actual: say(o.actual),
+      evidence: o.evidence.map((e) => redactor.exchange(e)),
+      ...(o.notApplicable !== undefined ? { reason: say(o.notApplicable) } : {}),
+      ...(this.gherkinStep ? { gherkinStep: this.gherkinStep } : {}),
       ...(o.notApplicable !== undefined && o.declaredBy ? { declaredBy: o.declaredBy } : {}),
     };
     this.verdicts.push(v);
     this.opts.onVerdict?.(v);
-    if (v.level === 'MUST' && v.result === 'fail' && !this.opts.excused?.(v)) throw new CheckFailure(v, describeFailure(v));
+    if (this.opts.stopOnFailure && v.level === 'MUST' && v.result === 'fail' && !this.opts.excused?.(v)) throw new CheckFailure(v, describeFailure(v));
     return v;
   }
 
@@ -61,9 +98,32 @@ export class Verifier {
   }
 }
 
+/** The reason of a check that could not apply because `dep` failed. */
+export function dependsOn(dep: Pick<Verdict, 'id'>): string {
+  return `not checked: depends on ${dep.id}, which failed`;
+}
+
+/**
+ * The error that ends a scenario whose MUST checks failed (they did not stop it): the first
+ * line names them, then each failure as `CheckFailure` described it (cucumber's own
+ * formatters and a plain cucumber-js run show only this message).
+ */
+export const SCENARIO_FAILED_PREFIX = 'MUST check(s) failed in this scenario:';
+export class ScenarioFailed extends Error {
+  /** `afterStepError`: a later step threw too, likely because of these (said, so it is not taken for the root cause). */
+  constructor(readonly verdicts: Verdict[], afterStepError = false) {
+    const ids = [...new Set(verdicts.map((v) => v.id))].join(', ');
+    const first = afterStepError ? `${SCENARIO_FAILED_PREFIX} ${ids} (before the step that failed above, which may be a consequence)` : `${SCENARIO_FAILED_PREFIX} ${ids}`;
+    super([first, ...verdicts.map(describeFailure)].join('\n'));
+    this.name = 'ScenarioFailed';
+    this.stack = `${this.name}: ${this.message}`; // its cause is the verdicts, not this line of code
+  }
+}
+
 export function describeFailure(v: Verdict): string {
   const lines = [
     `${v.id} ${v.level} ${v.name} failed at step ${v.steps.join(', ')} of ${v.workflow}${v.scenario ? ` (${v.scenario})` : ''}`,
+    ...(v.gherkinStep ? [`  in step "${v.gherkinStep}"`] : []),
     `  expected: ${v.expected}`,
     `  actual:   ${v.actual}`,
   ];

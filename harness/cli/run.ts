@@ -198,7 +198,10 @@ export async function main(argv: string[]): Promise<number> {
 /**
  * The run-level variants to cover: the product of the values the config declares for
  * `signing` and `refreshEndpoint` (the refresh-failure status and refresh-token policy
- * are covered inside the features, as scenario outlines), narrowed by `--variant`.
+ * are covered inside the features, as scenario outlines), narrowed by `--variant`. A
+ * variant declared with one value is in force for the whole run exactly like a value
+ * picked from a longer list (for the outline variants too: the double uses it throughout,
+ * and the outline's other examples are not applicable).
  */
 /**
  * The tag expression for the i-th variant combination: @variant-independent scenarios (a
@@ -218,10 +221,12 @@ export function runMatrix(configFile: string, cli: Record<string, string | numbe
     return [cli]; // runWorkflow reports the config error
   }
   let combos: Record<string, string | number>[] = [{ ...cli }];
-  for (const name of ['signing', 'refreshEndpoint']) {
+  for (const name of ['signing', 'refreshEndpoint', 'refreshFailureStatus', 'refreshTokenPolicy']) {
     if (name in cli) continue;
     const values = declared[name];
-    if (!Array.isArray(values) || values.length < 2) continue;
+    if (!Array.isArray(values) || !values.length) continue;
+    const outline = name === 'refreshFailureStatus' || name === 'refreshTokenPolicy';
+    if (outline && values.length > 1) continue; // covered inside the feature, one example each
     combos = combos.flatMap((c) => (values as (string | number)[]).map((v) => ({ ...c, [name]: v })));
   }
   return combos;
@@ -370,8 +375,9 @@ export class MessageCollector {
   private exercised = new Set<number>();
   /** Lines about a step (its failed checks) printed after the step's own line. */
   private pending = new Map<string, { line: string; failure: boolean }[]>();
-  /** Verdict results per test step, so a step whose every verdict was N/A does not count as exercised. */
-  private stepResults = new Map<string, string[]>();
+  /** Verdicts by `testCaseStartedId/testStepId`: what each Gherkin step judged. */
+  private stepVerdicts = new Map<string, Verdict[]>();
+  private skipped = new Set<string>();
   undefinedSteps: string[] = [];
   /** A kit error a worker process reported (parallel runs): the environment did not start. */
   kitError: { message: string } | undefined;
@@ -411,7 +417,10 @@ export class MessageCollector {
       if (s && m.attachment.mediaType === VERDICT_MEDIA_TYPE) {
         const v = JSON.parse(m.attachment.body) as Verdict;
         s.result.verdicts.push(v);
-        if (m.attachment.testStepId) (this.stepResults.get(m.attachment.testStepId) ?? this.stepResults.set(m.attachment.testStepId, []).get(m.attachment.testStepId)!).push(v.result);
+        if (m.attachment.testStepId) {
+          const k = `${m.attachment.testCaseStartedId}/${m.attachment.testStepId}`;
+          this.stepVerdicts.set(k, [...(this.stepVerdicts.get(k) ?? []), v]);
+        }
         const later = (line: string, failure = false) => this.pending.set(m.attachment!.testCaseStartedId!, [...(this.pending.get(m.attachment!.testCaseStartedId!) ?? []), { line, failure }]);
         if (v.result === 'na') later(`      – ${v.id} ${v.level} ${v.name}: not applicable: ${v.reason ?? v.actual}`);
         // A failed check is printed once, here, in full: id, expectation, what was observed
@@ -441,13 +450,19 @@ export class MessageCollector {
       const ps = step?.pickleStepId ? pickle.steps.find((p) => p.id === step.pickleStepId) : undefined;
       const st = m.testStepFinished.testStepResult.status;
       if (st === 'UNDEFINED' && ps) this.undefinedSteps.push(ps.text);
-      const results = step ? this.stepResults.get(step.id) : undefined;
-      const allNa = !!results?.length && results.every((r) => r === 'na');
-      if (st === 'PASSED' && ps && !allNa) for (const n of stepRefs(ps.text)) this.exercised.add(n);
+      if (st === 'SKIPPED') this.skipped.add(m.testStepFinished.testCaseStartedId);
+      // A step is a ✓ only when something was judged there and held: a step whose every
+      // verdict is "not applicable" exercised nothing (HTTP mode cannot see the app's storage),
+      // and one with a failed MUST failed, though the scenario went on after it.
+      const mine = this.stepVerdicts.get(`${m.testStepFinished.testCaseStartedId}/${m.testStepFinished.testStepId}`) ?? [];
+      const onlyNa = mine.length > 0 && mine.every((v) => v.result === 'na');
+      const mustFailed = mine.some((v) => v.result === 'fail' && v.level === 'MUST');
+      if (st === 'PASSED' && ps && !onlyNa) for (const n of stepRefs(ps.text)) this.exercised.add(n);
       if (ps || st === 'FAILED') {
-        const mark = st === 'PASSED' ? '✓' : st === 'FAILED' ? '✗' : st === 'SKIPPED' ? '-' : '?';
-        const line = `    ${mark} ${ps ? ps.text : '(hook)'}${st === 'PASSED' || st === 'SKIPPED' ? '' : `  [${st}]`}`;
-        if (st === 'FAILED' || st === 'UNDEFINED') this.failureLine(m.testStepFinished.testCaseStartedId, pickle.name, line);
+        const mark = st === 'PASSED' || (st === 'SKIPPED' && onlyNa) ? (onlyNa ? '–' : mustFailed ? '✗' : '✓') : st === 'FAILED' ? '✗' : st === 'SKIPPED' ? '-' : '?';
+        const why = (st === 'PASSED' || st === 'SKIPPED') && onlyNa ? `  [${[...new Set(mine.map((v) => v.reason ?? v.actual))].join('; ')}]` : st === 'PASSED' && mustFailed ? `  [${[...new Set(mine.filter((v) => v.result === 'fail' && v.level === 'MUST').map((v) => v.id))].join(', ')}]` : '';
+        const line = `    ${mark} ${ps ? ps.text : '(hook)'}${st === 'PASSED' || st === 'SKIPPED' ? why : `  [${st}]`}`;
+        if (st === 'FAILED' || st === 'UNDEFINED' || mustFailed) this.failureLine(m.testStepFinished.testCaseStartedId, pickle.name, line);
         else this.log(line);
       }
       const startedId = m.testStepFinished.testCaseStartedId;
@@ -471,7 +486,8 @@ export class MessageCollector {
       const name = s ? s.result.name : '';
       for (const p of this.pending.get(m.testCaseFinished.testCaseStartedId) ?? []) p.failure ? this.failureLine(m.testCaseFinished.testCaseStartedId, name, p.line) : this.log(p.line);
       this.pending.delete(m.testCaseFinished.testCaseStartedId);
-      if (s) s.result.status = s.result.errors.length ? 'FAILED' : 'PASSED';
+      // SKIPPED: a step said the scenario does not apply here (its reason is an N/A verdict).
+      if (s) s.result.status = s.result.errors.length ? 'FAILED' : this.skipped.has(m.testCaseFinished.testCaseStartedId) ? 'SKIPPED' : 'PASSED';
     }
   }
 

@@ -54,7 +54,7 @@ table{border-collapse:collapse;margin:8px 0;background:#fff}th,td{border:1px sol
 th{background:#eceff1}td.num{text-align:right}
 .pass{color:#2E7D32;font-weight:600}.fail{color:#fff;background:#D50000;font-weight:600}.warn{color:#000;background:#FFB74D;font-weight:600}.info{color:#1565C0;font-weight:600}
 tr.row-fail td{background:#FFEBEE}tr.row-warn td{background:#FFF3E0}tr.row-info td{background:#E3F2FD}
-td.result.fail{background:#D50000;color:#fff}td.result.warn{background:#FFB74D}td.result.na{background:#ECEFF1;color:#546E7A}
+td.result.fail{background:#D50000;color:#fff}td.result.warn{background:#FFB74D}td.result.na{background:#ECEFF1;color:#546E7A}.na{color:#546E7A;font-style:italic}.badge.na{background:#ECEFF1}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px}
 .diagram{background:#fff;border:1px solid #ddd;padding:6px;margin:8px 0;overflow:auto;max-width:100%}
 .diagram svg{max-width:none;height:auto}.diagram svg.fit{width:100%;height:auto;max-width:100%}figcaption{font-size:12px;color:#555}
@@ -132,8 +132,10 @@ function workflowSection(x: IndexInput, w: string, r: WorkflowResult | undefined
 
 function statusBadge(s: ScenarioResult): string {
   const must = s.verdicts.some((v) => v.result === 'fail' && v.level === 'MUST');
-  const cls = s.status === 'PASSED' ? 'pass' : 'fail';
-  return `<span class="badge ${cls}">${esc(s.status)}${must ? ' (MUST)' : ''}</span>`;
+  const cls = s.status === 'PASSED' ? 'pass' : s.status === 'SKIPPED' ? 'na' : 'fail';
+  // A skipped scenario says why (its not-applicable verdict's reason).
+  const why = s.status === 'SKIPPED' ? s.verdicts.find((v) => v.result === 'na') : undefined;
+  return `<span class="badge ${cls}">${esc(s.status)}${must ? ' (MUST)' : ''}</span>${why ? ` <span class="na">${esc(why.reason ?? why.actual)}</span>` : ''}`;
 }
 
 function verdictTable(w: string, r: WorkflowResult): string {
@@ -141,7 +143,7 @@ function verdictTable(w: string, r: WorkflowResult): string {
     s.verdicts.map((v, i) => {
       const cls = resultClass(v);
       const ev = v.evidence.map((e) => `<a href="#${id('e', w, k, e.seq)}">#${e.seq} ${esc(e.request.method)} ${esc(e.request.path)} → ${esc(e.response?.status ?? e.error ?? '')}</a>`).join('<br>');
-      return `<tr id="${id('v', w, k, i)}" class="row-${cls}"><td class="num">${esc(v.steps.join(', '))}</td><td><code>${esc(v.id)}</code><br><span class="muted">${esc(v.name)}</span></td><td>${esc(v.level)}</td><td class="result ${cls}">${resultText(v)}</td><td><b>expected:</b> ${esc(v.expected)}<br><b>actual:</b> ${esc(v.actual)}</td><td>${ev || '<span class="muted">—</span>'}</td><td><a href="#${id('s', w, k)}">S${k + 1}</a></td></tr>`;
+      return `<tr id="${id('v', w, k, i)}" class="row-${cls}"><td class="num">${esc(v.steps.join(', '))}</td><td><code>${esc(v.id)}</code><br><span class="muted">${esc(v.name)}</span></td><td>${esc(v.level)}</td><td class="result ${cls}">${resultText(v)}</td><td><b>expected:</b> ${esc(v.expected)}<br><b>${v.result === 'na' ? 'not applicable' : 'actual'}:</b> ${esc(v.result === 'na' ? v.reason ?? v.actual : v.actual)}</td><td>${ev || '<span class="muted">—</span>'}</td><td><a href="#${id('s', w, k)}">S${k + 1}</a></td></tr>`;
     }),
   );
   return `<h3 id="${id('verdicts', w)}">Verdicts</h3><table class="verdicts"><tr><th>step</th><th>check id</th><th>level</th><th>result</th><th>expected / actual</th><th>evidence</th><th>scenario</th></tr>${rows.join('\n')}</table>`;

@@ -22,7 +22,7 @@ export function renderJUnit(all: WorkflowResult[]): string {
   ].join('\n');
 }
 
-function suite(r: WorkflowResult): { xml: string; tests: number; failures: number; errors: number } {
+function suite(r: WorkflowResult): { xml: string; tests: number; failures: number; errors: number; skipped: number } {
   const cases: string[] = [];
   let failures = 0;
   let errors = 0;
@@ -56,6 +56,11 @@ function suite(r: WorkflowResult): { xml: string; tests: number; failures: numbe
       ...na.map((v) => `N/A ${v.id}: ${v.reason ?? v.actual}`),
     ];
     if (out.length) body.push(`      <system-out>${text(out.join('\n\n'))}</system-out>`);
+    // A whole testcase that did not apply (skipped for the variant in force, or every verdict N/A) is <skipped> with the reason.
+    if (!must.length && s.status !== 'FAILED' && (s.status === 'SKIPPED' || (s.verdicts.length > 0 && na.length === s.verdicts.length))) {
+      skipped++;
+      body.unshift(`      <skipped message="${attr([...new Set(na.map((v) => v.reason ?? v.actual))].join('; ') || 'not applicable')}"/>`);
+    }
     const open = `    <testcase classname="${attr(r.workflow)}" name="${attr(s.name)}" assertions="${s.verdicts.length}"`;
     cases.push(body.length ? `${open}>\n${body.join('\n')}\n    </testcase>` : `${open}/>`);
   }
@@ -74,7 +79,7 @@ function suite(r: WorkflowResult): { xml: string; tests: number; failures: numbe
     ...cases,
     `  </testsuite>`,
   ].join('\n');
-  return { xml, tests, failures, errors };
+  return { xml, tests, failures, errors, skipped };
 }
 
 function describe(v: Verdict): string {

@@ -28,8 +28,13 @@ export interface ResponseRecord {
 export interface Exchange {
   /** Order in the journal, from 1. */
   seq: number;
-  /** Wall-clock start, ms since epoch. */
+  /** Wall-clock start, ms since epoch (real time: it orders the wire). */
   at: number;
+  /**
+   * The world clock's time when it was recorded (the run's clock, which the kit moves past
+   * expiries; equal to real time on the real clock). What a backend's clock read then.
+   */
+  worldAt?: number;
   durationMs: number;
   from: Participant;
   to: Participant;

@@ -22,8 +22,12 @@ export class Journal extends EventEmitter {
     return [...this.currentSteps];
   }
 
+  /** The world clock, when the run moves one: each exchange notes its time (`worldAt`). */
+  clock: (() => number) | undefined;
+
   record(input: ExchangeInput): Exchange {
     const ex: Exchange = {
+      ...(this.clock ? { worldAt: this.clock() } : {}),
       ...input,
       seq: this.items.length + 1,
       steps: input.steps ?? [...this.currentSteps],

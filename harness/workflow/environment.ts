@@ -72,10 +72,24 @@ export class Environment {
     this.resetDouble();
   }
 
-  /** Whether the config declares support for this variant value (undeclared: yes). */
+  /**
+   * Whether this value of a variant applies to this run: the config declares it (undeclared:
+   * any value), and it is the one in force when the run has one (a single declared value,
+   * or `--variant`).
+   */
   supports(name: keyof RunVariant, value: string | number): boolean {
+    const inForce = this.variant[name];
+    if (inForce !== undefined && String(inForce) !== String(value)) return false;
     const declared = (this.config.variants as Record<string, unknown[]> | undefined)?.[name];
     return !Array.isArray(declared) || declared.map(String).includes(String(value));
+  }
+
+  /** Why a value of a variant does not apply to this run (for the not-applicable verdict). */
+  whyNot(name: keyof RunVariant, value: string | number): string {
+    const inForce = this.variant[name];
+    if (inForce !== undefined && String(inForce) !== String(value)) return `${name}=${value} is not the variant in force (${name}=${inForce})`;
+    const declared = (this.config.variants as Record<string, unknown[]> | undefined)?.[name];
+    return `the config declares ${name} ${JSON.stringify(declared)}, not ${value}`;
   }
 
   static async start(

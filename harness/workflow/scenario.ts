@@ -1,9 +1,11 @@
+import * as jose from 'jose';
 import { Actor, type HttpResult, findLinks, guessLoginFields, parseForms } from '../browser';
 import { type TargetName, jsonLogin } from '../backend/config';
 import { type Carrier, carrierByRemoval, findToken, joinSplit, resplit, unwrapSessionId } from '../checks/cookie-tokens';
 import * as checks from '../checks';
 import { type Check, type SetCookie, type Verdict, Verifier, isRefreshCall, refreshTokenOf, setCookiesOf } from '../checks';
-import { type Exchange, Journal } from '../trace';
+import { loadDiagram, type Diagram } from '../spec/diagram';
+import { type Exchange, Journal, header } from '../trace';
 import { type BadJwt, mintBadJwt } from './bad-jwt';
 import type { AppTarget, Environment } from './environment';
 import { judgeJsonLoginAnswer, nextOf, postJsonLogin } from './json-login';
@@ -85,6 +87,8 @@ export class Scenario {
   /** Session ids seen by `logInTimes`, and before/after a re-login. */
   private sessionSamples: { value: string; exchange: Exchange }[] = [];
   private sessionBefore: string | undefined;
+  /** The session id the browser's jar holds after the last login (what it will really send). */
+  private sessionAfter: { value?: string; login?: Exchange } = {};
   private slidingLoads: { at: number; shown: boolean; exchange: Exchange }[] = [];
   private stolen: 'refresh' | 'jwt' | 'session' | undefined;
   /** Token values the browser held before the last load, for "replaced" / "spent" checks. */
@@ -104,17 +108,39 @@ export class Scenario {
   ) {
     const variant = Object.keys(env.variant).length ? { ...env.variant } : undefined;
     this.verifier = new Verifier({ workflow, prefix, scenario: name, redactor: env.double.redactor, onVerdict, excused, variant });
+    this.journal.clock = () => env.clock.now();
     env.double.useJournal(this.journal);
+    // Secrets redacted everywhere: every cookie value a backend sets (session ids included)
+    // is fingerprinted like a token wherever the journal, a verdict or a message is printed.
+    this.journal.on('exchange', (e: Exchange) => {
+      if (e.to === 'FusionAuth') return;
+      for (const c of setCookiesOf(e)) env.double.redactor.addToken(c.cookie.value);
+    });
   }
 
   /** The diagram steps the current Gherkin step exercises (from its text). */
-  exercise(steps: number[], phase?: string): void {
+  exercise(steps: number[], phase?: string, text?: string): void {
     this.steps = steps;
     this.journal.exercise(steps, phase);
+    this.verifier.gherkinStep = text;
   }
 
   verify<A>(check: Check<A>, args: A): Verdict {
     return this.verifier.verify(check, args, this.steps);
+  }
+
+  /**
+   * This scenario cannot apply to the variant in force: record why (a not-applicable verdict,
+   * which the reports show as the reason the scenario was skipped) and return cucumber's 'skipped'.
+   */
+  notApplicableHere(needs: string, reason: string): 'skipped' {
+    this.verifier.notApplicable(checks.scenarioApplies, { needs }, [], reason);
+    return 'skipped';
+  }
+
+  /** The diagram steps the current Gherkin step exercises. */
+  get currentSteps(): number[] {
+    return [...this.steps];
   }
 
   // ---- actors ----------------------------------------------------------------------
@@ -145,6 +171,9 @@ export class Scenario {
   password(user: string): string {
     const u = this.env.double.findUser(user);
     if (!u) throw new Error(`no user ${user} in the FusionAuth double's directory`);
+    // Masked wherever it appears, not only in password fields; a plain lower-case word
+    // (the seeded "password") would mask field names and prose too, so those keep to the patterns.
+    if (!/^[a-z]*$/.test(u.password)) this.env.double.redactor.addPassword(u.password);
     return u.password;
   }
 
@@ -277,16 +306,29 @@ export class Scenario {
     await this.open(actor, app, 'login');
     const answer = await this.submitLogin(actor, app, user);
     this.loginAt = this.now();
+    const login = this.lastAction().results.find((r) => r.exchange.request.method === 'POST')?.exchange;
     const json = this.jsonLogin(app);
-    if (json && !answer.location) {
-      const next = nextOf(answer, json).url ?? this.url(app, app === 'store' ? 'cart' : 'posts');
-      const shown = await this.act(actor, app, (a) => a.navigate(next));
-      this.lastUseAt = this.now();
-      return shown;
-    }
-    const page = await this.act(actor, app, (a) => a.follow(this.pages.get(actor)!));
+    const page =
+      json && !answer.location
+        ? await this.act(actor, app, (a) => a.navigate(nextOf(answer, json).url ?? this.url(app, app === 'store' ? 'cart' : 'posts')))
+        : await this.act(actor, app, (a) => a.follow(this.pages.get(actor)!));
     this.lastUseAt = this.now();
+    // What the browser really holds now, not only what the login answer said: a backend
+    // that keeps the pre-login session sets no new cookie, and its old one is still in use.
+    await this.learnFromJar(actor, app);
+    const name = this.cookieNames[app]?.session;
+    this.sessionAfter = { value: name ? await this.cookieValue(actor, app, name) : undefined, login };
     return page;
+  }
+
+  /** Name the token cookies from the values the actor's jar holds (whoever set them, whenever). */
+  private async learnFromJar(actor: ActorName, app: TargetName): Promise<void> {
+    const names = (this.cookieNames[app] ??= {});
+    for (const c of await this.actor(actor).cookies(this.url(app, 'home'))) {
+      const role = this.env.double.tokenRole(c.value);
+      if (role === 'jwt') names.jwt ??= c.key;
+      else if (role === 'refreshToken') names.refresh ??= c.key;
+    }
   }
 
   /** A precondition: log in and insist it worked, naming what went wrong if not. */
@@ -295,7 +337,9 @@ export class Scenario {
     const page = await this.logIn(actor, app, user);
     if (!checks.showsUser({ page: app, user, proof: this.proof(app, user), response: page.exchange }) || !this.credentialNames(app).length) {
       const seen = this.journal.since(startSeq).map((e) => `${e.from}->${e.to} ${e.request.method} ${e.request.path} ${e.response?.status ?? e.error}`);
-      throw new Error(`precondition failed: ${user} could not log in to ${app} (final answer ${page.status} from ${page.url}${this.credentialNames(app).length ? '' : '; the login set no cookie'}).\n  exchanges: ${seen.join('\n             ')}`);
+      // Redacted: a path or URL may carry a token or a session id (a defect the kit reports elsewhere).
+      const text = `precondition failed: ${user} could not log in to ${app} (final answer ${page.status} from ${page.url}${this.credentialNames(app).length ? '' : '; the login set no cookie'}).\n  exchanges: ${seen.join('\n             ')}`;
+      throw new Error(this.env.double.redactor.text(text));
     }
   }
 
@@ -655,10 +699,16 @@ export class Scenario {
       const tag = role === 'jwt' ? 'jwt' : 'refresh';
       // Say where in the value the token was found, when the app wraps it (j: JSON, s: signed…).
       const via = cookie && (this.wrapping[cookie.cookie.key] ?? this.wrapping[cookie.cookie.key.replace(/\.\d+$/, '')]);
-      this.verify({ ...checks.tokenCookieSet, kind: `${tag}-cookie-set`, ...(via ? { evaluate: (a: typeof args) => { const o = checks.tokenCookieSet.evaluate(a); return { ...o, actual: `${o.actual} (inside its value: ${via})` }; } } : {}) }, args);
-      this.verify(checks.cookieIsHttpOnly, args);
-      this.verify(checks.cookieIsHostOnly, args);
+      const set = this.verify({ ...checks.tokenCookieSet, kind: `${tag}-cookie-set`, ...(via ? { evaluate: (a: typeof args) => { const o = checks.tokenCookieSet.evaluate(a); return { ...o, actual: `${o.actual} (inside its value: ${via})` }; } } : {}) }, args);
+      // A cookie that was never set has no attributes to judge: one failure, not three.
+      this.verifyAfter([set], checks.cookieIsHttpOnly, args);
+      this.verifyAfter([set], checks.cookieIsHostOnly, args);
     }
+  }
+
+  /** `verify`, unless a check it depends on failed: then "not checked: depends on X, which failed". */
+  verifyAfter<A>(deps: (Verdict | undefined)[], check: Check<A>, args: A): Verdict {
+    return this.verifier.verifyAfter(deps, check, args, this.steps);
   }
 
   /** Secure and SameSite on whatever carries the login: token cookies, or the session cookie. */
@@ -674,26 +724,33 @@ export class Scenario {
       : [['session id', session]];
     for (const [role, cookie] of roles) {
       const args = { app, host, role, cookie, response };
-      this.verify(checks.cookieIsSecure, args);
-      this.verify(checks.cookieHasSameSite, args);
+      const set = this.verifier.failed(role === 'JWT' ? 'jwt-cookie-set' : role === 'refresh token' ? 'refresh-cookie-set' : 'session-cookie-set');
+      this.verifyAfter([set], checks.cookieIsSecure, args);
+      this.verifyAfter([set], checks.cookieHasSameSite, args);
     }
   }
 
   credentialCookiesSent(): void {
     const { app } = this.lastAction();
     const names = this.credentialNames(app);
+    const args = { request: this.lastAction().results[0].exchange, names };
+    const set = ['jwt-cookie-set', 'refresh-cookie-set', 'session-cookie-set'].map((k) => this.verifier.failed(k));
+    if (set.some((v) => v)) {
+      this.verifyAfter(set, checks.tokenCookiesSent, args);
+      return;
+    }
     if (!names.length) throw new Error(`the ${app} set no cookie at login`);
-    this.verify(checks.tokenCookiesSent, { request: this.lastAction().results[0].exchange, names });
+    this.verify(checks.tokenCookiesSent, args);
   }
 
   sessionCreated(app: TargetName): void {
     const response = this.lastResponse();
     const session = this.sessionCookieOf(response);
     const others = setCookiesOf(response).filter((c) => c !== session && !isDeletion(c, this.now()));
-    this.verify(checks.sessionCookieSet, { app, response, session, others });
+    const set = this.verify(checks.sessionCookieSet, { app, response, session, others });
     const args = { app, host: this.app(app).host, role: 'session id', cookie: session, response };
-    this.verify(checks.cookieIsHttpOnly, args);
-    this.verify(checks.cookieIsHostOnly, args);
+    this.verifyAfter([set], checks.cookieIsHttpOnly, args);
+    this.verifyAfter([set], checks.cookieIsHostOnly, args);
   }
 
   tokensNotInBrowser(actor: ActorName): void {
@@ -703,9 +760,9 @@ export class Scenario {
   }
 
   newSessionId(app: TargetName): void {
-    const login = this.loginAnswer();
-    const after = login && this.sessionCookieOf(login.exchange)?.cookie.value;
-    this.verify(checks.newSessionIdAtLogin, { app, before: this.sessionBefore, after, evidence: login ? [login.exchange] : [] });
+    // The id the browser's jar holds after login is the one in use, whether or not the login answer set one.
+    const { value: after, login } = this.sessionAfter;
+    this.verifyAfter([this.verifier.failed('session-cookie-set')], checks.newSessionIdAtLogin, { app, before: this.sessionBefore, after, evidence: login ? [login] : [] });
   }
 
   sessionIdEntropy(app: TargetName, minBits = 128): void {
@@ -750,7 +807,8 @@ export class Scenario {
     const refreshes = this.sinceLast().filter((e) => isRefreshCall(e) && e.response?.status === 200);
     const issued = new Set(refreshes.flatMap((e) => newTokens(e).jwt ?? []));
     const cookie = setCookiesOf(response).find((c) => findToken(c.cookie.value, (v) => (issued.has(v) ? 'jwt' : undefined)));
-    this.verify(checks.tokenCookieReplaced, { role: 'JWT', response, cookie, oldValue: oldJwt });
+    // No refresh, no new JWT to write: the refresh check already failed for it.
+    this.verifyAfter([this.verifier.failed('refresh-called')], checks.tokenCookieReplaced, { role: 'JWT', response, cookie, oldValue: oldJwt });
   }
 
   async refreshTokenCurrent(actor: ActorName, app: TargetName): Promise<void> {
@@ -758,7 +816,7 @@ export class Scenario {
     const last = refreshes.at(-1);
     const expected = last ? newTokens(last).refresh ?? refreshTokenOf(last) : undefined;
     const held = await this.refreshTokenHeld(actor, app);
-    this.verify(checks.browserHoldsCurrentToken, { role: 'refresh token', held, expected, evidence: [...refreshes, this.lastResponse()] });
+    this.verifyAfter([this.verifier.failed('refresh-called')], checks.browserHoldsCurrentToken, { role: 'refresh token', held, expected, evidence: [...refreshes, this.lastResponse()] });
   }
 
   noCookiesSentTo(app: TargetName): void {
@@ -772,6 +830,60 @@ export class Scenario {
     if (!this.snapshot) throw new Error(`no snapshot of ${app}'s cookies was taken`);
     const after = await this.cookieMap(actor, app);
     this.verify(checks.otherAppCookiesUntouched, { app, before: this.snapshot, after, evidence: this.sinceLast().slice(-2) });
+  }
+
+  // ---- every exchange gets a verdict ---------------------------------------------------
+
+  /**
+   * At the end of the scenario, judge the exchanges no Gherkin step asked about: each call
+   * to FusionAuth the diagram does not draw for its caller (INFO, naming the endpoint), and
+   * each refresh a backend made while the JWT it was sent was still valid (SHOULD). Each
+   * verdict cites its exchange, so the report can draw it on that arrow. A browser calling
+   * FusionAuth where only the backend may is the MUST `login-server-side` (at login).
+   */
+  async sweep(): Promise<void> {
+    const d = diagramOf(this.workflow);
+    if (!d) return;
+    const all = this.journal.all();
+    const backends = new Set(Object.values(this.env.apps).map((a) => a.participant));
+    for (const e of all.filter((x) => x.to === 'FusionAuth' && x.request.method !== 'OPTIONS')) {
+      // The store and the forums play the same role: what the diagram draws for one, it allows the other.
+      const peers = backends.has(e.from) ? [...backends] : [e.from];
+      const drawn = [...new Set(peers.flatMap((p) => checks.drawnEndpoints(d.arrows, p)))];
+      const steps = firstArrow(d, peers, () => true);
+      // Actors with no FusionAuth arrow at all (the browser in a webapp workflow) are the MUST's.
+      if (!drawn.length && !backends.has(e.from)) continue;
+      const endpoint = checks.endpointOf(e);
+      if (!drawn.includes(endpoint) && !(isRefreshCall(e) && drawn.some((x) => /refresh|\/oauth2\/token/.test(x)))) {
+        this.verifier.verify(checks.extraFusionAuthCall, { caller: e.from, exchange: e, endpoint, drawn }, steps);
+      }
+      if (isRefreshCall(e) && backends.has(e.from)) {
+        const trigger = all.find((t) => t.seq > e.seq && t.to === e.from && t.from !== 'FusionAuth' && t.at <= e.at);
+        const app = Object.values(this.env.apps).find((a) => a.participant === e.from)!;
+        const refreshSteps = firstArrow(d, peers, (a) => /refresh|oauth2\/token/.test(a.label));
+        this.verifier.verify(checks.refreshOnlyExpiredJwt, { caller: e.from, refresh: e, trigger, jwt: trigger && (await this.sentJwt(trigger, app.name)) }, refreshSteps.length ? refreshSteps : steps);
+      }
+    }
+  }
+
+  /** The JWT a browser request carried (the app's JWT cookie, else any cookie or Bearer token holding one). */
+  private async sentJwt(e: Exchange, app: TargetName): Promise<checks.SentJwt | undefined> {
+    const cookies = Object.fromEntries(String(header(e.request.headers, 'cookie') ?? '').split(/;\s*/).filter(Boolean).map((c) => [c.slice(0, c.indexOf('=')), c.slice(c.indexOf('=') + 1)]));
+    const name = this.cookieNames[app]?.jwt;
+    const bearer = /^Bearer\s+(\S+)/i.exec(header(e.request.headers, 'authorization') ?? '')?.[1];
+    const value = (name && cookies[name]) || Object.values(cookies).find((v) => /^eyJ[\w-]*\.[\w-]*\.[\w-]*$/.test(v)) || bearer;
+    if (!value) return undefined;
+    let exp: number | undefined;
+    let aud: unknown;
+    try {
+      ({ exp, aud } = jose.decodeJwt(value));
+    } catch {
+      return { value, genuine: false };
+    }
+    const verified = await this.env.double.verifyJwt(value).catch(() => undefined);
+    const appId = this.app(app).applicationId;
+    const genuine = !!verified && (Array.isArray(aud) ? aud.includes(appId) : aud === appId);
+    return { value, genuine, exp };
   }
 
   // ---- attack vectors (INFO) ---------------------------------------------------------
@@ -796,6 +908,27 @@ export class Scenario {
       evidence: [res],
     });
   }
+}
+
+const diagrams = new Map<string, Diagram | undefined>();
+function diagramOf(workflow: string): Diagram | undefined {
+  if (!diagrams.has(workflow)) {
+    try {
+      diagrams.set(workflow, loadDiagram(workflow));
+    } catch {
+      diagrams.set(workflow, undefined); // a workflow without a diagram: nothing to compare with
+    }
+  }
+  return diagrams.get(workflow);
+}
+
+/** The step of the first arrow from `caller` to FusionAuth that `pick` accepts (for stable check ids). */
+function firstArrow(d: Diagram, callers: string[], pick: (a: Diagram['arrows'][number]) => boolean): number[] {
+  for (const caller of callers) {
+    const a = d.arrows.find((x) => x.from === caller && x.to === 'FusionAuth' && pick(x));
+    if (a) return [a.n];
+  }
+  return [];
 }
 
 /** Past a refresh token's expiry by this much (the double's check is exact). */

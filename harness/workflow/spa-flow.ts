@@ -1,3 +1,4 @@
+import * as jose from 'jose';
 import * as checks from '../checks';
 import type { Check } from '../checks';
 import type { TargetName } from '../backend/config';
@@ -20,6 +21,9 @@ let chromiumFactory: ChromiumSpaFactory | undefined;
 export function useChromiumSpa(f: ChromiumSpaFactory): void {
   chromiumFactory = f;
 }
+
+/** Why an app-side check has no verdict in HTTP mode: the kit plays the app, so it would judge itself. */
+export const HTTP_MODE = 'not checked in HTTP mode (use --browser chromium)';
 
 const API_CHECKS: Record<BadJwt, Check<checks.ApiRejectArgs>> = {
   'bad-signature': checks.apiRejectsBadSignature,
@@ -215,41 +219,52 @@ export class SpaFlow {
 
   // ---- checks -----------------------------------------------------------------------
 
+  /** In HTTP mode: record that an app-side check was not made (never a ✓, not coverage). */
+  private notInHttpMode<A>(check: Check<A>, args: A): boolean {
+    if (this.browserMode) return false;
+    this.s.verifier.notApplicable(check, args, this.s.currentSteps, HTTP_MODE);
+    return true;
+  }
+
   async noJwtAndLoginForm(when: 'start' | 'refresh failed'): Promise<void> {
-    if (!this.browserMode) return;
+    const text = when === 'start' ? 'on start' : 'when the refresh fails';
+    if (this.notInHttpMode(checks.loginFormShownAgain, { when: text, shown: false, jwtGone: false, evidence: [] })) return;
     const d = await this.driver();
     const app = this.spaApp(this.current);
     const storage = await d.storage(app);
     const shown = (await d.showsLoginForm()) ?? false;
     const jwts = new Set(this.s.env.double.issued().jwts);
-    const text = when === 'start' ? 'on start' : 'when the refresh fails';
-    this.s.verify(checks.loginFormShownAgain, { when: text, shown, jwtGone: !Object.values(storage).some((v) => findToken(v, (t) => (jwts.has(t) ? 'jwt' : undefined))), evidence: this.since().slice(-1) });
+    const deps = when === 'start' ? [] : [this.s.verifier.failed('spa-refresh-called'), this.s.verifier.failed('rejects-expired')];
+    this.s.verifyAfter(deps, checks.loginFormShownAgain, { when: text, shown, jwtGone: !Object.values(storage).some((v) => findToken(v, (t) => (jwts.has(t) ? 'jwt' : undefined))), evidence: this.since().slice(-1) });
   }
 
   calledLogin(app: TargetName): void {
-    if (!this.browserMode) return;
-    this.s.verify(checks.spaCalledLogin, { actor: 'Browser', exchanges: this.since(), path: '/api/login', applicationId: this.s.app(app).applicationId, expectStatus: 200 });
+    const args: checks.SpaCallArgs = { actor: 'Browser', exchanges: this.since(), path: '/api/login', applicationId: this.s.app(app).applicationId, expectStatus: 200 };
+    if (this.notInHttpMode(checks.spaCalledLogin, args)) return;
+    this.s.verify(checks.spaCalledLogin, args);
   }
 
   async refreshCookieHeld(): Promise<void> {
-    if (!this.browserMode) return;
+    if (this.notInHttpMode(checks.refreshCookieHeld, { host: this.s.env.fusionauthHost, isRefreshToken: false })) return;
     const c = await (await this.driver()).refreshCookie();
     this.s.verify(checks.refreshCookieHeld, { host: this.s.env.fusionauthHost, cookie: c, isRefreshToken: !!c && this.s.env.double.tokenRole(c.value) === 'refreshToken' });
   }
 
   async jwtInStorage(newest = false): Promise<void> {
-    if (!this.browserMode) return;
     const app = this.spaApp(this.current);
+    const what = newest ? 'the JWT FusionAuth just issued' : 'a JWT FusionAuth issued';
+    if (this.notInHttpMode(checks.jwtInLocalStorage, { origin: app.origin, storage: {}, tokens: [], what, evidence: [] })) return;
     const storage = await (await this.driver()).storage(app);
     const issued = this.s.env.double.issued().jwts;
     const fromThisStep = this.since().filter((e) => e.to === 'FusionAuth' && e.response?.status === 200).map((e) => tokenOf(e)).filter((t): t is string => !!t);
     const tokens = newest ? fromThisStep.slice(-1) : issued;
-    this.s.verify(checks.jwtInLocalStorage, { origin: app.origin, storage, tokens, what: newest ? 'the JWT FusionAuth just issued' : 'a JWT FusionAuth issued', evidence: this.since().filter((e) => e.to === 'FusionAuth').slice(-1) });
+    // The newest JWT only exists if the app refreshed: if that failed, this cannot apply.
+    this.s.verifyAfter(newest ? [this.s.verifier.failed('spa-refresh-called'), this.s.verifier.failed('rejects-expired')] : [], checks.jwtInLocalStorage, { origin: app.origin, storage, tokens, what: newest ? 'the JWT FusionAuth just issued' : 'a JWT FusionAuth issued', evidence: this.since().filter((e) => e.to === 'FusionAuth').slice(-1) });
   }
 
   async noRefreshTokenInStorage(): Promise<void> {
-    if (!this.browserMode) return;
     const app = this.spaApp(this.current);
+    if (this.notInHttpMode(checks.noRefreshTokenInStorage, { origin: app.origin, storage: {}, tokens: [], what: 'a refresh token', evidence: [] })) return;
     const storage = await (await this.driver()).storage(app);
     this.s.verify(checks.noRefreshTokenInStorage, { origin: app.origin, storage, tokens: this.s.env.double.issued().refreshTokens, what: 'a refresh token', evidence: [] });
   }
@@ -270,9 +285,23 @@ export class SpaFlow {
     this.s.verify(checks.corsNoCredentialsForOthers, { origin: EVIL, responses: this.since().filter((e) => e.from === 'Browser') });
   }
 
+  /**
+   * The refresh of an expired JWT, and whose fault it is when none happens. An app calls its
+   * API with the JWT it holds and refreshes on the 401 (HTTP mode plays exactly that; a real
+   * app may also refresh first when it sees `exp` has passed). An API that answers 200 to the
+   * expired JWT gives the app no reason to refresh: that fails the API's expiry check, and the
+   * app's refresh check says it depends on it rather than blaming the app.
+   */
   calledRefresh(status: number): void {
-    if (!this.browserMode) return;
-    this.s.verify(checks.spaCalledRefresh, { actor: 'Browser', exchanges: this.since(), path: '/api/jwt/refresh', withCookie: true, expectStatus: status });
+    const app = this.spaApp('store');
+    const api = this.since().find((e) => e.from === 'Browser' && e.request.path.split('?')[0] === app.api && bearerExpired(e));
+    const expiredArgs = { presented: 'the expired JWT the app held', response: api };
+    const apiVerdict = api
+      ? this.s.verify(checks.apiRejectsExpired, expiredArgs)
+      : this.s.verifier.notApplicable(checks.apiRejectsExpired, expiredArgs, this.s.currentSteps, "the app refreshed before calling its API with the expired JWT, so the API's expiry check was not exercised here");
+    const args: checks.SpaCallArgs = { actor: 'Browser', exchanges: this.since(), path: '/api/jwt/refresh', withCookie: true, expectStatus: status };
+    if (this.notInHttpMode(checks.spaCalledRefresh, args)) return;
+    this.s.verifyAfter([apiVerdict], checks.spaCalledRefresh, args);
   }
 
   storeCookieSent(): void {
@@ -304,6 +333,18 @@ export class SpaFlow {
 }
 
 const EVIL = 'http://evil.example.net';
+
+/** Whether an API call carried a Bearer JWT whose `exp` had passed when it was sent. */
+function bearerExpired(e: Exchange): boolean {
+  const jwt = /^Bearer\s+(\S+)/i.exec(String(e.request.headers['authorization'] ?? ''))?.[1];
+  if (!jwt) return false;
+  try {
+    const { exp } = jose.decodeJwt(jwt);
+    return typeof exp === 'number' && exp * 1000 <= e.at;
+  } catch {
+    return false;
+  }
+}
 
 function tokenOf(e: Exchange): string | undefined {
   try {

@@ -24,6 +24,10 @@ const HOST = env.HOST || '127.0.0.1';
 const PUBLIC_HOST = env.PUBLIC_HOST || (ROLE === 'forums' ? 'forums.example.test' : 'store.example.test');
 const SESSION_TTL_SECONDS = parseFloat(env.SESSION_TTL_SECONDS || '2');
 const MUTANT = env.LOGINFLOW_MUTANT || '';
+// Test knobs, off by default: a recognisable prefix for session ids and one more cookie set at
+// login, so the kit's planted-secret test can look for both in everything the kit writes.
+const SESSION_ID_PREFIX = env.SESSION_ID_PREFIX || '';
+const EXTRA_COOKIE = env.EXTRA_COOKIE || '';
 // FUSIONAUTH_CLIENT_SECRET, FUSIONAUTH_JWT_HMAC_SECRET and FUSIONAUTH_ISSUER are part of the
 // env contract but unused here: the session, not the JWT, authenticates the browser.
 
@@ -82,7 +86,7 @@ function newSessionId() {
     sessionCounter += 1;
     return `s-${String(sessionCounter).padStart(6, '0')}`;
   }
-  return crypto.randomBytes(32).toString('base64url'); // 256 bits
+  return SESSION_ID_PREFIX + crypto.randomBytes(32).toString('base64url'); // 256 bits
 }
 
 function sweepExpired() {
@@ -304,6 +308,7 @@ async function handleLogin(req, res, query) {
 
   if (MUTANT === 'last-user-shown') currentUser = { id: user.id, email: user.email, username: user.username };
   const cookies = [sessionCookie(id)];
+  if (EXTRA_COOKIE) cookies.push(`${EXTRA_COOKIE}; Path=/; HttpOnly; Secure; SameSite=Lax`);
   if (MUTANT === 'tokens-in-cookies') {
     // MUTANT tokens-in-cookies: "for convenience" the FusionAuth tokens ride along in cookies.
     if (typeof body.token === 'string') cookies.push(tokenCookie('fa_jwt', body.token));
