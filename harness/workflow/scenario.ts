@@ -405,15 +405,28 @@ export class Scenario {
 
   calledLogin(app: TargetName): void {
     const exchanges = this.sinceLast();
-    this.verify(checks.backendCalledLogin, {
-      caller: this.app(app).participant,
-      exchanges,
-      loginId: this.user,
-      password: this.password(this.user),
-      apiKey: this.env.double.directory.apiKey,
-      applicationId: this.app(app).applicationId,
-    });
-    this.verify(checks.browserDidNotCallFusionAuth, { actor: this.lastAction().actor, exchanges });
+    // Both halves are judged before a failure stops the scenario: a browser that called
+    // FusionAuth itself is why the backend did not, and neither may hide the other.
+    const failures: unknown[] = [];
+    const judge = (f: () => void) => {
+      try {
+        f();
+      } catch (e) {
+        failures.push(e);
+      }
+    };
+    judge(() =>
+      this.verify(checks.backendCalledLogin, {
+        caller: this.app(app).participant,
+        exchanges,
+        loginId: this.user,
+        password: this.password(this.user),
+        apiKey: this.env.double.directory.apiKey,
+        applicationId: this.app(app).applicationId,
+      }),
+    );
+    judge(() => this.verify(checks.browserDidNotCallFusionAuth, { actor: this.lastAction().actor, exchanges, fusionauthHost: this.env.fusionauthHost }));
+    if (failures.length) throw failures[0];
   }
 
   redirectedTo(page: PageName): Verdict {

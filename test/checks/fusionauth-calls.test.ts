@@ -85,6 +85,25 @@ test('login-server-side: the browser never calls FusionAuth', () => {
   const redirected = ex({ from: 'Browser', to: 'FusionAuth', method: 'GET', path: '/api/login?loginId=a&password=b', status: 404 });
   const bad = browserDidNotCallFusionAuth.evaluate({ actor: 'Browser', exchanges: [page, direct, backend, redirected] });
   assert.deepEqual([bad.ok, bad.actual, bad.evidence], [false, 'the Browser called FusionAuth directly', [direct, redirected]]);
+  // A backend's 307/308 to FusionAuth makes the browser re-send the form there: the same defect.
+  const handOver = ex({ from: 'Browser', to: 'Store', method: 'POST', path: '/login', body: 'email=a&password=b', status: 307, resHeaders: { location: 'http://AUTH.example.test/api/login' } });
+  const o = browserDidNotCallFusionAuth.evaluate({ actor: 'Browser', exchanges: [page, handOver], fusionauthHost: 'auth.example.test' });
+  assert.deepEqual([o.ok, o.actual, o.evidence], [false, 'Store answered 307 to FusionAuth (http://AUTH.example.test/api/login): the Browser re-sends the form, password included, to FusionAuth itself', [handOver]]);
+  const handOver308 = ex({ from: 'Browser', to: 'Forums', method: 'POST', path: '/login', body: 'x', status: 308, resHeaders: { location: '//auth.example.test/api/login' } });
+  assert.equal(browserDidNotCallFusionAuth.evaluate({ actor: 'Browser', exchanges: [handOver308], fusionauthHost: 'auth.example.test' }).actual, 'Forums answered 308 to FusionAuth (//auth.example.test/api/login): the Browser re-sends the form, password included, to FusionAuth itself');
+  const fine = (o: Parameters<typeof ex>[0]) => browserDidNotCallFusionAuth.evaluate({ actor: 'Browser', exchanges: [ex({ from: 'Browser', to: 'Store', method: 'POST', path: '/login', body: 'x', status: 307, resHeaders: { location: 'http://auth.example.test/api/login' }, ...o })], fusionauthHost: 'auth.example.test' }).ok;
+  assert.equal(fine({}), false, 'the baseline of the cases below is caught');
+  assert.equal(fine({ status: 302 }), true, 'a 302 is followed with GET: no body reaches FusionAuth');
+  assert.equal(fine({ status: 303 }), true);
+  assert.equal(fine({ resHeaders: { location: '/cart' } }), true, 'a redirect to the backend itself');
+  assert.equal(fine({ resHeaders: { location: 'http://store.example.test/api/login' } }), true);
+  assert.equal(fine({ resHeaders: { location: 'http://[bad' } }), true, 'an unparseable Location goes nowhere');
+  assert.equal(fine({ resHeaders: {} }), true);
+  assert.equal(fine({ from: 'Hacker' }), true, "another actor's request");
+  const noBody = ex({ from: 'Browser', to: 'Store', method: 'POST', path: '/login', status: 307, resHeaders: { location: 'http://auth.example.test/x' } });
+  assert.equal(browserDidNotCallFusionAuth.evaluate({ actor: 'Browser', exchanges: [noBody], fusionauthHost: 'auth.example.test' }).ok, true, 'nothing to re-send');
+  assert.equal(browserDidNotCallFusionAuth.evaluate({ actor: 'Browser', exchanges: [handOver] }).ok, true, 'without the host the redirect cannot be judged');
+  assert.equal(browserDidNotCallFusionAuth.evaluate({ actor: 'Browser', exchanges: [ex({ from: 'Browser', error: 'reset', body: 'x' })], fusionauthHost: 'auth.example.test' }).ok, true);
   // Another actor's calls are not the browser's.
   assert.equal(browserDidNotCallFusionAuth.evaluate({ actor: 'Browser', exchanges: [login({ from: 'Hacker' })] }).ok, true);
 });

@@ -21,6 +21,10 @@ conformanceSuite({
     'only-404-is-refresh-failure': { code: 1, failing: ['WJC-18.redirect-to-login'] },
     'forums-cookie-parent-domain': { code: 1, failing: ['WJC-8.cookie-host-only', 'WJC-20.no-sso-cookies'] },
     'rotated-refresh-token-dropped': { code: 1, failing: ['WJC-14.refresh-token-current'] },
+    // The browser, not the backend, talks to FusionAuth: its form posts there, or a 307 makes
+    // it re-send the password there. The backend then calls nothing, so both halves fail.
+    'browser-calls-login-api': { code: 1, failing: ['WJC-6.login-called', 'WJC-6.login-server-side'] },
+    'password-redirected-to-fusionauth': { code: 1, failing: ['WJC-6.login-called', 'WJC-6.login-server-side'] },
     // SHOULD-level defect: reported, but the run still conforms.
     'no-secure-samesite': { code: 0, failing: ['WJC-8.cookie-secure', 'WJC-8.cookie-samesite'] },
   },
