@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { which } from '../../harness/report/render';
-import { runKit } from '../workflows/kit-run';
+import { runKit, secretLeaks } from '../workflows/kit-run';
 
 /**
  * A real run of the kit against the webapp-jwt-cookies reference: every diagram rendered
@@ -49,7 +49,7 @@ test('a run writes index.html, junit.xml, summary.json and a diagram per scenari
   assert.match(junit, new RegExp(`<testsuite name="${WORKFLOW}" tests="${r.summary.workflows[0].scenarios.length}" failures="0" errors="0"`));
 });
 
-test('no JWT, password or seeded secret appears in any file of the run', async () => {
+test('no secret the run issued (JWT, refresh token and its id, cookie value), no password or seeded secret appears in any file or the output', async () => {
   const r = await kitRun();
   const files = walk(r.reports);
   assert.ok(files.length > 10);
@@ -59,6 +59,11 @@ test('no JWT, password or seeded secret appears in any file of the run', async (
     assert.doesNotMatch(text, PASSWORD_VALUE, `a password value in ${f}`);
     for (const s of SECRETS) assert.ok(!text.includes(s), `${s} in ${f}`);
   }
+  // The scan knows what the double issued, read off the wire: not vacuous.
+  assert.ok(r.issued.some((s) => /^eyJ/.test(s)), 'JWTs among the issued secrets');
+  assert.ok(r.issued.some((s) => /^[A-Za-z0-9_-]{54}$/.test(s)), 'refresh tokens (40 random bytes, base64url) among them');
+  assert.ok(r.issued.some((s) => /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(s)), 'refresh-token ids among them');
+  assert.deepEqual(secretLeaks(r), []);
   // Tokens are shown, shortened, so a reader can follow one from Set-Cookie to Cookie.
   assert.match(fs.readFileSync(path.join(r.reports, WORKFLOW, 'log-in-to-the-store-and-load-the-shopping-cart.puml'), 'utf8'), /app_jwt=eyJ\w{3}…#[0-9a-f]{6}/);
 });

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type KitRun, runKit } from './kit-run';
+import { type KitRun, runKit, secretLeaks } from './kit-run';
 
 /**
  * The shape every workflow's conformance test takes: the bundled references pass every
@@ -43,6 +43,7 @@ export function conformanceSuite(o: {
         assert.deepEqual(r.failing, [], r.output);
         const scenarios = r.summary.workflows[0].scenarios;
         assert.ok(scenarios.length > 0 && scenarios.every((s: any) => s.status === 'PASSED'), r.output);
+        assert.deepEqual(secretLeaks(r), [], 'no secret of the run in its report or output');
         o.onReference?.(r, name);
       });
     }
@@ -54,6 +55,9 @@ export function conformanceSuite(o: {
         // (a check too eager, or a kit bug), not noise.
         assert.deepEqual([...r.failing].sort(), [...e.failing].sort(), `exactly ${e.failing.join(', ')} should fail; failing: ${r.failing.join(', ')}\n${r.output}`);
         if (e.code === 1) assert.match(r.output, /expected: .*\n\s+actual: /, 'a MUST failure says what was expected and what happened');
+        // A failing run writes its evidence in full: still no secret in it.
+        assert.ok(r.issued.length > 0, 'the run recorded the secrets it issued');
+        assert.deepEqual(secretLeaks(r), [], 'no secret of the run in its report or output');
       });
     }
   });
