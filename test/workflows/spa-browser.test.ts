@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chromiumAvailable } from '../../harness/browser/chromium';
+import { chromium } from '../prerequisites';
 import { runKit } from './kit-run';
 
 /**
@@ -12,10 +12,11 @@ import { runKit } from './kit-run';
  */
 const WORKFLOW = 'spa-localstorage-jwt';
 const DIR = path.resolve(__dirname, '..', '..', 'backends', WORKFLOW);
-const skip = chromiumAvailable() ? false : 'no Chromium at /usr/bin/chromium (apt-get install chromium, or set LOGINFLOW_CHROMIUM)';
+const skip = chromium.skip('the SPA workflow in browser mode (the app-side checks and the mutants only a real browser catches)');
 const args = ['--browser', 'chromium'];
 
 test('browser mode: the reference SPA passes every MUST, and the kit saved a screenshot of it after login', { skip }, async () => {
+  chromium.require();
   const r = await runKit(WORKFLOW, path.join(DIR, 'loginflow.json'), 'browser-reference', args);
   assert.equal(r.code, 0, r.output);
   const verdicts = r.summary.workflows[0].scenarios.flatMap((s: any) => s.verdicts);
@@ -32,6 +33,7 @@ for (const [mutant, ids] of Object.entries({
   'refresh-token-in-localstorage': ['SLJ-7.no-refresh-token-in-storage'],
 })) {
   test(`browser mode: mutant ${mutant} is caught by ${ids.join(', ')}`, { skip }, async () => {
+    chromium.require();
     const r = await runKit(WORKFLOW, path.join(DIR, 'mutants', `${mutant}.json`), `browser-${mutant}`, args);
     assert.equal(r.code, 1, r.output);
     for (const id of ids) assert.ok(r.failing.includes(id), `${id} should fail; failing: ${r.failing.join(', ')}`);
