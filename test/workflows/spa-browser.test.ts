@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium } from '../prerequisites';
-import { runKit } from './kit-run';
+import { runKit, secretLeaks } from './kit-run';
 
 /**
  * Browser mode: a real headless Chromium (Debian's package; .ci/run installs it) runs the
@@ -19,6 +19,7 @@ test('browser mode: the reference SPA passes every MUST, and the kit saved a scr
   chromium.require();
   const r = await runKit(WORKFLOW, path.join(DIR, 'loginflow.json'), 'browser-reference', args);
   assert.equal(r.code, 0, r.output);
+  assert.deepEqual(secretLeaks(r), [], 'no secret of the run in its report or output');
   const verdicts = r.summary.workflows[0].scenarios.flatMap((s: any) => s.verdicts);
   // Checks of the app's own JavaScript are made only in browser mode.
   for (const id of ['SLJ-5.spa-login-called', 'SLJ-6.refresh-cookie-held', 'SLJ-7.jwt-in-local-storage', 'SLJ-7.no-refresh-token-in-storage', 'SLJ-10.spa-refresh-called', 'SLJ-17.login-form-shown']) {
@@ -36,6 +37,8 @@ for (const [mutant, ids] of Object.entries({
     chromium.require();
     const r = await runKit(WORKFLOW, path.join(DIR, 'mutants', `${mutant}.json`), `browser-${mutant}`, args);
     assert.equal(r.code, 1, r.output);
-    for (const id of ids) assert.ok(r.failing.includes(id), `${id} should fail; failing: ${r.failing.join(', ')}`);
+    // Exactly these: any other failing check is a finding, not noise.
+    assert.deepEqual([...r.failing].sort(), [...ids].sort(), `exactly ${ids.join(', ')} should fail; failing: ${r.failing.join(', ')}\n${r.output}`);
+    assert.deepEqual(secretLeaks(r), [], 'no secret of the run in its report or output');
   });
 }
