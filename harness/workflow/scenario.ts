@@ -238,6 +238,9 @@ export class Scenario {
       const set = setCookiesOf(r.exchange).filter((c) => !isDeletion(c));
       const names = (this.cookieNames[app] ??= {});
       for (const c of set) {
+        // Any cookie value a backend sets (a session id above all) is a credential: the
+        // reports show it fingerprinted, as the double's tokens are.
+        this.env.double.redactor.addToken(c.cookie.value);
         const role = this.env.double.tokenRole(c.cookie.value);
         if (role === 'jwt') names.jwt = c.cookie.key;
         else if (role === 'refreshToken') names.refresh = c.cookie.key;
