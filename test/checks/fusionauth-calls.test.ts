@@ -93,6 +93,7 @@ test('login-server-side: the browser never calls FusionAuth', () => {
   assert.equal(browserDidNotCallFusionAuth.evaluate({ actor: 'Browser', exchanges: [handOver308], fusionauthHost: 'auth.example.test' }).actual, 'Forums answered 308 to FusionAuth (//auth.example.test/api/login): the Browser re-sends the form, password included, to FusionAuth itself');
   const fine = (o: Parameters<typeof ex>[0]) => browserDidNotCallFusionAuth.evaluate({ actor: 'Browser', exchanges: [ex({ from: 'Browser', to: 'Store', method: 'POST', path: '/login', body: 'x', status: 307, resHeaders: { location: 'http://auth.example.test/api/login' }, ...o })], fusionauthHost: 'auth.example.test' }).ok;
   assert.equal(fine({}), false, 'the baseline of the cases below is caught');
+  assert.equal(browserDidNotCallFusionAuth.evaluate({ actor: 'Browser', exchanges: [handOver], fusionauthHost: 'Auth.Example.TEST' }).ok, false, 'host names compare without case');
   assert.equal(fine({ status: 302 }), true, 'a 302 is followed with GET: no body reaches FusionAuth');
   assert.equal(fine({ status: 303 }), true);
   assert.equal(fine({ resHeaders: { location: '/cart' } }), true, 'a redirect to the backend itself');
