@@ -40,6 +40,9 @@ test('login-called fails with no call, naming what FusionAuth saw', () => {
   const get = login({ method: 'GET', path: '/api/user' });
   const other = login({ path: '/api/login2' });
   const page = ex({ from: 'Browser', to: 'Store', path: '/login' });
+  // Each condition on its own: only a POST, only to FusionAuth, only /api/login, only by the caller.
+  assert.equal(backendCalledLogin.evaluate(args([login({ method: 'GET' })])).ok, false, 'a GET /api/login is no login call');
+  assert.equal(backendCalledLogin.evaluate(args([{ ...login(), to: 'Forums' }])).ok, false, 'a POST /api/login to another participant');
   const o = backendCalledLogin.evaluate(args([page, browser, get, other]));
   assert.equal(o.ok, false);
   assert.equal(o.actual, 'Store made no POST /api/login call to FusionAuth (FusionAuth saw: Browser POST /api/login; Store GET /api/user; Store POST /api/login2)');
