@@ -56,7 +56,7 @@ test('results: pass, fail (SHOULD does not throw), info either way, not applicab
   // Recorded without evaluating: even a check that would throw.
   const throws = defineCheck<{ x: string }>({ kind: 'k', name: 'n', level: 'MUST', ensures: () => 'e', evaluate: () => { throw new Error('evaluated'); } });
   const skipped = vf.notApplicable(throws, { x: '' }, [3], 'no form in a JSON login');
-  assert.deepEqual([skipped.id, skipped.result, skipped.reason, skipped.actual, skipped.evidence, skipped.expected], ['P-3.k', 'na', 'no form in a JSON login', 'no form in a JSON login', [], 'e']);
+  assert.deepEqual([skipped.id, skipped.result, skipped.ok, skipped.reason, skipped.actual, skipped.evidence, skipped.expected], ['P-3.k', 'na', true, 'no form in a JSON login', 'no form in a JSON login', [], 'e']);
   assert.equal(vf.verdicts.length, 7);
 });
 
@@ -109,6 +109,8 @@ test('describeExchange: cookies, bodies (truncated at 300), status, Location, ev
   ]);
   const exact = ex({ body: 'y'.repeat(300), status: 200, resHeaders: { 'set-cookie': 'c=3' } });
   assert.deepEqual(describeExchange(exact).slice(1), [`    > ${'y'.repeat(300)}`, '    < 200', '    < set-cookie: c=3']);
+  const plain = ex({ status: 204 });
+  assert.deepEqual(describeExchange(plain), [`#${plain.seq} Browser -> Store: GET store.example.test/`, '    < 204'], 'no Set-Cookie, no line for it');
   const err = ex({ error: 'ECONNREFUSED' });
   assert.deepEqual(describeExchange(err), [`#${err.seq} Browser -> Store: GET store.example.test/`, '    ! ECONNREFUSED']);
   const nothing = ex({});
