@@ -171,7 +171,7 @@ test('refresh-called fails: no call, another token, the wrong endpoint, the wron
   const fa = ex({ from: 'FusionAuth', to: 'Store', path: '/x' });
   const pages = [1, 2, 3].map((i) => ex({ from: 'Browser', to: 'Store', path: `/p${i}` }));
   const forums = refresh({ from: 'Forums', cookie: 'refresh_token=rt-browser' });
-  const none = backendCalledRefresh.evaluate(rargs([page, fa, ...pages, forums]));
+  const none = backendCalledRefresh.evaluate(rargs([page, ...pages, forums, fa]));
   assert.equal(none.ok, false);
   assert.equal(none.actual, 'Store made no refresh call to FusionAuth');
   assert.deepEqual(none.evidence, [pages[1], pages[2], forums], 'the last three calls that are not FusionAuth\'s');
