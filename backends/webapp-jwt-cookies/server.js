@@ -20,6 +20,8 @@ const APPLICATION_ID = env.FUSIONAUTH_APPLICATION_ID || '';
 const CLIENT_SECRET = env.FUSIONAUTH_CLIENT_SECRET || '';
 const HMAC_SECRET = env.FUSIONAUTH_JWT_HMAC_SECRET || '';
 const ISSUER = env.FUSIONAUTH_ISSUER || 'acme.com';
+// Where the browser reaches FusionAuth; only the browser-side-login mutants use it.
+const FUSIONAUTH_PUBLIC_URL = (env.FUSIONAUTH_PUBLIC_URL || 'http://auth.example.test').replace(/\/+$/, '');
 const PORT = Number(env.PORT || (ROLE === 'forums' ? 3001 : 3000));
 const HOST = env.HOST || '127.0.0.1';
 const PUBLIC_HOST = env.PUBLIC_HOST || (ROLE === 'forums' ? 'forums.example.test' : 'store.example.test');
@@ -53,6 +55,8 @@ const MUTANTS = [
   'login-accepts-2xx',
   'token-in-redirect',
   'refresh-every-request',
+  'browser-calls-login-api',
+  'password-redirected-to-fusionauth',
 ];
 
 if (ROLE !== 'store' && ROLE !== 'forums') {
@@ -326,7 +330,9 @@ function loginPage(error) {
   const err = error ? `<p class="error" role="alert">${escapeHtml(error)}</p>\n` : '';
   return page(`${TITLE} - Log in`,
     `<h1>Log in to the ${TITLE}</h1>\n${err}` +
-    '<form method="post" action="/login">\n' +
+    // MUTANT browser-calls-login-api: the page posts the credentials to FusionAuth's Login API
+    // itself ("one hop less"), so the browser, not the backend, talks to FusionAuth.
+    `<form method="post" action="${MUTANT === 'browser-calls-login-api' ? `${FUSIONAUTH_PUBLIC_URL}/api/login` : '/login'}">\n` +
     '<label>Email <input type="email" name="email"></label>\n' +
     '<label>Password <input type="password" name="password"></label>\n' +
     '<button type="submit">Log in</button>\n</form>');
@@ -360,6 +366,13 @@ async function readBody(req, limit = 64 * 1024) {
 }
 
 async function handleLogin(req, res) {
+  if (MUTANT === 'password-redirected-to-fusionauth') {
+    // MUTANT password-redirected-to-fusionauth: "let FusionAuth handle the login" with a 307,
+    // which makes the browser re-send the form, password included, to FusionAuth itself.
+    await readBody(req);
+    res.writeHead(307, { Location: `${FUSIONAUTH_PUBLIC_URL}/api/login`, 'Cache-Control': 'no-store' });
+    return res.end();
+  }
   let email = '';
   let password = '';
   try {

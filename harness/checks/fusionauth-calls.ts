@@ -55,6 +55,23 @@ export const backendCalledLogin = defineCheck<LoginCallArgs>({
 export interface BrowserDidNotCallArgs {
   actor: string;
   exchanges: Exchange[];
+  /**
+   * The host the browser knows FusionAuth by. A backend's 307/308 there hands the login form,
+   * password included, to FusionAuth through the browser on its next hop: the same defect.
+   */
+  fusionauthHost?: string;
+}
+
+/** A redirect of the actor's request to FusionAuth that makes the browser re-send its body. */
+function replaysToFusionAuth(e: Exchange, host: string | undefined): boolean {
+  const st = e.response?.status;
+  const loc = header(e.response?.headers, 'location');
+  if (!host || !loc || (st !== 307 && st !== 308) || !e.request.body) return false;
+  try {
+    return new URL(loc, `http://${e.request.host}`).host.toLowerCase() === host.toLowerCase();
+  } catch {
+    return false;
+  }
 }
 
 export const browserDidNotCallFusionAuth = defineCheck<BrowserDidNotCallArgs>({
@@ -64,7 +81,10 @@ export const browserDidNotCallFusionAuth = defineCheck<BrowserDidNotCallArgs>({
   ensures: (a) => `the ${a.actor} never talks to FusionAuth itself: the backend does`,
   evaluate: (a) => {
     const direct = a.exchanges.filter((e) => e.from === a.actor && e.to === 'FusionAuth');
-    return direct.length ? fail(`the ${a.actor} called FusionAuth directly`, direct) : pass(`no ${a.actor} → FusionAuth exchange`);
+    if (direct.length) return fail(`the ${a.actor} called FusionAuth directly`, direct);
+    const handed = a.exchanges.filter((e) => e.from === a.actor && replaysToFusionAuth(e, a.fusionauthHost));
+    if (handed.length) return fail(`${handed[0].to} answered ${handed[0].response!.status} to FusionAuth (${header(handed[0].response!.headers, 'location')}): the ${a.actor} re-sends the form, password included, to FusionAuth itself`, handed);
+    return pass(`no ${a.actor} → FusionAuth exchange`);
   },
 });
 

@@ -379,6 +379,8 @@ export class FusionAuthDouble {
     };
     this.refreshTokens.set(rec.token, rec);
     this.redactor.addToken(rec.token);
+    // Its id comes with it in every login and refresh answer: shown fingerprinted too.
+    this.redactor.addToken(rec.id);
     return rec;
   }
 

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Exchange, ExchangeInput, Participant } from './exchange';
+import { noteIssuedSecrets } from './issued-secrets';
 
 /**
  * The ordered record of every exchange in one scenario. The step definitions say which
@@ -34,6 +35,7 @@ export class Journal extends EventEmitter {
       phase: input.phase ?? this.currentPhase,
     };
     this.items.push(ex);
+    noteIssuedSecrets(ex);
     this.emit('exchange', ex);
     return ex;
   }

@@ -25,9 +25,7 @@ export class Redactor {
     let out = input;
     // Longest first so a token that contains another is replaced whole.
     for (const t of [...this.tokens].sort((a, b) => b.length - a.length)) {
-      out = out.split(t).join(fingerprint(t));
-      const enc = encodeURIComponent(t);
-      if (enc !== t) out = out.split(enc).join(fingerprint(t));
+      for (const form of new Set([t, encodeURIComponent(t)])) out = out.split(form).join(fingerprint(t));
     }
     for (const p of this.passwords) {
       out = out.split(p).join('*****');

@@ -347,6 +347,9 @@ export class Scenario {
     for (const r of results) {
       const set = setCookiesOf(r.exchange).filter((c) => !isDeletion(c, this.now()));
       const names = (this.cookieNames[app] ??= {});
+      // Any cookie value a backend sets (a session id above all) is a credential: the
+      // reports show it fingerprinted, as the double's tokens are.
+      for (const c of set) this.env.double.redactor.addToken(c.cookie.value);
       // Split cookies (name.0, name.1) are read joined, as the app reads them.
       for (const c of joinSplit(set.map((x) => ({ key: x.cookie.key, value: x.cookie.value })))) {
         const found = findToken(c.value, (v) => this.env.double.tokenRole(v));
@@ -616,15 +619,28 @@ export class Scenario {
 
   calledLogin(app: TargetName): void {
     const exchanges = this.sinceLast();
-    this.verify(checks.backendCalledLogin, {
-      caller: this.app(app).participant,
-      exchanges,
-      loginId: this.user,
-      password: this.password(this.user),
-      apiKey: this.env.double.directory.apiKey,
-      applicationId: this.app(app).applicationId,
-    });
-    this.verify(checks.browserDidNotCallFusionAuth, { actor: this.lastAction().actor, exchanges });
+    // Both halves are judged before a failure stops the scenario: a browser that called
+    // FusionAuth itself is why the backend did not, and neither may hide the other.
+    const failures: unknown[] = [];
+    const judge = (f: () => void) => {
+      try {
+        f();
+      } catch (e) {
+        failures.push(e);
+      }
+    };
+    judge(() =>
+      this.verify(checks.backendCalledLogin, {
+        caller: this.app(app).participant,
+        exchanges,
+        loginId: this.user,
+        password: this.password(this.user),
+        apiKey: this.env.double.directory.apiKey,
+        applicationId: this.app(app).applicationId,
+      }),
+    );
+    judge(() => this.verify(checks.browserDidNotCallFusionAuth, { actor: this.lastAction().actor, exchanges, fusionauthHost: this.env.fusionauthHost }));
+    if (failures.length) throw failures[0];
   }
 
   redirectedTo(page: PageName): Verdict {

@@ -50,7 +50,7 @@ test('a valid config loads with defaults and its directory', () => {
 });
 
 test('resolveRoutes fills the defaults and keeps overrides', () => {
-  assert.deepEqual(resolveRoutes({}), { ...DEFAULT_ROUTES });
+  assert.deepEqual({ ...DEFAULT_ROUTES }, resolveRoutes({}));
   assert.deepEqual(resolveRoutes({}), {
     home: '/',
     login: '/login',
@@ -178,7 +178,10 @@ test('every field in the schema has a description (editors show it) and objects 
 
 test('the schema lists exactly the contract variables as envMap targets', () => {
   const envMap = (configSchema().properties as Record<string, any>).envMap;
-  assert.deepEqual(envMap.additionalProperties.enum, [...CONTRACT_ENV_NAMES]);
+  const names = ['FUSIONAUTH_URL', 'FUSIONAUTH_API_KEY', 'FUSIONAUTH_APPLICATION_ID', 'FUSIONAUTH_CLIENT_SECRET', 'FUSIONAUTH_JWT_HMAC_SECRET', 'FUSIONAUTH_ISSUER', 'FUSIONAUTH_PUBLIC_URL', 'FUSIONAUTH_REFRESH_ENDPOINT', 'PORT', 'HOST', 'PUBLIC_HOST', 'SESSION_TTL_SECONDS'];
+  // Written out: the contract is the interface backends are written against.
+  assert.deepEqual([...CONTRACT_ENV_NAMES], names);
+  assert.deepEqual(envMap.additionalProperties.enum, names);
 });
 
 test('every bundled config (references, mutants, docs/examples) validates', () => {

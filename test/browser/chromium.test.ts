@@ -4,12 +4,13 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ChromiumActor, chromiumAvailable } from '../../harness/browser/chromium';
+import { ChromiumActor } from '../../harness/browser/chromium';
+import { chromium } from '../prerequisites';
 import { FusionAuthDouble } from '../../harness/fusionauth';
 import { Journal, header, headerAll } from '../../harness/trace';
 import { startServer, type TestServer } from './servers';
 
-const skip = chromiumAvailable() ? false : `no Chromium at ${process.env.LOGINFLOW_CHROMIUM ?? '/usr/bin/chromium'} (install Debian's chromium or set LOGINFLOW_CHROMIUM)`;
+const skip = chromium.skip('the ChromiumActor tests (journal, storage, cookies, cleanup)');
 
 const STORE_APP_ID = '3c219e58-ed0e-4b18-ad48-f4f92793ae32';
 
@@ -99,6 +100,7 @@ async function until(cond: () => boolean, ms: number): Promise<boolean> {
 }
 
 test('SPA in a real Chromium: every call it makes is journalled, localStorage and cookies are readable', { skip, timeout: 30_000 }, async (t) => {
+  chromium.require();
   const journal = new Journal();
   // FusionAuth refuses CORS until configured: grant the store's origin, as an operator would for a SPA.
   const double = await FusionAuthDouble.start({ requireApiKey: false, journal, cors: { allowedOrigins: ['http://store.example.test'], allowCredentials: true } });
@@ -220,6 +222,7 @@ test('SPA in a real Chromium: every call it makes is journalled, localStorage an
 });
 
 test('waitForText gives up with false, unknown hosts reach nobody, close() leaves no Chromium', { skip, timeout: 30_000 }, async () => {
+  chromium.require();
   const journal = new Journal();
   const store = await startServer(storeHandler);
   const browser = await ChromiumActor.launch({ hosts: { 'store.example.test': store.origin }, participants: { 'store.example.test': 'Store' }, journal, timeoutMs: 5000 });
@@ -268,6 +271,7 @@ test('waitForText gives up with false, unknown hosts reach nobody, close() leave
 });
 
 test('a process that exits without close() takes its Chromium with it', { skip, timeout: 30_000 }, async () => {
+  chromium.require();
   const store = await startServer(storeHandler);
   try {
     const script = `

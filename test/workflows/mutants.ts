@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type KitRun, runKit } from './kit-run';
+import { type KitRun, runKit, secretLeaks } from './kit-run';
 import { assertCatalogued } from '../checks/catalogued';
 
 /**
@@ -12,6 +12,7 @@ import { assertCatalogued } from '../checks/catalogued';
  */
 export interface MutantExpectation {
   code: 0 | 1;
+  /** Exactly the check ids that fail (any other failing check is a finding). */
   failing: string[];
   /** Extra `loginflow run` arguments (e.g. browser mode). */
   args?: string[];
@@ -47,6 +48,7 @@ export function conformanceSuite(o: {
         for (const s of scenarios.filter((x: any) => x.status === 'SKIPPED')) assert.ok(s.verdicts.some((v: any) => v.result === 'na' && v.reason), `skipped "${s.name}" says why`);
         // Every id it produced is in the checks catalogue (README tables), and vice versa.
         assertCatalogued(o.workflow, r.summary, o.referenceArgs?.includes('chromium') ? 'chromium' : 'http');
+        assert.deepEqual(secretLeaks(r), [], 'no secret of the run in its report or output');
         o.onReference?.(r, name);
       });
     }
@@ -54,8 +56,12 @@ export function conformanceSuite(o: {
       test(`mutant ${mutant} is caught by ${e.failing.join(', ')}`, async () => {
         const r = await runKit(o.workflow, path.join(dir, 'mutants', `${mutant}.json`), mutant, e.args);
         assert.equal(r.code, e.code, r.output);
-        for (const id of e.failing) assert.ok(r.failing.includes(id), `${id} should fail; failing: ${r.failing.join(', ')}\n${r.output}`);
+        // The exact set: a check failing that the defect does not explain is a finding
+        // (a check too eager, or a kit bug), not noise.
+        assert.deepEqual([...r.failing].sort(), [...e.failing].sort(), `exactly ${e.failing.join(', ')} should fail; failing: ${r.failing.join(', ')}\n${r.output}`);
         if (e.code === 1) assert.match(r.output, /expected: .*\n\s+actual: /, 'a MUST failure says what was expected and what happened');
+        // A failing run writes its evidence in full: still no secret in it.
+        assert.deepEqual(secretLeaks(r), [], 'no secret of the run in its report or output');
       });
     }
   });

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chromiumAvailable } from '../../harness/browser/chromium';
-import { runKit } from './kit-run';
+import { chromium } from '../prerequisites';
+import { runKit, secretLeaks } from './kit-run';
 
 /**
  * Browser mode: a real headless Chromium (Debian's package; .ci/run installs it) runs the
@@ -12,12 +12,14 @@ import { runKit } from './kit-run';
  */
 const WORKFLOW = 'spa-localstorage-jwt';
 const DIR = path.resolve(__dirname, '..', '..', 'backends', WORKFLOW);
-const skip = chromiumAvailable() ? false : 'no Chromium at /usr/bin/chromium (apt-get install chromium, or set LOGINFLOW_CHROMIUM)';
+const skip = chromium.skip('the SPA workflow in browser mode (the app-side checks and the mutants only a real browser catches)');
 const args = ['--browser', 'chromium'];
 
 test('browser mode: the reference SPA passes every MUST, and the kit saved a screenshot of it after login', { skip }, async () => {
+  chromium.require();
   const r = await runKit(WORKFLOW, path.join(DIR, 'loginflow.json'), 'browser-reference', args);
   assert.equal(r.code, 0, r.output);
+  assert.deepEqual(secretLeaks(r), [], 'no secret of the run in its report or output');
   const verdicts = r.summary.workflows[0].scenarios.flatMap((s: any) => s.verdicts);
   // Checks of the app's own JavaScript are made only in browser mode.
   // Two users in two Chromiums, and the failed logins judged on what the app itself did (issue #11).
@@ -36,8 +38,11 @@ for (const [mutant, ids] of Object.entries({
   'token-stored-before-status-check': ['SLJ-7.failed-login-no-credential'],
 })) {
   test(`browser mode: mutant ${mutant} is caught by ${ids.join(', ')}`, { skip }, async () => {
+    chromium.require();
     const r = await runKit(WORKFLOW, path.join(DIR, 'mutants', `${mutant}.json`), `browser-${mutant}`, args);
     assert.equal(r.code, 1, r.output);
-    for (const id of ids) assert.ok(r.failing.includes(id), `${id} should fail; failing: ${r.failing.join(', ')}`);
+    // Exactly these: any other failing check is a finding, not noise.
+    assert.deepEqual([...r.failing].sort(), [...ids].sort(), `exactly ${ids.join(', ')} should fail; failing: ${r.failing.join(', ')}\n${r.output}`);
+    assert.deepEqual(secretLeaks(r), [], 'no secret of the run in its report or output');
   });
 }
