@@ -299,7 +299,8 @@ export async function runWorkflow(
   const { runConfiguration } = await loadConfiguration(
     {
       // Profiles come from the user's own cucumber.js, as with cucumber itself.
-      file: o.profiles?.length && fs.existsSync(profileFile) ? profileFile : false,
+      // Relative: cucumber joins it onto its cwd (the caller's directory), an absolute path would be doubled.
+      file: o.profiles?.length && fs.existsSync(profileFile) ? path.relative(process.cwd(), profileFile) : false,
       profiles: o.profiles,
       provided: {
         paths: [path.join(ROOT, 'features', `${workflow}.feature`)],

@@ -45,10 +45,6 @@ function suite(r: WorkflowResult): { xml: string; tests: number; failures: numbe
     } else if (s.status === 'FAILED') {
       failures++;
       body.push(`      <failure type="step" message="${attr(firstLine(s.errors[0] ?? 'a step failed'))}">${text(s.errors.join('\n\n'))}</failure>`);
-    } else if (na.length && na.length === s.verdicts.length) {
-      // A scenario with no subject in this app (one application declared): skipped, with why.
-      skipped++;
-      body.push(`      <skipped message="${attr(`not applicable: ${na[0].reason ?? na[0].actual}`)}"/>`);
     }
     const out = [
       ...should.map((v) => `SHOULD ${describe(v)}`),

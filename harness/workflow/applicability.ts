@@ -31,7 +31,10 @@ export const secondAppDeclared = defineCheck<{ scenario: string }>({
 export function inapplicable(config: LoadedConfig, doc: messages.GherkinDocument, pickle: messages.Pickle): Verdict | undefined {
   if (config.forums || !needsSecondApp(pickle)) return undefined;
   const workflow = workflowOf(doc);
-  const steps = [...new Set(pickle.steps.flatMap((s) => stepRefs(s.text)))].sort((a, b) => a - b);
+  // The scenario's own steps: a Background's (the URL checks every scenario runs) name no arrow of its.
+  const background = new Set(backgroundStepIds(doc));
+  const own = pickle.steps.filter((s) => !s.astNodeIds.some((id) => background.has(id)));
+  const steps = [...new Set(own.flatMap((s) => stepRefs(s.text)))].sort((a, b) => a - b);
   return {
     id: `${idPrefix(workflow, doc.feature?.tags.map((t) => t.name))}-${steps[0] ?? 0}.${secondAppDeclared.kind}`,
     name: secondAppDeclared.name,
@@ -47,4 +50,17 @@ export function inapplicable(config: LoadedConfig, doc: messages.GherkinDocument
     declaredBy: 'forums',
     evidence: [],
   };
+}
+
+/** Ids of every Background step of the feature and of its rules. */
+function backgroundStepIds(doc: messages.GherkinDocument): string[] {
+  const out: string[] = [];
+  const visit = (children: readonly { background?: messages.Background; rule?: messages.Rule }[] | undefined) => {
+    for (const c of children ?? []) {
+      if (c.background) out.push(...c.background.steps.map((s) => s.id));
+      if (c.rule) visit(c.rule.children);
+    }
+  };
+  visit(doc.feature?.children);
+  return out;
 }

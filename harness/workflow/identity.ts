@@ -3,7 +3,8 @@ import type { TargetName } from '../backend/config';
 import * as checks from '../checks';
 import { type SetCookie, setCookiesOf } from '../checks';
 import type { Exchange } from '../trace';
-import type { ActorName, PageName, Scenario } from './scenario';
+import { findToken, type Found } from '../checks/cookie-tokens';
+import { type ActorName, JWT_LEEWAY_MS, type PageName, type Scenario, jwtExpiry } from './scenario';
 import { type SpaApp, type SpaDriver, lastApiCall } from './spa';
 import { createSpaDriver } from './spa-flow';
 
@@ -137,7 +138,17 @@ export class IdentityFlow {
 
   spaApp(app: TargetName, user: string): SpaApp {
     const a = this.s.app(app);
-    return { origin: `http://${a.host}`, api: app === 'store' ? a.routes.apiCart : a.routes.apiPosts, applicationId: a.applicationId, proof: this.s.proof(app, user) };
+    const t = this.s.env.config[app];
+    // As the SPA flow sees the app: where it starts, and what reveals its login form.
+    return {
+      origin: `http://${a.host}`,
+      api: app === 'store' ? a.routes.apiCart : a.routes.apiPosts,
+      applicationId: a.applicationId,
+      proof: this.s.proof(app, user),
+      home: a.routes.home,
+      ...(t?.routes?.login ? { loginRoute: t.routes.login } : {}),
+      ...(t?.login?.reveal ? { reveal: t.login.reveal } : {}),
+    };
   }
 
   async spaLoggedIn(app: TargetName, user: string): Promise<void> {
@@ -165,18 +176,26 @@ export class IdentityFlow {
     this.last = { user, app, what: `${app} API`, api: true, response: lastApiCall(this.s.journal.since(start), 'Browser', spa.api) };
   }
 
-  private async spaJwt(app: TargetName, user: string): Promise<{ key: string; value: string }> {
+  /** The local-storage entry holding a JWT FusionAuth issued: bare, or inside a JSON value under any key. */
+  private async spaJwt(app: TargetName, user: string): Promise<{ key: string; value: string; found: Found }> {
     const storage = await (await this.spaDriver(user)).storage(this.spaApp(app, user));
     const jwts = new Set(this.s.env.double.issued().jwts);
-    const key = Object.keys(storage).find((k) => jwts.has(storage[k]));
-    if (!key) throw new Error(`the ${app} app in ${user}'s browser keeps no JWT FusionAuth issued in local storage`);
-    return { key, value: storage[key] };
+    for (const [key, raw] of Object.entries(storage)) {
+      const found = findToken(raw, (v) => (jwts.has(v) ? 'jwt' : undefined));
+      if (found) return { key, value: found.value, found };
+    }
+    throw new Error(`the ${app} app in ${user}'s browser keeps no JWT FusionAuth issued in local storage`);
   }
 
+  /** The JWT expires: the world clock moves past its exp, or (real clock) a minted expired one replaces it, wrapped as the app keeps it. */
   async spaExpireJwt(app: TargetName, user: string): Promise<void> {
-    const { key } = await this.spaJwt(app, user);
+    const { key, value, found } = await this.spaJwt(app, user);
+    if (this.s.worldClock) {
+      await this.s.advanceTo(jwtExpiry(value) + JWT_LEEWAY_MS, `past the exp of ${user}'s JWT in the ${app} app`);
+      return;
+    }
     const expired = await this.s.env.double.mintJwt(user, app, { expired: true });
-    await (await this.spaDriver(user)).setStorage(this.spaApp(app, user), key, expired);
+    await (await this.spaDriver(user)).setStorage(this.spaApp(app, user), key, found.replace ? found.replace(expired) : expired);
   }
 
   /** The API called with no Authorization header, `holder`'s JWT in the query string instead. */

@@ -566,6 +566,8 @@ export class Scenario {
       const c = login && this.sessionCookieOf(login.exchange);
       // Express's s:<id>.<signature>: the signature is derived from the id, not randomness.
       if (c) this.sessionSamples.push({ value: unwrapSessionId(c.cookie.value).id, exchange: login!.exchange });
+      // A login the kit did not see as a POST (a GET form): the session id the jar holds now.
+      else if (this.sessionAfter?.value) this.sessionSamples.push({ value: unwrapSessionId(this.sessionAfter.value).id, exchange: this.sessionAfter.login ?? this.lastResponse() });
     }
   }
 
@@ -735,7 +737,8 @@ export class Scenario {
     const carried = this.opaque[app]?.cookies;
     const roles: [string, SetCookie | undefined][] = carried?.length
       ? carried.map((n) => [`login cookie ${n} (opaque)`, setCookiesOf(response).find((c) => c.cookie.key === n)])
-      : this.cookieNames[app]?.jwt
+      : // Token cookies when the backend set them, or when the workflow expected them (their check ran: failed or not).
+      this.cookieNames[app]?.jwt || this.verifier.verdicts.some((v) => v.id.endsWith('.jwt-cookie-set'))
       ? [['JWT', this.tokenCookie(app, 'jwt', response)], ['refresh token', this.tokenCookie(app, 'refreshToken', response)]]
       : [['session id', session]];
     for (const [role, cookie] of roles) {
@@ -782,7 +785,14 @@ export class Scenario {
   }
 
   sessionIdEntropy(app: TargetName, minBits = 128): void {
-    this.verify(checks.sessionIdEntropy, { app, samples: this.sessionSamples.map((s) => s.value), minBits, evidence: this.sessionSamples.map((s) => s.exchange) });
+    const args = { app, samples: this.sessionSamples.map((s) => s.value), minBits, evidence: this.sessionSamples.map((s) => s.exchange) };
+    // No session id seen at login (the login failed, or went a way the kit could not follow):
+    // nothing to estimate, which is not a weak id; the login's own checks say what went wrong.
+    if (args.samples.length < 2) {
+      this.verifier.notApplicable(checks.sessionIdEntropy, args, this.currentSteps, `not checked: the kit saw ${args.samples.length ? 'one session id' : 'no session id'} issued over the logins, so there is nothing to estimate`);
+      return;
+    }
+    this.verify(checks.sessionIdEntropy, args);
   }
 
   sessionExtended(app: TargetName, page: PageName): void {

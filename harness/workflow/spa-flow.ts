@@ -340,7 +340,8 @@ function bearerExpired(e: Exchange): boolean {
   if (!jwt) return false;
   try {
     const { exp } = jose.decodeJwt(jwt);
-    return typeof exp === 'number' && exp * 1000 <= e.at;
+    // On the API's clock: the world clock's time when the call was made.
+    return typeof exp === 'number' && exp * 1000 <= (e.worldAt ?? e.at);
   } catch {
     return false;
   }

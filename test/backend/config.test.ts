@@ -99,7 +99,7 @@ test('login: json mode needs a path; fields, extra and next are checked', () => 
 });
 
 test('a url target is warned that the kit cannot hand it a session TTL', () => {
-  assert.match(validateConfig({ store: { url: 'http://127.0.0.1:1' } }).warnings?.join('\n') ?? '', /store is a "url" target: the kit cannot hand it a session TTL.*default 2 s.*sessionTtlSeconds/);
+  assert.match(validateConfig({ store: { url: 'http://127.0.0.1:1' } }).warnings?.join('\n') ?? '', /store is a "url" target: the kit cannot hand it a session TTL.*real-clock default 1 s.*sessionTtlSeconds/);
   assert.match(validateConfig({ store: { url: 'http://127.0.0.1:1' }, sessionTtlSeconds: 600 }).warnings?.join('\n') ?? '', /declared sessionTtlSeconds 600 s/);
   assert.equal(validateConfig(good).warnings, undefined);
 });

@@ -64,7 +64,9 @@ describe('identity binding', () => {
   });
   test('the verdict id says what it ensures', () => {
     const v = new Verifier({ workflow: 'webapp-jwt-cookies', prefix: 'WJC' });
-    assert.throws(() => v.verify(checks.pageIsHolders, holder(cart('bob@example.com')), [10]), /WJC-10\.page-is-holders/);
+    // A failed MUST is recorded, not thrown: the scenario carries on and fails at its end.
+    const failed = v.verify(checks.pageIsHolders, holder(cart('bob@example.com')), [10]);
+    assert.deepEqual([failed.id, failed.result], ['WJC-10.page-is-holders', 'fail']);
     assert.equal(v.verify(checks.apiIsHolders, holder(cart('alice@example.com')), [9]).id, 'WJC-9.api-is-holders');
   });
 });

@@ -42,8 +42,8 @@ test('new-session-id (SHOULD): a session id the browser held before is not kept'
   const e = [ex({})];
   assert.equal(k.ensures({ app: 'the store', evidence: e }), 'the store issues a new session id at login, not the one the browser held before (session fixation, ASVS V3.2.1)');
   assert.deepEqual(v(k.evaluate({ app: 's', before: 'a', after: 'b', evidence: e })), [true, 'a new session id was issued', e]);
-  assert.deepEqual(v(k.evaluate({ app: 's', before: 'a', after: 'a', evidence: e })), [false, 'the session id after login is the one the browser held before', e]);
-  assert.deepEqual(v(k.evaluate({ app: 's', before: 'a', evidence: e })), [false, 'the login set no session cookie', e]);
+  assert.deepEqual(v(k.evaluate({ app: 's', before: 'a', after: 'a', evidence: e })), [false, 'session fixation: the session id the browser holds after login is the one it held before (whoever planted that id now shares the logged-in session)', e]);
+  assert.deepEqual(v(k.evaluate({ app: 's', before: 'a', evidence: e })), [false, 'the browser holds no session cookie after the login', e]);
   assert.deepEqual(v(k.evaluate({ app: 's', after: 'b', evidence: e })), [false, 'the browser held no session id before this login, so nothing was proven', e]);
 });
 

@@ -37,7 +37,7 @@ test('a verdict is named WORKFLOW-PREFIX-STEP.kind and carries the expectation, 
   });
   assert.deepEqual(seen, [v]);
   assert.deepEqual(vf.verdicts, [v]);
-  assert.equal(vf.verify(check('SHOULD', pass('p')), { x: 'X' }, []).id, 'WJC-0.thing-holds', 'no step: 0');
+  assert.equal(vf.verify(check('SHOULD', pass('p')), { x: 'X' }, []).id, 'WJC.thing-holds', 'no step: the id names none (a scenario-level verdict, e.g. variant-applies)');
 });
 
 test('results: pass, fail (SHOULD does not throw), info either way, not applicable with its reason', () => {
@@ -60,10 +60,13 @@ test('results: pass, fail (SHOULD does not throw), info either way, not applicab
   assert.equal(vf.verdicts.length, 7);
 });
 
-test('a failed MUST throws a CheckFailure saying step, check, expectation and evidence, unless excused', () => {
+test('a failed MUST is recorded and the scenario goes on; with stopOnFailure it throws a CheckFailure saying step, check, expectation and evidence, unless excused', () => {
   const r = new Redactor();
   r.addToken('secret-token-1');
-  const vf = new Verifier({ workflow: 'webapp-jwt-cookies', prefix: 'WJC', scenario: 'Login', redactor: r });
+  const goesOn = new Verifier({ workflow: 'webapp-jwt-cookies', prefix: 'WJC', scenario: 'Login', redactor: r });
+  assert.equal(goesOn.verify(check('MUST', fail('it did not')), { x: 'X' }, [8]).result, 'fail', 'recorded, not thrown');
+  assert.deepEqual(goesOn.unexcusedFailures().map((v) => v.id), ['WJC-8.thing-holds']);
+  const vf = new Verifier({ workflow: 'webapp-jwt-cookies', prefix: 'WJC', scenario: 'Login', redactor: r, stopOnFailure: true });
   const e = ex({ path: '/cart?t=secret-token-1' });
   let thrown: unknown;
   try {
@@ -77,7 +80,7 @@ test('a failed MUST throws a CheckFailure saying step, check, expectation and ev
   assert.equal(thrown.message, ['WJC-8.thing-holds MUST thingHolds failed at step 8 of webapp-jwt-cookies (Login)', '  expected: the thing holds for X', '  actual:   it did not', '  #' + e.seq + ' Browser -> Store: GET store.example.test/cart?t=secret…#' + thrown.verdict.evidence[0].request.path.split('#')[1]].join('\n'));
   assert.ok(!thrown.message.includes('secret-token-1'), 'evidence is redacted');
   assert.equal(e.request.path, '/cart?t=secret-token-1', 'the journal\'s exchange is not changed');
-  const excused = new Verifier({ workflow: 'w', prefix: 'P', excused: (v) => v.id === 'P-8.thing-holds' });
+  const excused = new Verifier({ workflow: 'w', prefix: 'P', excused: (v) => v.id === 'P-8.thing-holds', stopOnFailure: true });
   assert.equal(excused.verify(check('MUST', fail('no')), { x: '' }, [8]).result, 'fail');
   assert.throws(() => excused.verify(check('MUST', fail('no')), { x: '' }, [9]), CheckFailure);
   // Without a redactor the patterns still apply.

@@ -5,7 +5,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig } from '../../harness/backend';
 import { argvOf, main, type InitIo } from '../../harness/cli/init';
-import { configSchema } from '../../harness/backend/config';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 // Under reports/ (ignored by git), never outside the project.
@@ -200,10 +199,7 @@ test('init declares variants and a session TTL by flag or on a terminal, writing
   }
 });
 
-// The config keys for a JSON login and a single application come with #12 (per-target
-// "login", "forums" optional); until the schema has them this test says so and skips.
-const schemaHasLogin = !!(configSchema().definitions?.target as any)?.properties?.login && !((configSchema() as any).required ?? []).includes('forums');
-test('init declares a JSON login and a single application (--login json, --single-app, or "none" for the forums)', { skip: !schemaHasLogin && 'the schema has no "login" / optional "forums" yet (#12)' }, async () => {
+test('init declares a JSON login and a single application (--login json, --single-app, or "none" for the forums)', async () => {
   const out = path.join(DIR, 'declare', 'json.json');
   const flags = ['--workflow', 'webapp-sessions', '--store-url', 'http://127.0.0.1:3000', '--out', out, '--force'];
   assert.equal(await main([...flags, '--single-app', '--login', 'json', '--login-path', '/api/login', '--login-fields', 'email,pass'], io()), 0);

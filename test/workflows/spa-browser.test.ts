@@ -31,7 +31,8 @@ test('browser mode: the reference SPA passes every MUST, and the kit saved a scr
 });
 
 for (const [mutant, ids] of Object.entries({
-  'spa-never-refreshes': ['SLJ-10.spa-refresh-called'],
+  // No refresh: the page after it (and the two-user API call after it) never comes.
+  'spa-never-refreshes': ['SLJ-10.spa-refresh-called', 'SLJ-13.page-shown', 'SLJ-14.api-is-holders', 'SLJ-15.spa-refresh-called'],
   'refresh-token-in-localstorage': ['SLJ-7.no-refresh-token-in-storage'],
   // FusionAuth's CORS settings do not allow its extra header: the preflight gets 403, no login.
   'spa-disallowed-header': ['SLJ-5.spa-login-called'],

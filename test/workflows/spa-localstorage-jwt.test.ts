@@ -45,6 +45,7 @@ test('HTTP mode: app-side steps are not counted as exercised by --coverage', asy
   assert.equal(r.code, 1, r.output);
   const missing = /coverage gate: step\(s\) ([\d, ]+) of the diagram/.exec(r.output)?.[1].split(', ').map(Number);
   assert.ok(missing, r.output);
-  for (const n of [3, 4, 7, 20, 21, 25]) assert.ok(missing.includes(n), `step ${n} (app-side, N/A in HTTP mode) not exercised: ${missing}`);
+  // (Steps 3-4 are exercised in HTTP mode too: the failed-login outline opens the app's form.)
+  for (const n of [7, 20, 21, 25]) assert.ok(missing.includes(n), `step ${n} (app-side, N/A in HTTP mode) not exercised: ${missing}`);
   for (const n of [8, 9, 10, 15]) assert.ok(!missing.includes(n), `step ${n} was exercised`);
 });
