@@ -247,7 +247,8 @@ export class SpaFlow {
   async refreshCookieHeld(): Promise<void> {
     if (this.notInHttpMode(checks.refreshCookieHeld, { host: this.s.env.fusionauthHost, isRefreshToken: false })) return;
     const c = await (await this.driver()).refreshCookie();
-    this.s.verify(checks.refreshCookieHeld, { host: this.s.env.fusionauthHost, cookie: c, isRefreshToken: !!c && this.s.env.double.tokenRole(c.value) === 'refreshToken' });
+    // No login call, no cookie from it: that failure is the login check's, not said again here.
+    this.s.verifyAfter([this.s.verifier.failed('spa-login-called')], checks.refreshCookieHeld, { host: this.s.env.fusionauthHost, cookie: c, isRefreshToken: !!c && this.s.env.double.tokenRole(c.value) === 'refreshToken' });
   }
 
   async jwtInStorage(newest = false): Promise<void> {
@@ -259,7 +260,7 @@ export class SpaFlow {
     const fromThisStep = this.since().filter((e) => e.to === 'FusionAuth' && e.response?.status === 200).map((e) => tokenOf(e)).filter((t): t is string => !!t);
     const tokens = newest ? fromThisStep.slice(-1) : issued;
     // The newest JWT only exists if the app refreshed: if that failed, this cannot apply.
-    this.s.verifyAfter(newest ? [this.s.verifier.failed('spa-refresh-called'), this.s.verifier.failed('rejects-expired')] : [], checks.jwtInLocalStorage, { origin: app.origin, storage, tokens, what: newest ? 'the JWT FusionAuth just issued' : 'a JWT FusionAuth issued', evidence: this.since().filter((e) => e.to === 'FusionAuth').slice(-1) });
+    this.s.verifyAfter(newest ? [this.s.verifier.failed('spa-refresh-called'), this.s.verifier.failed('rejects-expired')] : [this.s.verifier.failed('spa-login-called')], checks.jwtInLocalStorage, { origin: app.origin, storage, tokens, what: newest ? 'the JWT FusionAuth just issued' : 'a JWT FusionAuth issued', evidence: this.since().filter((e) => e.to === 'FusionAuth').slice(-1) });
   }
 
   async noRefreshTokenInStorage(): Promise<void> {
