@@ -6,7 +6,7 @@ import type { Exchange } from '../trace';
 import { findToken, type Found } from '../checks/cookie-tokens';
 import { type ActorName, JWT_LEEWAY_MS, type PageName, type Scenario, jwtExpiry } from './scenario';
 import { type SpaApp, type SpaDriver, lastApiCall } from './spa';
-import { createSpaDriver } from './spa-flow';
+import { createSpaDriver, spaAppOf } from './spa-flow';
 
 /**
  * The scenarios a security reviewer adds to the diagram's one-user happy path, for every
@@ -137,18 +137,7 @@ export class IdentityFlow {
   }
 
   spaApp(app: TargetName, user: string): SpaApp {
-    const a = this.s.app(app);
-    const t = this.s.env.config[app];
-    // As the SPA flow sees the app: where it starts, and what reveals its login form.
-    return {
-      origin: `http://${a.host}`,
-      api: app === 'store' ? a.routes.apiCart : a.routes.apiPosts,
-      applicationId: a.applicationId,
-      proof: this.s.proof(app, user),
-      home: a.routes.home,
-      ...(t?.routes?.login ? { loginRoute: t.routes.login } : {}),
-      ...(t?.login?.reveal ? { reveal: t.login.reveal } : {}),
-    };
+    return spaAppOf(this.s, app, user);
   }
 
   async spaLoggedIn(app: TargetName, user: string): Promise<void> {

@@ -68,17 +68,7 @@ export class SpaFlow {
   }
 
   spaApp(name: TargetName): SpaApp {
-    const a = this.s.app(name);
-    const t = this.s.env.config[name];
-    return {
-      origin: `http://${a.host}`,
-      api: name === 'store' ? a.routes.apiCart : a.routes.apiPosts,
-      applicationId: a.applicationId,
-      proof: this.s.proof(name),
-      home: a.routes.home,
-      ...(t?.routes?.login ? { loginRoute: t.routes.login } : {}),
-      ...(t?.login?.reveal ? { reveal: t.login.reveal } : {}),
-    };
+    return spaAppOf(this.s, name);
   }
 
   private since(): Exchange[] {
@@ -354,4 +344,19 @@ function tokenOf(e: Exchange): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** An app as the SPA drivers see it: where it starts, its API, what reveals its login form, whose data proves the login. */
+export function spaAppOf(s: Scenario, name: TargetName, user = s.user): SpaApp {
+  const a = s.app(name);
+  const t = s.env.config[name];
+  return {
+    origin: `http://${a.host}`,
+    api: name === 'store' ? a.routes.apiCart : a.routes.apiPosts,
+    applicationId: a.applicationId,
+    proof: s.proof(name, user),
+    home: a.routes.home,
+    ...(t?.routes?.login ? { loginRoute: t.routes.login } : {}),
+    ...(t?.login?.reveal ? { reveal: t.login.reveal } : {}),
+  };
 }
