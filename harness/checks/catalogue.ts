@@ -72,7 +72,7 @@ const END = (w: string) => `<!-- /checks:${w} -->`;
 
 /**
  * The README with each workflow's table between its markers replaced; a workflow without
- * markers (a new workflow) gets a new "#### <workflow>" section after the last table.
+ * markers (a new workflow) gets a new "### <workflow> checks" section after the last table.
  */
 export function withTables(readme: string, catalogue: Catalogue): string {
   let out = readme;
@@ -84,7 +84,7 @@ export function withTables(readme: string, catalogue: Catalogue): string {
     else {
       const anchor = out.lastIndexOf('<!-- /checks:');
       const at = anchor >= 0 ? out.indexOf('\n', anchor) + 1 : out.length;
-      out = `${out.slice(0, at)}\n#### ${w}\n\n${block}\n${out.slice(at)}`;
+      out = `${out.slice(0, at)}\n### ${w} checks\n\n${block}\n${out.slice(at)}`;
     }
   }
   return out;

@@ -1,4 +1,4 @@
-import type { Exchange } from '../trace';
+import { type Exchange, worldTimeOf } from '../trace';
 import { defineCheck, fail, notApplicable, outcome, pass } from './check';
 
 /**
@@ -41,7 +41,7 @@ export const refreshOnlyExpiredJwt = defineCheck<RefreshNeedArgs>({
     if (!a.jwt) return pass(`${on} carried no JWT, so ${a.caller} refreshed (${what})`, [a.refresh]);
     if (!a.jwt.genuine) return pass(`${on} carried a JWT that does not verify, so ${a.caller} refreshed (${what})`, [a.refresh]);
     // The backend judged the JWT on its own clock: the world clock's time when the request came.
-    const at = Math.floor((a.trigger.worldAt ?? a.trigger.at) / 1000);
+    const at = Math.floor(worldTimeOf(a.trigger) / 1000);
     if (a.jwt.exp !== undefined && a.jwt.exp <= at) return pass(`${on} carried a JWT that had expired ${at - a.jwt.exp} s before, so ${a.caller} refreshed (${what})`, [a.refresh]);
     const left = a.jwt.exp === undefined ? 'with no exp' : `valid for another ${a.jwt.exp - at} s`;
     return fail(`${a.caller} called ${what} while serving ${on}, whose JWT was ${left}: a refresh on every request multiplies the load on FusionAuth and rotates tokens for nothing`, [a.refresh, a.trigger]);

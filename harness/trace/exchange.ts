@@ -25,6 +25,11 @@ export interface ResponseRecord {
   body?: string;
 }
 
+/** When an exchange happened on the world clock (what the backend's clock read), else real time. */
+export function worldTimeOf(e: Pick<Exchange, 'at' | 'worldAt'>): number {
+  return e.worldAt ?? e.at;
+}
+
 export interface Exchange {
   /** Order in the journal, from 1. */
   seq: number;

@@ -4,7 +4,7 @@ import * as checks from '../checks';
 import { type SetCookie, setCookiesOf } from '../checks';
 import type { Exchange } from '../trace';
 import { findToken, type Found } from '../checks/cookie-tokens';
-import { type ActorName, JWT_LEEWAY_MS, type PageName, type Scenario, jwtExpiry } from './scenario';
+import { type ActorName, type PageName, type Scenario, isDeletion } from './scenario';
 import { type SpaApp, type SpaDriver, lastApiCall } from './spa';
 import { createSpaDriver, spaAppOf } from './spa-flow';
 
@@ -180,7 +180,7 @@ export class IdentityFlow {
   async spaExpireJwt(app: TargetName, user: string): Promise<void> {
     const { key, value, found } = await this.spaJwt(app, user);
     if (this.s.worldClock) {
-      await this.s.advanceTo(jwtExpiry(value) + JWT_LEEWAY_MS, `past the exp of ${user}'s JWT in the ${app} app`);
+      await this.s.advancePastExp(value, `past the exp of ${user}'s JWT in the ${app} app`);
       return;
     }
     const expired = await this.s.env.double.mintJwt(user, app, { expired: true });
@@ -254,7 +254,8 @@ export class IdentityFlow {
   private credentialsSet(answers: Exchange[]): { cookie: SetCookie; why: string }[] {
     const out: { cookie: SetCookie; why: string }[] = [];
     for (const c of answers.flatMap((e) => setCookiesOf(e))) {
-      if (isDeletion(c, this.s.now())) continue;
+      // An emptied cookie holds no credential either.
+      if (c.cookie.value === '' || isDeletion(c, this.s.now())) continue;
       const role = this.s.env.double.tokenRole(c.cookie.value);
       const why = role === 'jwt' ? 'a JWT FusionAuth issued' : role === 'refreshToken' ? 'a refresh token FusionAuth issued' : /^eyJ[\w-]*\.[\w-]*\./.test(c.cookie.value) ? 'a JWT' : /sess|sid|auth|token|jwt/i.test(c.cookie.key) ? 'a session id' : undefined;
       if (why) out.push({ cookie: c, why });
@@ -363,8 +364,3 @@ export class IdentityFlow {
   }
 }
 
-/** A Set-Cookie that removes the cookie; `now` is the world clock's (an Expires in the past there). */
-function isDeletion(c: SetCookie, now: number): boolean {
-  const exp = c.cookie.expires;
-  return c.cookie.value === '' || c.cookie.maxAge === 0 || (typeof c.cookie.maxAge === 'number' && c.cookie.maxAge < 0) || (exp instanceof Date && exp.getTime() <= now);
-}

@@ -347,9 +347,6 @@ export class Scenario {
     for (const r of results) {
       const set = setCookiesOf(r.exchange).filter((c) => !isDeletion(c, this.now()));
       const names = (this.cookieNames[app] ??= {});
-      // Any cookie value a backend sets (a session id above all) is a credential: the
-      // reports show it fingerprinted, as the double's tokens are.
-      for (const c of set) this.env.double.redactor.addToken(c.cookie.value);
       // Split cookies (name.0, name.1) are read joined, as the app reads them.
       for (const c of joinSplit(set.map((x) => ({ key: x.cookie.key, value: x.cookie.value })))) {
         const found = findToken(c.value, (v) => this.env.double.tokenRole(v));
@@ -447,6 +444,11 @@ export class Scenario {
     return this.env.clock.kind === 'world';
   }
 
+  /** Moves the world clock past a JWT's `exp`, beyond any library's leeway: it expires as FusionAuth's token would. */
+  advancePastExp(jwt: string, reason: string): Promise<void> {
+    return this.advanceTo(jwtExpiry(jwt) + JWT_LEEWAY_MS, reason);
+  }
+
   /** Moves the world clock (double, backends, cookie jars, Chromium's page clock) to `t`, and records it. */
   async advanceTo(t: number, reason: string): Promise<void> {
     const ms = t - this.now();
@@ -468,7 +470,7 @@ export class Scenario {
       const held = await this.cookieValue(actor, app, name);
       const jwt = held && findToken(held, (v) => (this.env.double.tokenRole(v) === 'jwt' ? 'jwt' : undefined))?.value;
       if (!jwt) throw new Error(`${actor} holds no JWT cookie (${name}) for ${app} to let expire`);
-      await this.advanceTo(jwtExpiry(jwt) + JWT_LEEWAY_MS, `past the exp of the ${app}'s JWT`);
+      await this.advancePastExp(jwt, `past the exp of the ${app}'s JWT`);
       return;
     }
     const jwt = await this.env.double.mintJwt(this.user, app, { expired: true });
@@ -975,7 +977,7 @@ export function jwtExpiry(jwt: string): number {
 }
 
 /** A Set-Cookie that removes the cookie; `now` on the world clock, which the backend that set it reads. */
-function isDeletion(c: SetCookie, now: number): boolean {
+export function isDeletion(c: SetCookie, now: number): boolean {
   const exp = c.cookie.expires;
   return c.cookie.maxAge === 0 || (typeof c.cookie.maxAge === 'number' && c.cookie.maxAge < 0) || (exp instanceof Date && exp.getTime() <= now);
 }

@@ -2,10 +2,10 @@ import * as jose from 'jose';
 import * as checks from '../checks';
 import type { Check } from '../checks';
 import type { TargetName } from '../backend/config';
-import type { Exchange } from '../trace';
+import { type Exchange, worldTimeOf } from '../trace';
 import { findToken, type Found } from '../checks/cookie-tokens';
 import { type BadJwt, mintBadJwt } from './bad-jwt';
-import { JWT_LEEWAY_MS, type Scenario, jwtExpiry } from './scenario';
+import type { Scenario } from './scenario';
 import { HttpSpa, type SpaApp, type SpaDriver, lastApiCall } from './spa';
 
 /**
@@ -135,7 +135,7 @@ export class SpaFlow {
   async expireJwt(): Promise<void> {
     const { key, found } = await this.jwtKey('store');
     if (this.s.worldClock) {
-      await this.s.advanceTo(jwtExpiry(found.value) + JWT_LEEWAY_MS, "past the exp of the store app's JWT");
+      await this.s.advancePastExp(found.value, "past the exp of the store app's JWT");
       return;
     }
     const expired = await this.s.env.double.mintJwt(this.s.user, 'store', { expired: true });
@@ -332,7 +332,7 @@ function bearerExpired(e: Exchange): boolean {
   try {
     const { exp } = jose.decodeJwt(jwt);
     // On the API's clock: the world clock's time when the call was made.
-    return typeof exp === 'number' && exp * 1000 <= (e.worldAt ?? e.at);
+    return typeof exp === 'number' && exp * 1000 <= worldTimeOf(e);
   } catch {
     return false;
   }

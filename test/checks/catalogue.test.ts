@@ -47,7 +47,7 @@ test('catalogueOf: ids from verdicts, steps merged, phrasings kept, browser-only
   assert.match(markdownTable(got), /\| 5 \| `X-5.c` \| SHOULD \| c \(`--browser chromium` only\) \|/);
   // A workflow without markers gets its own section; running withTables again changes nothing.
   const once = withTables('# r\n', { x: got });
-  assert.match(once, /#### x\n\n<!-- checks:x /);
+  assert.match(once, /### x checks\n\n<!-- checks:x /);
   assert.equal(withTables(once, { x: got }), once);
 });
 
