@@ -6,7 +6,7 @@ import { inapplicable } from '../harness/workflow/applicability';
 import type { LoginflowWorld } from './world';
 
 Before(async function (this: LoginflowWorld, { pickle, gherkinDocument }) {
-  if (this.parameters.browser === 'chromium') require('../harness/workflow/chromium-spa');
+  if (this.parameters.browser === 'chromium') require('../harness/workflow/spa/chromium-spa');
   let env;
   try {
     env = await environmentFor(this.parameters);

@@ -1,7 +1,7 @@
 import { World, defineParameterType, setDefaultTimeout, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber';
 import type { Scenario } from '../harness/workflow/scenario';
-import { SpaFlow } from '../harness/workflow/spa-flow';
-import { IdentityFlow } from '../harness/workflow/identity';
+import { SpaFlow } from '../harness/workflow/spa/spa-flow';
+import { IdentityFlow } from '../harness/workflow/identity/identity';
 
 /**
  * Cucumber's World for every loginflow workflow: it only holds the harness Scenario that

@@ -8,7 +8,7 @@ import { loadDiagram, type Diagram } from '../spec/diagram';
 import { type Exchange, Journal, header } from '../trace';
 import { type BadJwt, mintBadJwt } from './bad-jwt';
 import type { AppTarget, Environment } from './environment';
-import { judgeJsonLoginAnswer, nextOf, postJsonLogin } from './json-login';
+import { judgeJsonLoginAnswer, nextOf, postJsonLogin } from './webapp/json-login';
 
 /**
  * One scenario's state and every action and check its steps need. Step definitions are

@@ -1,12 +1,12 @@
-import { guessLoginFields, parseForms } from '../browser';
-import type { TargetName } from '../backend/config';
-import * as checks from '../checks';
-import { type SetCookie, setCookiesOf } from '../checks';
-import type { Exchange } from '../trace';
-import { findToken, type Found } from '../checks/cookie-tokens';
-import { type ActorName, type PageName, type Scenario, isDeletion } from './scenario';
-import { type SpaApp, type SpaDriver, lastApiCall } from './spa';
-import { createSpaDriver, spaAppOf } from './spa-flow';
+import { guessLoginFields, parseForms } from '../../browser';
+import type { TargetName } from '../../backend/config';
+import * as checks from '../../checks';
+import { type SetCookie, setCookiesOf } from '../../checks';
+import type { Exchange } from '../../trace';
+import { findToken, type Found } from '../../checks/cookie-tokens';
+import { type ActorName, type PageName, type Scenario, isDeletion } from '../scenario';
+import { type SpaApp, type SpaDriver, lastApiCall } from '../spa/spa';
+import { createSpaDriver, spaAppOf } from '../spa/spa-flow';
 
 /**
  * The scenarios a security reviewer adds to the diagram's one-user happy path, for every
