@@ -2,6 +2,10 @@ import { World, defineParameterType, setDefaultTimeout, setWorldConstructor, typ
 import type { Scenario } from '../harness/workflow/scenario';
 import { SpaFlow } from '../harness/workflow/spa/spa-flow';
 import { IdentityFlow } from '../harness/workflow/identity/identity';
+import { WebappFlow } from '../harness/workflow/webapp/webapp-flow';
+import { SessionsFlow } from '../harness/workflow/sessions/sessions-flow';
+import { APPS } from '../harness/workflow/apps';
+import { TARGET_NAMES } from '../harness/backend/config';
 
 /**
  * Cucumber's World for every loginflow workflow: it only holds the harness Scenario that
@@ -27,9 +31,19 @@ export class LoginflowWorld extends World<LoginflowParameters> {
   }
   private spaFlow: SpaFlow | undefined;
   private identityFlow: IdentityFlow | undefined;
+  private webappFlow: WebappFlow | undefined;
+  private sessionsFlow: SessionsFlow | undefined;
   /** Two users, failed logins, secrets in URLs (created on first use). */
   get identity(): IdentityFlow {
-    return (this.identityFlow ??= new IdentityFlow(this.scenario));
+    return (this.identityFlow ??= new IdentityFlow(this.scenario, this.webapp));
+  }
+  /** The webapp workflows' side of a scenario: the login form, token or session cookies (created on first use). */
+  get webapp(): WebappFlow {
+    return (this.webappFlow ??= new WebappFlow(this.scenario));
+  }
+  /** The server-side session workflow's own proofs (created on first use). */
+  get sessions(): SessionsFlow {
+    return (this.sessionsFlow ??= new SessionsFlow(this.scenario, this.webapp));
   }
   /** The end-of-scenario checks over the whole journal (secrets in URLs), when armed. */
   finishIdentity(): void {
@@ -59,8 +73,9 @@ setWorldConstructor(LoginflowWorld);
 setDefaultTimeout(60_000);
 
 defineParameterType({ name: 'actor', regexp: /browser|hacker/, transformer: (s: string) => (s === 'hacker' ? 'Hacker' : 'Browser') });
-defineParameterType({ name: 'app', regexp: /store|forums/, transformer: (s: string) => s });
+defineParameterType({ name: 'app', regexp: new RegExp(TARGET_NAMES.join('|')), transformer: (s: string) => s });
 /** The diagram-step reference every numbered Gherkin step ends with; the hooks read it. */
 defineParameterType({ name: 'steps', regexp: /\(steps? [0-9][0-9, \-–and]*\)/, transformer: (s: string) => s });
 defineParameterType({ name: 'email', regexp: /[^\s@]+@[^\s@]+\.[a-z]+/, transformer: (s: string) => s });
-defineParameterType({ name: 'userpage', regexp: /shopping cart|forum posts/, transformer: (s: string) => (s === 'shopping cart' ? 'cart' : 'posts') });
+const userPages = TARGET_NAMES.map((a) => APPS[a]);
+defineParameterType({ name: 'userpage', regexp: new RegExp(userPages.map((p) => p.userPageName).join('|')), transformer: (s: string) => userPages.find((p) => p.userPageName === s)!.userPage });

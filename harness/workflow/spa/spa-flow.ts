@@ -94,7 +94,7 @@ export class SpaFlow {
   }
 
   async logIn(user: string): Promise<void> {
-    this.s.user = user;
+    this.s.actAs(user);
     const rt = await (await this.driver()).refreshCookie();
     if (this.current === 'forums') this.storeRefreshToken = rt?.value;
     this.begin();
