@@ -5,6 +5,7 @@ import type { Verdict } from '../checks';
 import type { ExpectedFailure } from '../gate';
 import { Environment, type RunVariant } from './environment';
 import { Scenario } from './scenario';
+import { findWorkflow } from './registry';
 
 /**
  * The process-wide side of cucumber runs: one Environment per config (and per what its
@@ -73,10 +74,12 @@ export async function shutdown(): Promise<void> {
   await Promise.allSettled(all.map(async (e) => (await e.starting?.catch(() => undefined))?.stop()));
 }
 
-/** Check-id prefix of a workflow: its initials (webapp-jwt-cookies → WJC), or a `@ids:XYZ` feature tag. */
+/** Check-id prefix of a workflow: a `@ids:XYZ` feature tag, the registry's, else its initials (webapp-jwt-cookies → WJC). */
 export function idPrefix(workflow: string, tags: readonly string[] = []): string {
   const tagged = tags.find((t) => t.startsWith('@ids:'));
   if (tagged) return tagged.slice(5);
+  const known = findWorkflow(workflow);
+  if (known) return known.prefix;
   return workflow
     .split('-')
     .map((w) => w[0]?.toUpperCase() ?? '')
