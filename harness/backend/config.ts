@@ -12,7 +12,7 @@ import { REAL_CLOCK_SESSION_TTL_SECONDS } from '../clock/world-clock';
 import * as path from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { CONTRACT_ENV_NAMES } from './contract';
-import { VARIANTS, VARIANT_NAMES } from '../workflow/registry';
+import { VARIANTS, VARIANT_NAMES, type VariantName } from '../workflow/registry';
 
 /** A configuration mistake (bad file, bad field): exit code 2 material. */
 export class ConfigError extends Error {
@@ -147,7 +147,11 @@ function withRegistryVariants(schema: Schema): Schema {
   if (!variants) return schema;
   const own = variants.properties ?? {};
   variants.properties = Object.fromEntries(
-    VARIANT_NAMES.map((name) => [name, { type: 'array', minItems: 1, uniqueItems: true, ...own[name], items: { enum: [...VARIANTS[name].values] } }]),
+    // The file's order first (messages list the keys in it), then any variant the file lacks.
+    [...Object.keys(own).filter((n) => n in VARIANTS), ...VARIANT_NAMES.filter((n) => !(n in own))].map((name) => [
+      name,
+      { type: 'array', minItems: 1, uniqueItems: true, ...own[name], items: { enum: [...VARIANTS[name as VariantName].values] } },
+    ]),
   );
   // The double's own settings of the same names (the `fusionauth` section) take the same values.
   const fa = schema.properties?.fusionauth?.properties ?? {};

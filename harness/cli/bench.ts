@@ -3,8 +3,9 @@ import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import { loadConfig } from '../backend/config';
 import { stopAll } from '../backend/launcher';
-import type { WorkflowResult } from '../report/write';
-import { listWorkflows, projectRoot } from '../spec/diagram';
+import type { WorkflowResult } from '../result/model';
+import { projectRoot } from '../spec/diagram';
+import { workflowsWithReference } from '../workflow/registry';
 import { Environment } from '../workflow/environment';
 import { shutdown } from '../workflow/session';
 import { referenceConfig, runMatrix, runWorkflow, variantTags } from './run';
@@ -53,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const reports = path.resolve(values.reports ?? path.join(projectRoot(), 'reports', 'bench'));
-  const workflows = listWorkflows().filter((w) => fs.existsSync(referenceConfig(w)));
+  const workflows = workflowsWithReference();
   const modes: Mode[] = [
     { label: 'world clock', env: { LOGINFLOW_CLOCK: undefined }, browser: 'http', workflows },
     { label: 'real clock (fallback)', env: { LOGINFLOW_CLOCK: 'real' }, browser: 'http', workflows },
@@ -125,7 +126,7 @@ async function runSuite(mode: Mode, reports: string): Promise<ModeResult> {
     mode.workflows.map(async (w) => {
       const out: WorkflowResult[] = [];
       // As `run` does: scenarios that no variant changes run once, in the first.
-      for (const [i, variant] of runMatrix(referenceConfig(w), {}).entries())
+      for (const [i, variant] of runMatrix(referenceConfig(w), {}, w).entries())
         out.push(await runWorkflow(w, { configFile: referenceConfig(w), reports: path.join(reports, mode.browser), quiet: true, variant, tags: variantTags(i), browser: mode.browser, log: () => {} }));
       return out;
     }),

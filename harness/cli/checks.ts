@@ -6,7 +6,8 @@ import { stopAll } from '../backend/launcher';
 import { chromiumAvailable } from '../browser/chromium';
 import { CATALOGUE_FILE, type Catalogue, catalogueOf, loadCatalogue, markdownTable, withTables } from '../checks/catalogue';
 import type { Verdict } from '../checks/check';
-import { listWorkflows, projectRoot } from '../spec/diagram';
+import { projectRoot } from '../spec/diagram';
+import { workflowsWithReference } from '../workflow/registry';
 import { shutdown } from '../workflow/session';
 
 /**
@@ -47,7 +48,7 @@ export async function referenceVerdicts(workflow: string, browser: 'http' | 'chr
   const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'loginflow-checks-'));
   const verdicts: Verdict[] = [];
   try {
-    for (const variant of runMatrix(configFile, {})) {
+    for (const variant of runMatrix(configFile, {}, workflow)) {
       const r = await runWorkflow(workflow, { configFile, reports, quiet: true, variant, browser });
       if (r.exitCode !== 0) throw new Error(`the ${workflow} reference did not conform (${browser} mode, ${JSON.stringify(variant)}): exit ${r.exitCode}${r.kitError ? `: ${r.kitError}` : ''}`);
       verdicts.push(...r.scenarios.flatMap((s) => s.verdicts));
@@ -59,7 +60,7 @@ export async function referenceVerdicts(workflow: string, browser: 'http' | 'chr
 }
 
 /** The catalogue as the reference backends produce it now (Chromium mode only where installed). */
-export async function recordCatalogue(workflows = listWorkflows().filter((w) => fs.existsSync(path.join(projectRoot(), 'backends', w, 'loginflow.json'))), withChromium = chromiumAvailable()): Promise<Catalogue> {
+export async function recordCatalogue(workflows = workflowsWithReference(), withChromium = chromiumAvailable()): Promise<Catalogue> {
   const out: Catalogue = {};
   try {
     for (const w of workflows) {

@@ -12,8 +12,10 @@ import { describeFailure, type Verdict } from '../checks';
 import { type ExpectedFailure, ExpectedFailuresError, gate, loadExpectedFailures } from '../gate';
 import { stepRefs } from '../spec/feature';
 import { loadDiagram } from '../spec/diagram';
-import { type ScenarioResult, type WorkflowResult, writeRunReports, writeWorkflowReports } from '../report/write';
-import { listWorkflows, projectRoot } from '../spec/diagram';
+import type { ScenarioResult, WorkflowResult } from '../result/model';
+import { writeRunReports, writeWorkflowReports } from '../report/write';
+import { projectRoot } from '../spec/diagram';
+import { VARIANTS, VARIANT_NAMES, findWorkflow, kitPath, referenceConfig as registryReference, workflowIds, workflowsWithReference } from '../workflow/registry';
 import { CLOCK_MEDIA_TYPE, KIT_ERROR_MEDIA_TYPE, shutdown, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../workflow/session';
 import type { ClockReport } from '../clock/world-clock';
 
@@ -32,8 +34,9 @@ const ROOT = projectRoot();
 const COMPILED = !__filename.endsWith('.ts');
 const STEPS = path.join(__dirname, '..', '..', 'steps', COMPILED ? '*.js' : '*.ts');
 
+/** The bundled reference config of a workflow (the registry's). */
 export function referenceConfig(workflow: string): string {
-  return path.join(ROOT, 'backends', workflow, 'loginflow.json');
+  return registryReference(workflow);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -67,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`loginflow run: ${(err as Error).message}`);
     return 2;
   }
-  const known = listWorkflows();
+  const known = workflowIds();
   // `run --config FILE` runs the workflow the config names; --workflow overrides it.
   if (!values.all && !values.workflow && values.config) {
     try {
@@ -81,7 +84,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
   }
-  const workflows = values.all ? known.filter((w) => fs.existsSync(referenceConfig(w))) : values.workflow ? [values.workflow] : [];
+  const workflows = values.all ? workflowsWithReference() : values.workflow ? [values.workflow] : [];
   if (!workflows.length) {
     console.error(`loginflow run: say --workflow <${known.join('|')}>, --config FILE (with its "workflow") or --all`);
     return 2;
@@ -148,7 +151,7 @@ export async function main(argv: string[]): Promise<number> {
       const lines: string[] = [];
       const log = jobs > 1 ? (l: string) => lines.push(l) : (l: string) => console.log(l);
       // The declared matrix of run-level variants; one cucumber run each.
-      for (const [i, combo] of runMatrix(configFile, variant).entries()) {
+      for (const [i, combo] of runMatrix(configFile, variant, w).entries()) {
         if (Object.keys(combo).length && !values.quiet) log(`\nvariant ${Object.entries(combo).map(([k, x]) => `${k}=${x}`).join(', ')}`);
         const tags = variantTags(i, values.tags);
         runs.push(
@@ -213,7 +216,7 @@ export function variantTags(i: number, tags?: string): string | undefined {
   return tags ? `(${tags}) and not @variant-independent` : 'not @variant-independent';
 }
 
-export function runMatrix(configFile: string, cli: Record<string, string | number>): Record<string, string | number>[] {
+export function runMatrix(configFile: string, cli: Record<string, string | number>, workflow?: string): Record<string, string | number>[] {
   let declared: Record<string, unknown> = {};
   try {
     declared = (loadConfig(configFile).variants ?? {}) as Record<string, unknown>;
@@ -221,11 +224,12 @@ export function runMatrix(configFile: string, cli: Record<string, string | numbe
     return [cli]; // runWorkflow reports the config error
   }
   let combos: Record<string, string | number>[] = [{ ...cli }];
-  for (const name of ['signing', 'refreshEndpoint', 'refreshFailureStatus', 'refreshTokenPolicy']) {
+  // The variants the workflow is run in (the registry's; all of them for one it does not know).
+  for (const name of (workflow && findWorkflow(workflow)?.variants) || VARIANT_NAMES) {
     if (name in cli) continue;
     const values = declared[name];
     if (!Array.isArray(values) || !values.length) continue;
-    const outline = name === 'refreshFailureStatus' || name === 'refreshTokenPolicy';
+    const outline = VARIANTS[name].scope === 'outline';
     if (outline && values.length > 1) continue; // covered inside the feature, one example each
     combos = combos.flatMap((c) => (values as (string | number)[]).map((v) => ({ ...c, [name]: v })));
   }
@@ -248,7 +252,7 @@ function mergeVariants(runs: WorkflowResult[]): WorkflowResult {
 
 function parseVariants(list: string[]): Record<string, string | number> {
   const out: Record<string, string | number> = {};
-  const allowed: Record<string, (string | number)[]> = { signing: ['HS256', 'RS256'], refreshFailureStatus: [400, 404], refreshTokenPolicy: ['Reusable', 'OneTimeUse'], refreshEndpoint: ['/api/jwt/refresh', '/oauth2/token'] };
+  const allowed = Object.fromEntries(VARIANT_NAMES.map((n) => [n, VARIANTS[n].values as readonly (string | number)[]])) as Record<string, readonly (string | number)[]>;
   for (const item of list) {
     const [k, v] = item.split('=');
     if (!allowed[k]) throw new Error(`--variant ${item}: unknown variant "${k}" (allowed: ${Object.keys(allowed).join(', ')})`);
@@ -303,7 +307,7 @@ export async function runWorkflow(
       file: o.profiles?.length && fs.existsSync(profileFile) ? path.relative(process.cwd(), profileFile) : false,
       profiles: o.profiles,
       provided: {
-        paths: [path.join(ROOT, 'features', `${workflow}.feature`)],
+        paths: [kitPath(findWorkflow(workflow)?.feature ?? `features/${workflow}.feature`)],
         requireModule: COMPILED ? [] : [require.resolve('ts-node/register')],
         require: [STEPS],
         worldParameters: { configFile: path.resolve(o.configFile), variant: o.variant ?? {}, browser: o.browser ?? 'http', expected: (o.expected ?? []) as unknown as JsonValue[] },

@@ -4,10 +4,13 @@
  * the report, the cucumber World). Adding a workflow is a folder (its diagram, feature,
  * steps, flow, checks, reference backend) and one entry here; see docs/adding-a-workflow.md.
  *
- * Data only, importing nothing: the config loader, the spec and the report read it without
- * pulling in the flows (which import them). The flows themselves are built by
- * harness/workflow/flows.ts from the names an entry lists.
+ * Data only, importing no other module of the kit but the kit's root: the config loader, the
+ * spec and the report read it without pulling in the flows (which import them). The flows
+ * themselves are built by harness/workflow/flows.ts from the names an entry lists.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { projectRoot } from '../spec/diagram';
 
 /**
  * Every variant a run can be made in, with its values: the config schema's `variants`,
@@ -124,4 +127,20 @@ export function workflow(id: string): WorkflowEntry {
   const w = findWorkflow(id);
   if (!w) throw new Error(`unknown workflow "${id}" (known: ${workflowIds().join(', ')})`);
   return w;
+}
+
+/** A kit-relative path of an entry (diagram, feature, reference) as an absolute one. */
+export function kitPath(relative: string): string {
+  return path.join(projectRoot(), relative);
+}
+
+/** The bundled reference config of a workflow (where it would be, for one the kit does not know). */
+export function referenceConfig(id: string): string {
+  const ref = findWorkflow(id)?.reference ?? `backends/${id}/loginflow.json`;
+  return kitPath(ref);
+}
+
+/** The workflows with a bundled reference backend (`run --all`, bench, the checks catalogue), sorted. */
+export function workflowsWithReference(): string[] {
+  return workflowIds().filter((w) => fs.existsSync(referenceConfig(w)));
 }
