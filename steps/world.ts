@@ -17,6 +17,10 @@ import { TARGET_NAMES } from '../harness/backend/config';
 export interface LoginflowParameters {
   /** Path of the loginflow config (JSON) of the backend under test. */
   configFile: string;
+  /** The config itself, loaded and validated once by `loginflow run` (JSON, so parallel workers get it too). */
+  config?: import('../harness/backend/config').LoadedConfig;
+  /** The id of the environment pool `loginflow run` lends the hooks of its own process (harness/workflow/session). */
+  pool?: string;
   /** Run-level variant of the FusionAuth double (signing, refreshFailureStatus, refreshTokenPolicy). */
   variant?: Record<string, string | number>;
   /** `chromium`: single-page apps run in a real headless Chromium (default `http`: the kit plays them). */

@@ -7,7 +7,7 @@ import type { WorkflowResult } from '../result/model';
 import { projectRoot } from '../spec/diagram';
 import { workflowsWithReference } from '../workflow/registry';
 import { Environment } from '../workflow/environment';
-import { shutdown } from '../workflow/session';
+import { EnvironmentPool } from '../workflow/session';
 import { referenceConfig, runMatrix, runWorkflow, variantTags } from './run';
 import * as fs from 'node:fs';
 import { spawn } from 'node:child_process';
@@ -121,17 +121,18 @@ async function runSuite(mode: Mode, reports: string): Promise<ModeResult> {
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
   sampler.unref();
   const started = performance.now();
-  // As `run --all` does: workflows at once, each workflow's variants in turn.
+  // As `run --all` does: one owner of the environments, workflows at once, each workflow's variants in turn.
+  const pool = new EnvironmentPool();
   const perWorkflow = await Promise.all(
     mode.workflows.map(async (w) => {
       const out: WorkflowResult[] = [];
       // As `run` does: scenarios that no variant changes run once, in the first.
       for (const [i, variant] of runMatrix(referenceConfig(w), {}, w).entries())
-        out.push(await runWorkflow(w, { configFile: referenceConfig(w), reports: path.join(reports, mode.browser), quiet: true, variant, tags: variantTags(i), browser: mode.browser, log: () => {} }));
+        out.push(await runWorkflow(w, { configFile: referenceConfig(w), reports: path.join(reports, mode.browser), quiet: true, variant, tags: variantTags(i), browser: mode.browser, log: () => {}, pool }));
       return out;
     }),
   );
-  await shutdown();
+  await pool.shutdown();
   const wall = performance.now() - started;
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);

@@ -5,7 +5,9 @@ import type * as messages from '@cucumber/messages';
 import { type IRunOptions, loadConfiguration, loadSupport, runCucumber } from '@cucumber/cucumber/api';
 // worldParameters must be JSON; the expected-failures entries are plain JSON objects.
 type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
-import { ConfigError, loadConfig } from '../backend/config';
+import { ConfigError, type LoadedConfig, loadConfig } from '../backend/config';
+import { Configs } from './configs';
+export { Configs } from './configs';
 import { stopAll } from '../backend/launcher';
 import { type BrowserChoice, BrowserSetupError, chooseBrowser } from '../browser/mode';
 import { describeFailure, type Verdict } from '../checks';
@@ -16,7 +18,7 @@ import type { ScenarioResult, WorkflowResult } from '../result/model';
 import { writeRunReports, writeWorkflowReports } from '../report/write';
 import { projectRoot } from '../spec/diagram';
 import { VARIANTS, VARIANT_NAMES, findWorkflow, kitPath, referenceConfig as registryReference, workflowIds, workflowsWithReference } from '../workflow/registry';
-import { CLOCK_MEDIA_TYPE, KIT_ERROR_MEDIA_TYPE, shutdown, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../workflow/session';
+import { CLOCK_MEDIA_TYPE, EnvironmentPool, KIT_ERROR_MEDIA_TYPE, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../workflow/session';
 import type { ClockReport } from '../clock/world-clock';
 
 /**
@@ -71,10 +73,11 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const known = workflowIds();
+  const configs = new Configs();
   // `run --config FILE` runs the workflow the config names; --workflow overrides it.
   if (!values.all && !values.workflow && values.config) {
     try {
-      values.workflow = loadConfig(values.config).workflow;
+      values.workflow = configs.get(values.config).workflow;
     } catch (err) {
       console.error(`loginflow: config error: ${(err as Error).message}`);
       return 2;
@@ -143,6 +146,9 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const all: WorkflowResult[] = [];
+  // The environments of this run: started by the hooks on first use, in this process,
+  // and stopped here, by their owner, once every workflow has run.
+  const pool = new EnvironmentPool();
   // --jobs N: N workflows at once in this process (their backends are separate; one
   // workflow's session-TTL waits overlap the others' work); each one's log is printed whole.
   const runOne = async (w: string): Promise<WorkflowResult> => {
@@ -151,7 +157,7 @@ export async function main(argv: string[]): Promise<number> {
       const lines: string[] = [];
       const log = jobs > 1 ? (l: string) => lines.push(l) : (l: string) => console.log(l);
       // The declared matrix of run-level variants; one cucumber run each.
-      for (const [i, combo] of runMatrix(configFile, variant, w).entries()) {
+      for (const [i, combo] of runMatrix(configFileOrLoaded(configs, configFile), variant, w).entries()) {
         if (Object.keys(combo).length && !values.quiet) log(`\nvariant ${Object.entries(combo).map(([k, x]) => `${k}=${x}`).join(', ')}`);
         const tags = variantTags(i, values.tags);
         runs.push(
@@ -167,6 +173,8 @@ export async function main(argv: string[]): Promise<number> {
         profiles: values.profile,
         expected,
         log,
+        configs,
+        pool,
           }),
         );
       }
@@ -180,7 +188,7 @@ export async function main(argv: string[]): Promise<number> {
       all.push(...(await Promise.all(workflows.slice(i, i + jobs).map(runOne))));
     }
   } finally {
-    await shutdown();
+    await pool.shutdown();
     await stopAll();
   }
   const verdict = gate(all, {
@@ -216,10 +224,10 @@ export function variantTags(i: number, tags?: string): string | undefined {
   return tags ? `(${tags}) and not @variant-independent` : 'not @variant-independent';
 }
 
-export function runMatrix(configFile: string, cli: Record<string, string | number>, workflow?: string): Record<string, string | number>[] {
+export function runMatrix(config: string | LoadedConfig, cli: Record<string, string | number>, workflow?: string): Record<string, string | number>[] {
   let declared: Record<string, unknown> = {};
   try {
-    declared = (loadConfig(configFile).variants ?? {}) as Record<string, unknown>;
+    declared = ((typeof config === 'string' ? loadConfig(config) : config).variants ?? {}) as Record<string, unknown>;
   } catch {
     return [cli]; // runWorkflow reports the config error
   }
@@ -248,6 +256,15 @@ function mergeVariants(runs: WorkflowResult[]): WorkflowResult {
     kitError: runs.find((r) => r.kitError)?.kitError,
     exitCode: Math.max(...runs.map((r) => r.exitCode)),
   };
+}
+
+/** The loaded config, or its file when it does not load (runMatrix then runs once, and runWorkflow reports why). */
+function configFileOrLoaded(configs: Configs, file: string): string | LoadedConfig {
+  try {
+    return configs.get(file);
+  } catch {
+    return file;
+  }
 }
 
 function parseVariants(list: string[]): Record<string, string | number> {
@@ -281,13 +298,29 @@ export async function runWorkflow(
     expected?: ExpectedFailure[];
     /** Where progress lines go (default: stdout). */
     log?: (line: string) => void;
+    /** The run's configs, each loaded once (default: loaded here). */
+    configs?: Configs;
+    /** The environments' owner (default: this call, which stops them when it is done). */
+    pool?: EnvironmentPool;
   },
 ): Promise<WorkflowResult> {
+  if (o.pool) return runWorkflowIn(workflow, o, o.pool);
+  const pool = new EnvironmentPool();
+  try {
+    return await runWorkflowIn(workflow, o, pool);
+  } finally {
+    await pool.shutdown();
+  }
+}
+
+async function runWorkflowIn(workflow: string, o: Parameters<typeof runWorkflow>[1], pool: EnvironmentPool): Promise<WorkflowResult> {
   const result: WorkflowResult = { workflow, configFile: o.configFile, scenarios: [], undefinedSteps: [], exitCode: 0, ...(o.variant && Object.keys(o.variant).length ? { variant: o.variant } : {}) };
   const log = (s: string) => !o.quiet && (o.log ?? console.log)(s);
+  let loaded: LoadedConfig;
   try {
     // Fail fast on a bad config, before cucumber starts anything; say what it cannot honour.
-    for (const w of loadConfig(o.configFile).warnings ?? []) console.error(`loginflow: warning: ${w}`);
+    loaded = (o.configs ?? new Configs()).get(o.configFile);
+    for (const w of loaded.warnings ?? []) console.error(`loginflow: warning: ${w}`);
   } catch (err) {
     if (err instanceof ConfigError || (err as NodeJS.ErrnoException).code === 'ENOENT') {
       console.error(`loginflow: config error: ${(err as Error).message}`);
@@ -298,7 +331,6 @@ export async function runWorkflow(
     throw err;
   }
   log(`\n${workflow}  (config ${path.relative(process.cwd(), o.configFile)})`);
-  process.env.LOGINFLOW_KEEP_ENVIRONMENT = '1'; // see steps/hooks.ts AfterAll: the run command stops them
   const profileFile = path.resolve('cucumber.js');
   const { runConfiguration } = await loadConfiguration(
     {
@@ -310,7 +342,9 @@ export async function runWorkflow(
         paths: [kitPath(findWorkflow(workflow)?.feature ?? `features/${workflow}.feature`)],
         requireModule: COMPILED ? [] : [require.resolve('ts-node/register')],
         require: [STEPS],
-        worldParameters: { configFile: path.resolve(o.configFile), variant: o.variant ?? {}, browser: o.browser ?? 'http', expected: (o.expected ?? []) as unknown as JsonValue[] },
+        // The config as loaded (JSON, so parallel workers get it too) and the id of the pool
+        // the hooks of this process use; workers, which cannot share it, own theirs.
+        worldParameters: { configFile: path.resolve(o.configFile), config: loaded as unknown as JsonValue, pool: pool.lend(), variant: o.variant ?? {}, browser: o.browser ?? 'http', expected: (o.expected ?? []) as unknown as JsonValue[] },
         ...(o.tags ? { tags: o.tags } : {}),
         // The kit prints the run itself (each step, each failed check once, in its own
         // words); cucumber's summary formatter would print every failure a second time

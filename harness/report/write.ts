@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Verdict } from '../checks/check';
 import { type Diagram, listWorkflows, loadDiagram, projectRoot } from '../spec/diagram';
+import { workflowIds } from '../workflow/registry';
 import type { Exchange } from '../trace';
 import { renderIndex } from './html';
 import { renderJUnit } from './junit';
@@ -135,6 +136,8 @@ export function writeRunReports(all: WorkflowResult[], dir: string, o: ReportOpt
 
 function safeList(root: string): string[] {
   try {
+    // The kit's own workflows are the registry's; another root (a test's) is its diagrams/.
+    if (path.resolve(root) === path.resolve(projectRoot())) return workflowIds();
     return listWorkflows(root);
   } catch {
     return [];

@@ -21,7 +21,7 @@ export class Flows {
     private readonly workflow: string,
   ) {}
 
-  /** One line per flow kind: how it is built on the scenario (and on the flows it stands on). */
+  /** One line per flow kind (and its class in FlowOf below): how it is built on the scenario and the flows it stands on. */
   private static readonly FACTORIES: { [K in FlowKind]: (s: Scenario, f: Flows) => FlowOf[K] } = {
     webapp: (s) => new WebappFlow(s),
     sessions: (s, f) => new SessionsFlow(s, f.get('webapp')),
@@ -54,7 +54,7 @@ export class Flows {
   }
 }
 
-/** The flow class of each kind. */
+/** The flow class of each kind; its keys are the registry's FlowKind. */
 export interface FlowOf {
   webapp: WebappFlow;
   sessions: SessionsFlow;

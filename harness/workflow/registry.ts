@@ -11,6 +11,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { projectRoot } from '../spec/diagram';
+// Type only (erased): the kinds of flow are the keys of flows.ts's table, which imports the flows.
+import type { FlowOf } from './flows';
 
 /**
  * Every variant a run can be made in, with its values: the config schema's `variants`,
@@ -38,7 +40,7 @@ export type RunVariant = { -readonly [K in VariantName]?: (typeof VARIANTS)[K]['
  * the backend, `sessions` the server-side session proofs, `spa` a single-page app (HTTP or
  * Chromium). The identity flow (two users, failed logins, secrets in URLs) is every workflow's.
  */
-export type FlowKind = 'webapp' | 'sessions' | 'spa';
+export type FlowKind = keyof FlowOf;
 
 export interface WorkflowEntry {
   /** The workflow's id: its diagram, feature and reference backend are named after it. */
