@@ -5,7 +5,7 @@ import type { IdentityFlow } from '../harness/workflow/identity/identity';
 import type { WebappFlow } from '../harness/workflow/webapp/webapp-flow';
 import type { SessionsFlow } from '../harness/workflow/sessions/sessions-flow';
 import { Flows } from '../harness/workflow/flows';
-import { APPS } from '../harness/workflow/apps';
+import { PAGES } from '../harness/workflow/apps';
 import { type FlowKind, findWorkflow } from '../harness/workflow/registry';
 import { TARGET_NAMES } from '../harness/backend/config';
 
@@ -86,5 +86,5 @@ defineParameterType({ name: 'app', regexp: new RegExp(TARGET_NAMES.join('|')), t
 /** The diagram-step reference every numbered Gherkin step ends with; the hooks read it. */
 defineParameterType({ name: 'steps', regexp: /\(steps? [0-9][0-9, \-–and]*\)/, transformer: (s: string) => s });
 defineParameterType({ name: 'email', regexp: /[^\s@]+@[^\s@]+\.[a-z]+/, transformer: (s: string) => s });
-const userPages = TARGET_NAMES.map((a) => APPS[a]);
-defineParameterType({ name: 'userpage', regexp: new RegExp(userPages.map((p) => p.userPageName).join('|')), transformer: (s: string) => userPages.find((p) => p.userPageName === s)!.userPage });
+/** "shopping cart" → cart, "forum posts" → posts: the apps table's user pages (harness/workflow/apps). */
+defineParameterType({ name: 'userpage', regexp: new RegExp(Object.keys(PAGES).join('|')), transformer: (s: string) => PAGES[s].page });
