@@ -63,7 +63,7 @@ After(async function (this: LoginflowWorld, { result }) {
     endFailure = err;
   }
   await this.closeSpa();
-  this.scenario.verifier.gherkinStep = undefined; // what the sweep finds belongs to no one step
+  this.scenario.leaveSteps(); // what the sweep finds belongs to no one step
   // Every exchange gets a verdict: what no Gherkin step judged (a refresh the backend did
   // not need, a FusionAuth call the diagram does not draw) is judged here, on the whole journal.
   await this.scenario.sweep();

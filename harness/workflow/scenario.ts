@@ -144,6 +144,11 @@ export class Scenario {
     this.verifier.gherkinStep = text;
   }
 
+  /** The Gherkin steps are over: what is judged from now on (the end-of-scenario sweep) belongs to no one step. */
+  leaveSteps(): void {
+    this.verifier.gherkinStep = undefined;
+  }
+
   verify<A>(check: Check<A>, args: A): Verdict {
     return this.verifier.verify(check, args, this.steps);
   }
