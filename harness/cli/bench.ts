@@ -5,7 +5,7 @@ import { loadConfig } from '../backend/config';
 import { stopAll } from '../backend/launcher';
 import type { WorkflowResult } from '../result/model';
 import { projectRoot } from '../spec/diagram';
-import { workflowsWithReference } from '../workflow/registry';
+import { findWorkflow, workflowsWithReference } from '../workflow/registry';
 import { Environment } from '../workflow/environment';
 import { EnvironmentPool } from '../workflow/session';
 import { referenceConfig, runMatrix, runWorkflow, variantTags } from './run';
@@ -59,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
     { label: 'world clock', env: { LOGINFLOW_CLOCK: undefined }, browser: 'http', workflows },
     { label: 'real clock (fallback)', env: { LOGINFLOW_CLOCK: 'real' }, browser: 'http', workflows },
   ];
-  const spa = workflows.filter((w) => w.startsWith('spa-'));
+  const spa = workflows.filter((w) => findWorkflow(w)?.flows.includes('spa')); // the workflows with a browser mode
   if (chromiumAvailable() && spa.length) modes.push({ label: 'chromium (SPA)', env: { LOGINFLOW_CLOCK: undefined }, browser: 'chromium', workflows: spa });
   else console.log('chromium: not installed (apt-get install chromium), so no browser-mode column');
 
