@@ -12,7 +12,7 @@ import { REAL_CLOCK_SESSION_TTL_SECONDS } from '../clock/world-clock';
 import * as path from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { CONTRACT_ENV_NAMES } from './contract';
-import { VARIANTS, VARIANT_NAMES, type VariantName } from '../workflow/registry';
+import { VARIANTS, VARIANT_NAMES, type VariantName } from './variants';
 
 /** A configuration mistake (bad file, bad field): exit code 2 material. */
 export class ConfigError extends Error {
@@ -138,7 +138,7 @@ export function configSchema(): Schema {
 }
 
 /**
- * The variants and their values are the registry's (harness/workflow/registry VARIANTS, the
+ * The variants and their values are the one table's (harness/backend/variants VARIANTS, the
  * one list): the kit validates against it, whatever the shipped file says; the file keeps a
  * copy with descriptions for editors, which test/structure/registry.test.ts holds equal to it.
  */

@@ -5,9 +5,9 @@ import { Journal, type Exchange } from '../trace';
 import { FusionAuthDouble, type DoubleOptions } from './double';
 import { expectedLoginStatus } from './directory';
 import { doubleOptionsFrom, fusionauthSectionOf } from './config-section';
-import { VARIANTS, type VariantName } from '../workflow/registry';
+import { VARIANTS, type VariantName } from '../backend/variants';
 
-/** Whether a flag's value is one of the variant's (registry VARIANTS, the one list). */
+/** Whether a flag's value is one of the variant's (harness/backend/variants VARIANTS, the one list). */
 function oneOf<K extends VariantName>(name: K, value: unknown): value is (typeof VARIANTS)[K]['values'][number] {
   return (VARIANTS[name].values as readonly unknown[]).includes(value);
 }

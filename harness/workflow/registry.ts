@@ -11,28 +11,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { projectRoot } from '../spec/diagram';
-// Type only (erased): the kinds of flow are the keys of flows.ts's table, which imports the flows.
-import type { FlowOf } from './flows';
 
-/**
- * Every variant a run can be made in, with its values: the config schema's `variants`,
- * `--variant`, the run matrix and the double's settings all read this table.
- * - `run`: one cucumber run per declared value (the product over these is the run matrix);
- * - `outline`: covered inside the feature as a scenario outline, one example per value; a
- *   config that declares a single value has it in force for the whole run.
- */
-export const VARIANTS = {
-  signing: { values: ['HS256', 'RS256'], scope: 'run' },
-  refreshEndpoint: { values: ['/api/jwt/refresh', '/oauth2/token'], scope: 'run' },
-  refreshFailureStatus: { values: [400, 404], scope: 'outline' },
-  refreshTokenPolicy: { values: ['Reusable', 'OneTimeUse'], scope: 'outline' },
-} as const satisfies Record<string, { values: readonly (string | number)[]; scope: 'run' | 'outline' }>;
-
-export type VariantName = keyof typeof VARIANTS;
-export const VARIANT_NAMES = Object.keys(VARIANTS) as VariantName[];
-
-/** A run-level variant in force: at most one value of each variant. */
-export type RunVariant = { -readonly [K in VariantName]?: (typeof VARIANTS)[K]['values'][number] };
+// The one table of variants lives with the config format that declares them (harness/backend
+// reads it without climbing up to the workflows); the registry's entries name them.
+export { VARIANTS, VARIANT_NAMES, type RunVariant, type VariantName } from '../backend/variants';
+import { VARIANT_NAMES, type VariantName } from '../backend/variants';
 
 /**
  * The flows a workflow's steps use, on top of the Scenario core (harness/workflow/flows.ts
@@ -40,7 +23,7 @@ export type RunVariant = { -readonly [K in VariantName]?: (typeof VARIANTS)[K]['
  * the backend, `sessions` the server-side session proofs, `spa` a single-page app (HTTP or
  * Chromium). The identity flow (two users, failed logins, secrets in URLs) is every workflow's.
  */
-export type FlowKind = keyof FlowOf;
+export type FlowKind = 'webapp' | 'sessions' | 'spa';
 
 export interface WorkflowEntry {
   /** The workflow's id: its diagram, feature and reference backend are named after it. */

@@ -10,10 +10,11 @@ import ts from 'typescript';
  * build uses, so the graph cannot disagree with the compiler; a cycle search over it is a
  * few lines (Tarjan's strongly connected components).
  *
- * `import type` and `export type` are left out: they are erased at compile time, so they
- * order no module loading; an import whose every name is a type is left out too.
+ * With `values` only, `import type` and `export type` (and an import whose every name is a
+ * type) are left out: they are erased at compile time and order no module loading. By
+ * default they count: a type a layer takes from the one above it is a dependency too.
  */
-export function importGraph(root: string, dir: string): Map<string, string[]> {
+export function importGraph(root: string, dir: string, o: { values?: boolean } = {}): Map<string, string[]> {
   const configFile = ts.findConfigFile(root, ts.sys.fileExists, 'tsconfig.json')!;
   const { options } = ts.parseJsonConfigFileContent(ts.readConfigFile(configFile, ts.sys.readFile).config, ts.sys, root);
   const files = walk(path.join(root, dir));
@@ -26,8 +27,8 @@ export function importGraph(root: string, dir: string): Map<string, string[]> {
       if (r && !r.isExternalLibraryImport && files.includes(path.resolve(r.resolvedFileName))) deps.add(path.resolve(r.resolvedFileName));
     };
     const visit = (n: ts.Node): void => {
-      if (ts.isImportDeclaration(n) && ts.isStringLiteral(n.moduleSpecifier) && !typeOnly(n)) add(n.moduleSpecifier.text);
-      else if (ts.isExportDeclaration(n) && n.moduleSpecifier && ts.isStringLiteral(n.moduleSpecifier) && !n.isTypeOnly) add(n.moduleSpecifier.text);
+      if (ts.isImportDeclaration(n) && ts.isStringLiteral(n.moduleSpecifier) && !(o.values && typeOnly(n))) add(n.moduleSpecifier.text);
+      else if (ts.isExportDeclaration(n) && n.moduleSpecifier && ts.isStringLiteral(n.moduleSpecifier) && !(o.values && n.isTypeOnly)) add(n.moduleSpecifier.text);
       else if (ts.isCallExpression(n) && n.arguments.length === 1 && ts.isStringLiteral(n.arguments[0]) && (n.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(n.expression) && n.expression.text === 'require'))) add(n.arguments[0].text);
       ts.forEachChild(n, visit);
     };
