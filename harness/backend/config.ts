@@ -134,7 +134,7 @@ export const CONFIG_SCHEMA_PATH = path.join(__dirname, 'loginflow.schema.json');
 type Schema = Record<string, unknown> & { properties?: Record<string, Schema>; definitions?: Record<string, Schema> };
 let schemaCache: Schema | undefined;
 export function configSchema(): Schema {
-  return (schemaCache ??= withRegistryVariants(JSON.parse(fs.readFileSync(CONFIG_SCHEMA_PATH, 'utf8')) as Schema));
+  return (schemaCache ??= withTableVariants(JSON.parse(fs.readFileSync(CONFIG_SCHEMA_PATH, 'utf8')) as Schema));
 }
 
 /**
@@ -142,7 +142,7 @@ export function configSchema(): Schema {
  * one list): the kit validates against it, whatever the shipped file says; the file keeps a
  * copy with descriptions for editors, which test/structure/registry.test.ts holds equal to it.
  */
-function withRegistryVariants(schema: Schema): Schema {
+function withTableVariants(schema: Schema): Schema {
   const variants = schema.properties?.variants;
   if (!variants) return schema;
   const own = variants.properties ?? {};
