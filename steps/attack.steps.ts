@@ -4,22 +4,22 @@ import type { LoginflowWorld as W } from './world';
 /** Attack vectors: INFO verdicts, reported as worked or blocked. */
 
 Given('the hacker has stolen the refresh token cookie from the browser', function (this: W) {
-  return this.s.steal('refresh', 'store');
+  return this.webapp.steal('refresh', 'store');
 });
 Given('the hacker has stolen the JWT cookie from the browser', function (this: W) {
-  return this.s.steal('jwt', 'store');
+  return this.webapp.steal('jwt', 'store');
 });
 When('the hacker loads the shopping cart with a bad JWT {steps}', async function (this: W, _steps: string) {
-  await this.s.hackerPresentsBadJwt('store');
+  await this.webapp.hackerPresentsBadJwt('store');
   await this.s.load('Hacker', 'store', 'cart');
 });
 Then('the report says whether the store refreshed the JWT for the hacker {steps}', function (this: W, _steps: string) {
-  this.s.attackRefreshed('store');
+  this.webapp.attackRefreshed('store');
 });
 Then('the report says whether the hacker got the shopping cart of {email} and a new JWT {steps}', function (this: W, _user: string, _steps: string) {
-  this.s.attackGotPage('store', true);
+  this.webapp.attackGotPage('store', true);
 });
 Then('the report says whether the hacker got the shopping cart of {email} {steps}', function (this: W, _user: string, _steps: string) {
   if (this.usesSpa) this.spa.attackJwt();
-  else this.s.attackGotPage('store', false);
+  else this.webapp.attackGotPage('store', false);
 });

@@ -1,15 +1,25 @@
 import { After, AfterAll, AfterStep, Before, BeforeStep, Status } from '@cucumber/cucumber';
 import { ScenarioFailed } from '../harness/checks';
 import { stepRefs } from '../harness/spec/feature';
-import { CLOCK_MEDIA_TYPE, EnvironmentError, environmentFor, KIT_ERROR_MEDIA_TYPE, scenarioFor, shutdown, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../harness/workflow/session';
+import { CLOCK_MEDIA_TYPE, EnvironmentError, EnvironmentPool, KIT_ERROR_MEDIA_TYPE, scenarioFor, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../harness/workflow/session';
 import { inapplicable } from '../harness/workflow/applicability';
-import type { LoginflowWorld } from './world';
+import type { LoginflowWorld, LoginflowParameters } from './world';
+
+/**
+ * The environments these hooks started themselves, when no run lent them its pool (a plain
+ * cucumber-js run, a parallel worker process): theirs to stop, in AfterAll. The pool a
+ * `loginflow run` lends is the run's to stop.
+ */
+let ownPool: EnvironmentPool | undefined;
+function poolFor(params: LoginflowParameters): EnvironmentPool {
+  return EnvironmentPool.lentAs(params.pool) ?? (ownPool ??= new EnvironmentPool());
+}
 
 Before(async function (this: LoginflowWorld, { pickle, gherkinDocument }) {
-  if (this.parameters.browser === 'chromium') require('../harness/workflow/chromium-spa');
+  if (this.parameters.browser === 'chromium') require('../harness/workflow/spa/chromium-spa');
   let env;
   try {
-    env = await environmentFor(this.parameters);
+    env = await poolFor(this.parameters).environmentFor(this.parameters);
   } catch (err) {
     if (err instanceof EnvironmentError) this.attach(JSON.stringify({ message: err.message }), KIT_ERROR_MEDIA_TYPE);
     throw err;
@@ -53,7 +63,7 @@ After(async function (this: LoginflowWorld, { result }) {
     endFailure = err;
   }
   await this.closeSpa();
-  this.scenario.verifier.gherkinStep = undefined; // what the sweep finds belongs to no one step
+  this.scenario.leaveSteps(); // what the sweep finds belongs to no one step
   // Every exchange gets a verdict: what no Gherkin step judged (a refresh the backend did
   // not need, a FusionAuth call the diagram does not draw) is judged here, on the whole journal.
   await this.scenario.sweep();
@@ -69,8 +79,9 @@ After(async function (this: LoginflowWorld, { result }) {
 });
 
 AfterAll(async function () {
-  // `loginflow run` keeps the backends up across its cucumber runs (variants that only
-  // change the double's options need no restart) and stops them itself; a plain
-  // cucumber-js run stops them here.
-  if (!process.env.LOGINFLOW_KEEP_ENVIRONMENT) await shutdown();
+  // Only what these hooks started: `loginflow run` keeps its own pool up across its cucumber
+  // runs (variants that only change the double's options need no restart) and stops it itself.
+  const pool = ownPool;
+  ownPool = undefined;
+  await pool?.shutdown();
 });

@@ -1,7 +1,8 @@
 import { Given, Then, When } from '@cucumber/cucumber';
 import type { TargetName } from '../harness/backend/config';
-import type { PasswordKind } from '../harness/workflow/identity';
+import type { PasswordKind } from '../harness/workflow/identity/identity';
 import type { PageName } from '../harness/workflow/scenario';
+import { appOfPage } from '../harness/workflow/apps';
 import type { LoginflowWorld as W } from './world';
 
 /**
@@ -29,7 +30,7 @@ Given('the JWT in the browser of {email} has expired', function (this: W, user: 
   return this.identity.expireJwt('store', user);
 });
 When('the browser of {email} loads the {userpage} again {steps}', function (this: W, user: string, page: PageName, _steps: string) {
-  return this.identity.load(page === 'posts' ? 'forums' : 'store', page, user);
+  return this.identity.load(appOfPage(page), page, user);
 });
 Then('the {userpage} is that of {email}, not of {email} {steps}', function (this: W, _page: PageName, holder: string, other: string, _steps: string) {
   this.identity.isHolders(holder, other, `after ${other} logged in in another browser`);
@@ -38,7 +39,7 @@ Then('after the refresh, the {userpage} is that of {email}, not of {email} {step
   this.identity.isHolders(holder, other, 'after the backend refreshed the JWT');
 });
 When('a browser without cookies asks for the {userpage} with the credential of {email} in the query string {steps}', function (this: W, page: PageName, user: string, _steps: string) {
-  return this.identity.probeQuery(page === 'posts' ? 'forums' : 'store', page, user);
+  return this.identity.probeQuery(appOfPage(page), page, user);
 });
 Then('the {userpage} of {email} was not shown to it {steps}', function (this: W, _page: PageName, _user: string, _steps: string) {
   this.identity.queryCredentialRefused();
@@ -55,7 +56,7 @@ Given('the JWT in the local storage of {email} has expired', function (this: W, 
   return this.identity.spaExpireJwt('store', user);
 });
 When('the app in the browser of {email} loads the {userpage} again {steps}', function (this: W, user: string, page: PageName, _steps: string) {
-  return this.identity.spaLoad(page === 'posts' ? 'forums' : 'store', user);
+  return this.identity.spaLoad(appOfPage(page), user);
 });
 Then('the API answered with the {userpage} of {email}, not of {email} {steps}', function (this: W, _page: PageName, holder: string, other: string, _steps: string) {
   this.identity.isHolders(holder, other, `after ${other} logged in in another browser`);
@@ -64,7 +65,7 @@ Then('after the refresh, the API answered with the {userpage} of {email}, not of
   this.identity.isHolders(holder, other, 'after the app refreshed the JWT');
 });
 When('a page without a JWT calls the {userpage} API with the JWT of {email} in the query string {steps}', function (this: W, page: PageName, user: string, _steps: string) {
-  return this.identity.spaProbeQuery(page === 'posts' ? 'forums' : 'store', user);
+  return this.identity.spaProbeQuery(appOfPage(page), user);
 });
 Then('the API did not answer with the {userpage} of {email} {steps}', function (this: W, _page: PageName, _user: string, _steps: string) {
   this.identity.queryCredentialRefused();

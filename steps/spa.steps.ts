@@ -1,6 +1,7 @@
 import { Given, Then, When } from '@cucumber/cucumber';
 import type { TargetName } from '../harness/backend/config';
 import { badJwtKind } from '../harness/workflow/bad-jwt';
+import { appOfPage } from '../harness/workflow/apps';
 import type { LoginflowWorld as W } from './world';
 
 /** Steps of the single-page-app workflow; each one call onto the harness SpaFlow. */
@@ -28,7 +29,7 @@ When('the user logs in through the app as {email} {steps}', function (this: W, u
   return this.spa.logIn(user);
 });
 When('the app loads the {userpage} with the JWT {steps}', function (this: W, page: string, _steps: string) {
-  return this.spa.load(page === 'posts' ? 'forums' : 'store');
+  return this.spa.load(appOfPage(page));
 });
 When('the app loads the shopping cart again {steps}', function (this: W, _steps: string) {
   return this.spa.load('store', true);
@@ -71,7 +72,7 @@ Then('the app keeps no refresh token in local storage {steps}', function (this: 
   return this.spa.noRefreshTokenInStorage();
 });
 Then('the API returns the {userpage} of {email} {steps}', async function (this: W, page: string, _user: string, _steps: string) {
-  this.spa.apiReturns(page === 'posts' ? 'forums' : 'store');
+  this.spa.apiReturns(appOfPage(page));
   const png = await this.spa.screenshotOnce();
   if (png) this.attach(png, { mediaType: 'image/png', fileName: 'screenshot-after-login.png' });
 });

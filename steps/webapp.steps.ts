@@ -2,6 +2,7 @@ import { Given, Then, When } from '@cucumber/cucumber';
 import { badJwtKind } from '../harness/workflow/bad-jwt';
 import type { ActorName, PageName } from '../harness/workflow/scenario';
 import type { TargetName } from '../harness/backend/config';
+import { appOfPage } from '../harness/workflow/apps';
 import type { LoginflowWorld as W } from './world';
 
 /**
@@ -16,7 +17,7 @@ Given('the store and the forums are running against the FusionAuth double', func
   // The Before hook started them (once per run); nothing to do but read as the spec does.
 });
 Given('{email} has logged in to the {app}', function (this: W, user: string, app: App) {
-  return this.s.loggedIn('Browser', app, user);
+  return this.webapp.loggedIn('Browser', app, user);
 });
 // A variant the backend's config does not declare is skipped, not failed.
 Given('the FusionAuth double uses {word} refresh tokens', function (this: W, policy: string) {
@@ -33,10 +34,10 @@ Given('the FusionAuth double answers {int} for an expired refresh token', functi
   this.s.env.double.setOptions({ refreshFailureStatus: status as 400 | 404 });
 });
 Given('the JWT in the browser has expired', function (this: W) {
-  return this.s.expireJwt('Browser', 'store');
+  return this.webapp.expireJwt('Browser', 'store');
 });
 Given('the refresh token in the browser has expired', function (this: W) {
-  return this.s.expireRefreshToken('Browser', 'store');
+  return this.webapp.expireRefreshToken('Browser', 'store');
 });
 
 When('the {actor} opens the {app} home page {steps}', async function (this: W, actor: A, app: App, _steps: string) {
@@ -44,70 +45,70 @@ When('the {actor} opens the {app} home page {steps}', async function (this: W, a
   await this.s.open(actor, app, 'home');
 });
 When('the {actor} follows the login link {steps}', function (this: W, actor: A, _steps: string) {
-  return this.s.followLoginLink(actor);
+  return this.webapp.followLoginLink(actor);
 });
 When('the {actor} submits the login form as {email} {steps}', function (this: W, actor: A, user: string, _steps: string) {
-  return this.s.submitLogin(actor, this.s.currentApp(), user);
+  return this.webapp.submitLogin(actor, this.s.currentApp(), user);
 });
 When('the {actor} follows the redirect {steps}', function (this: W, actor: A, _steps: string) {
-  return this.s.followRedirect(actor);
+  return this.webapp.followRedirect(actor);
 });
 When('the {actor} loads the {userpage} {steps}', async function (this: W, actor: A, page: PageName, _steps: string) {
-  await this.s.rememberTokens(actor, appOf(page));
-  await this.s.load(actor, appOf(page), page);
+  await this.webapp.rememberTokens(actor, appOfPage(page));
+  await this.s.load(actor, appOfPage(page), page);
 });
 When(/^the browser loads the (shopping cart|forum posts) with (a JWT with a bad signature|an unsigned JWT|a JWT for the (?:forums|store) application|an expired JWT) and no refresh token \(steps? [0-9, \-–]+\)$/, function (this: W, page: PageName, jwt: string) {
   // The capture group is the {userpage} parameter type's pattern, so cucumber hands over its transform ('cart' | 'posts').
-  return this.s.presentBadJwt('Browser', appOf(page), badJwtKind(jwt));
+  return this.webapp.presentBadJwt('Browser', appOfPage(page), badJwtKind(jwt));
 });
 When('the {actor} logs in to the {app} again as {email} {steps}', function (this: W, actor: A, app: App, user: string, _steps: string) {
-  return this.s.logIn(actor, app, user);
+  return this.webapp.logIn(actor, app, user);
 });
 
 Then('the page links to the login page {steps}', function (this: W, _steps: string) {
-  this.s.pageLinksToLogin();
+  this.webapp.pageLinksToLogin();
 });
 Then('the page has a login form with a login id and a password field {steps}', function (this: W, _steps: string) {
-  this.s.pageHasLoginForm();
+  this.webapp.pageHasLoginForm();
 });
 Then('the {app} called the FusionAuth Login API with the credentials, its API key and its application id {steps}', function (this: W, app: App, _steps: string) {
-  this.s.calledLogin(app);
+  this.webapp.calledLogin(app);
 });
 Then('the browser was redirected to the {userpage} {steps}', function (this: W, page: PageName, _steps: string) {
-  this.s.redirectedTo(page);
+  this.webapp.redirectedTo(page);
 });
 Then('the browser was redirected to the login page {steps}', function (this: W, _steps: string) {
-  this.s.redirectedTo('login');
+  this.webapp.redirectedTo('login');
 });
 Then('the {app} set the JWT and the refresh token as HttpOnly cookies for its own host {steps}', function (this: W, app: App, _steps: string) {
-  return this.s.tokenCookiesSet(app);
+  return this.webapp.tokenCookiesSet(app);
 });
 Then("the {app}'s cookies are Secure and SameSite {steps}", function (this: W, app: App, _steps: string) {
-  this.s.credentialCookiesHardened(app);
+  this.webapp.credentialCookiesHardened(app);
 });
 Then('the browser sent the JWT and the refresh token cookies {steps}', function (this: W, _steps: string) {
-  this.s.credentialCookiesSent();
+  this.webapp.credentialCookiesSent();
 });
 Then('the browser sent the session cookie {steps}', function (this: W, _steps: string) {
-  this.s.credentialCookiesSent();
+  this.webapp.credentialCookiesSent();
 });
 Then('the {userpage} of {email} is/are shown {steps}', function (this: W, page: PageName, user: string, _steps: string) {
-  this.s.pageShown(page, user);
+  this.webapp.pageShown(page, user);
 });
 Then('the {userpage} is not shown {steps}', function (this: W, page: PageName, _steps: string) {
-  this.s.pageRefused(page);
+  this.webapp.pageRefused(page);
 });
 Then('the {app} called the FusionAuth refresh API with the refresh token {steps}', function (this: W, app: App, _steps: string) {
-  this.s.calledRefresh(app, 200, this.s.rememberedRefreshToken());
+  this.webapp.calledRefresh(app, 200, this.webapp.rememberedRefreshToken());
 });
 Then('the {app} called the FusionAuth refresh API and got {int} {steps}', function (this: W, app: App, status: number, _steps: string) {
-  this.s.calledRefresh(app, status, this.s.rememberedRefreshToken());
+  this.webapp.calledRefresh(app, status, this.webapp.rememberedRefreshToken());
 });
 Then('the {app} replaced the JWT cookie with the new HttpOnly JWT {steps}', function (this: W, app: App, _steps: string) {
-  this.s.jwtCookieReplaced(app, this.s.rememberedJwt());
+  this.webapp.jwtCookieReplaced(app, this.webapp.rememberedJwt());
 });
 Then('the browser holds the refresh token FusionAuth issued last {steps}', function (this: W, _steps: string) {
-  return this.s.refreshTokenCurrent('Browser', 'store');
+  return this.webapp.refreshTokenCurrent('Browser', 'store');
 });
 Then('the browser sent no cookies to the {app} {steps}', function (this: W, app: App, _steps: string) {
   this.s.noCookiesSentTo(app);
@@ -116,6 +117,3 @@ Then("the {app}'s cookies did not change {steps}", function (this: W, app: App, 
   return this.s.otherCookiesUntouched('Browser', app);
 });
 
-function appOf(page: PageName): App {
-  return page === 'posts' ? 'forums' : 'store';
-}

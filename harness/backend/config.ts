@@ -12,6 +12,7 @@ import { REAL_CLOCK_SESSION_TTL_SECONDS } from '../clock/world-clock';
 import * as path from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { CONTRACT_ENV_NAMES } from './contract';
+import { VARIANTS, VARIANT_NAMES, type VariantName } from './variants';
 
 /** A configuration mistake (bad file, bad field): exit code 2 material. */
 export class ConfigError extends Error {
@@ -133,7 +134,29 @@ export const CONFIG_SCHEMA_PATH = path.join(__dirname, 'loginflow.schema.json');
 type Schema = Record<string, unknown> & { properties?: Record<string, Schema>; definitions?: Record<string, Schema> };
 let schemaCache: Schema | undefined;
 export function configSchema(): Schema {
-  return (schemaCache ??= JSON.parse(fs.readFileSync(CONFIG_SCHEMA_PATH, 'utf8')) as Schema);
+  return (schemaCache ??= withTableVariants(JSON.parse(fs.readFileSync(CONFIG_SCHEMA_PATH, 'utf8')) as Schema));
+}
+
+/**
+ * The variants and their values are the one table's (harness/backend/variants VARIANTS, the
+ * one list): the kit validates against it, whatever the shipped file says; the file keeps a
+ * copy with descriptions for editors, which test/structure/registry.test.ts holds equal to it.
+ */
+function withTableVariants(schema: Schema): Schema {
+  const variants = schema.properties?.variants;
+  if (!variants) return schema;
+  const own = variants.properties ?? {};
+  variants.properties = Object.fromEntries(
+    // The file's order first (messages list the keys in it), then any variant the file lacks.
+    [...Object.keys(own).filter((n) => n in VARIANTS), ...VARIANT_NAMES.filter((n) => !(n in own))].map((name) => [
+      name,
+      { type: 'array', minItems: 1, uniqueItems: true, ...own[name], items: { enum: [...VARIANTS[name as VariantName].values] } },
+    ]),
+  );
+  // The double's own settings of the same names (the `fusionauth` section) take the same values.
+  const fa = schema.properties?.fusionauth?.properties ?? {};
+  for (const name of VARIANT_NAMES) if (fa[name]?.enum) fa[name] = { ...fa[name], enum: [...VARIANTS[name].values] };
+  return schema;
 }
 
 /*

@@ -3,10 +3,11 @@ import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import { loadConfig } from '../backend/config';
 import { stopAll } from '../backend/launcher';
-import type { WorkflowResult } from '../report/write';
-import { listWorkflows, projectRoot } from '../spec/diagram';
+import type { WorkflowResult } from '../result/model';
+import { projectRoot } from '../spec/diagram';
+import { findWorkflow, workflowsWithReference } from '../workflow/registry';
 import { Environment } from '../workflow/environment';
-import { shutdown } from '../workflow/session';
+import { EnvironmentPool } from '../workflow/session';
 import { referenceConfig, runMatrix, runWorkflow, variantTags } from './run';
 import * as fs from 'node:fs';
 import { spawn } from 'node:child_process';
@@ -53,12 +54,12 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const reports = path.resolve(values.reports ?? path.join(projectRoot(), 'reports', 'bench'));
-  const workflows = listWorkflows().filter((w) => fs.existsSync(referenceConfig(w)));
+  const workflows = workflowsWithReference();
   const modes: Mode[] = [
     { label: 'world clock', env: { LOGINFLOW_CLOCK: undefined }, browser: 'http', workflows },
     { label: 'real clock (fallback)', env: { LOGINFLOW_CLOCK: 'real' }, browser: 'http', workflows },
   ];
-  const spa = workflows.filter((w) => w.startsWith('spa-'));
+  const spa = workflows.filter((w) => findWorkflow(w)?.flows.includes('spa')); // the workflows with a browser mode
   if (chromiumAvailable() && spa.length) modes.push({ label: 'chromium (SPA)', env: { LOGINFLOW_CLOCK: undefined }, browser: 'chromium', workflows: spa });
   else console.log('chromium: not installed (apt-get install chromium), so no browser-mode column');
 
@@ -120,17 +121,18 @@ async function runSuite(mode: Mode, reports: string): Promise<ModeResult> {
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
   sampler.unref();
   const started = performance.now();
-  // As `run --all` does: workflows at once, each workflow's variants in turn.
+  // As `run --all` does: one owner of the environments, workflows at once, each workflow's variants in turn.
+  const pool = new EnvironmentPool();
   const perWorkflow = await Promise.all(
     mode.workflows.map(async (w) => {
       const out: WorkflowResult[] = [];
       // As `run` does: scenarios that no variant changes run once, in the first.
-      for (const [i, variant] of runMatrix(referenceConfig(w), {}).entries())
-        out.push(await runWorkflow(w, { configFile: referenceConfig(w), reports: path.join(reports, mode.browser), quiet: true, variant, tags: variantTags(i), browser: mode.browser, log: () => {} }));
+      for (const [i, variant] of runMatrix(referenceConfig(w), {}, w).entries())
+        out.push(await runWorkflow(w, { configFile: referenceConfig(w), reports: path.join(reports, mode.browser), quiet: true, variant, tags: variantTags(i), browser: mode.browser, log: () => {}, pool }));
       return out;
     }),
   );
-  await shutdown();
+  await pool.shutdown();
   const wall = performance.now() - started;
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);

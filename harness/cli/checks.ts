@@ -6,8 +6,9 @@ import { stopAll } from '../backend/launcher';
 import { chromiumAvailable } from '../browser/chromium';
 import { CATALOGUE_FILE, type Catalogue, catalogueOf, loadCatalogue, markdownTable, withTables } from '../checks/catalogue';
 import type { Verdict } from '../checks/check';
-import { listWorkflows, projectRoot } from '../spec/diagram';
-import { shutdown } from '../workflow/session';
+import { projectRoot } from '../spec/diagram';
+import { findWorkflow, workflowsWithReference } from '../workflow/registry';
+import { EnvironmentPool } from '../workflow/session';
 
 /**
  * `loginflow checks [--workflow W] [--json]`: every check id of every workflow, with its
@@ -40,36 +41,40 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /** Every verdict the reference of `workflow` produces, one run per declared variant. */
-export async function referenceVerdicts(workflow: string, browser: 'http' | 'chromium'): Promise<Verdict[]> {
+export async function referenceVerdicts(workflow: string, browser: 'http' | 'chromium', pool?: EnvironmentPool): Promise<Verdict[]> {
   // Loaded here: `loginflow checks` without --update must not pay for cucumber.
   const { referenceConfig, runMatrix, runWorkflow } = require('./run') as typeof import('./run');
   const configFile = referenceConfig(workflow);
   const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'loginflow-checks-'));
   const verdicts: Verdict[] = [];
+  // The environments of these runs: the caller's, or this call's own, stopped when it is done.
+  const owner = pool ? undefined : new EnvironmentPool();
   try {
-    for (const variant of runMatrix(configFile, {})) {
-      const r = await runWorkflow(workflow, { configFile, reports, quiet: true, variant, browser });
+    for (const variant of runMatrix(configFile, {}, workflow)) {
+      const r = await runWorkflow(workflow, { configFile, reports, quiet: true, variant, browser, pool: pool ?? owner });
       if (r.exitCode !== 0) throw new Error(`the ${workflow} reference did not conform (${browser} mode, ${JSON.stringify(variant)}): exit ${r.exitCode}${r.kitError ? `: ${r.kitError}` : ''}`);
       verdicts.push(...r.scenarios.flatMap((s) => s.verdicts));
     }
   } finally {
+    await owner?.shutdown();
     fs.rmSync(reports, { recursive: true, force: true });
   }
   return verdicts;
 }
 
 /** The catalogue as the reference backends produce it now (Chromium mode only where installed). */
-export async function recordCatalogue(workflows = listWorkflows().filter((w) => fs.existsSync(path.join(projectRoot(), 'backends', w, 'loginflow.json'))), withChromium = chromiumAvailable()): Promise<Catalogue> {
+export async function recordCatalogue(workflows = workflowsWithReference(), withChromium = chromiumAvailable()): Promise<Catalogue> {
   const out: Catalogue = {};
+  const pool = new EnvironmentPool();
   try {
     for (const w of workflows) {
-      const runs: { mode: 'http' | 'chromium'; verdicts: Verdict[] }[] = [{ mode: 'http', verdicts: await referenceVerdicts(w, 'http') }];
-      // Only the SPA workflows have a browser mode; elsewhere --browser changes nothing.
-      if (withChromium && w.startsWith('spa-')) runs.push({ mode: 'chromium', verdicts: await referenceVerdicts(w, 'chromium') });
+      const runs: { mode: 'http' | 'chromium'; verdicts: Verdict[] }[] = [{ mode: 'http', verdicts: await referenceVerdicts(w, 'http', pool) }];
+      // Only the workflows with a single-page app have a browser mode; elsewhere --browser changes nothing.
+      if (withChromium && findWorkflow(w)?.flows.includes('spa')) runs.push({ mode: 'chromium', verdicts: await referenceVerdicts(w, 'chromium', pool) });
       out[w] = catalogueOf(runs);
     }
   } finally {
-    await shutdown();
+    await pool.shutdown();
     await stopAll();
   }
   return out;

@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CONFIG_SCHEMA_PATH, ConfigError, configSchema, validateConfig } from '../backend/config';
 import { CONTRACT_ENV_NAMES } from '../backend/contract';
-import { listWorkflows } from '../spec/diagram';
+import { findWorkflow, workflowIds } from '../workflow/registry';
 
 const USAGE = `usage: loginflow init --workflow <W> [--store-command CMD | --store-url URL] [--forums-command CMD | --forums-url URL]
                      [--cwd DIR] [--store-env NAME=VALUE]... [--forums-env NAME=VALUE]... [--env-map APP_NAME=CONTRACT_NAME]...
@@ -38,17 +38,6 @@ What the backend declares, each written only when it differs from what the kit a
                          the variant values it supports (default: all of them)
   --session-ttl N        its session lifetime in seconds, when it does not read SESSION_TTL_SECONDS`;
 
-/** What the kit hands a workflow's config beyond the targets: what the workflow needs of the double. */
-const WORKFLOW_DEFAULTS: Record<string, { fusionauth?: Record<string, unknown>; why?: string }> = {
-  'spa-localstorage-jwt': {
-    fusionauth: {
-      requireApiKey: false,
-      // FusionAuth refuses CORS until its origins are allowed (the defaults hosts of the apps).
-      cors: { allowedOrigins: ['http://store.example.test', 'http://forums.example.test'], allowCredentials: true, allowedMethods: ['GET', 'POST', 'OPTIONS'], allowedHeaders: ['Accept', 'Content-Type'] },
-    },
-    why: 'the browser calls /api/login itself, with an applicationId and no API key, from the apps\' origins, which FusionAuth must allow (CORS, with credentials for its refresh_token cookie)',
-  },
-};
 
 export interface InitIo {
   out: (line: string) => void;
@@ -130,7 +119,7 @@ export async function main(argv: string[], io: InitIo = terminalIo()): Promise<n
     if (values[`${t}-command` as 'store-command'] !== undefined && values[`${t}-url` as 'store-url'] !== undefined)
       return fail(`--${t}-command and --${t}-url are exclusive: start the ${t} backend, or point at a running one`);
 
-  const workflows = listWorkflows();
+  const workflows = workflowIds();
   let workflow = values.workflow;
   const store: { command?: string; url?: string } = { command: values['store-command'], url: values['store-url'] };
   const forums: { command?: string; url?: string } = { command: values['forums-command'], url: values['forums-url'] };
@@ -189,7 +178,7 @@ export async function main(argv: string[], io: InitIo = terminalIo()): Promise<n
 
   let schemaRef = path.relative(outDir, CONFIG_SCHEMA_PATH).split(path.sep).join('/');
   if (!schemaRef.startsWith('.')) schemaRef = `./${schemaRef}`;
-  const extra = WORKFLOW_DEFAULTS[workflow] ?? {};
+  const extra = findWorkflow(workflow)?.init ?? {};
   const config: Record<string, unknown> = {
     $schema: schemaRef,
     workflow,
@@ -274,9 +263,9 @@ async function declarations(workflow: string, values: Record<string, unknown>, i
     if (new Set(vals).size < all[name].length) (out.variants ??= {})[name] = [...new Set(vals)];
   }
 
-  // Session TTL: only webapp-sessions has a session of its own; the kit hands SESSION_TTL_SECONDS.
+  // Session TTL: only a workflow with a session of its own (registry `init.asksSessionTtl`); the kit hands SESSION_TTL_SECONDS.
   let ttl = values['session-ttl'] as string | undefined;
-  if (ttl === undefined && workflow === 'webapp-sessions') ttl = (await ask('Your backend\'s session lifetime in seconds, if it does not take SESSION_TTL_SECONDS from its environment [it does]\n> ')) || undefined;
+  if (ttl === undefined && findWorkflow(workflow)?.init?.asksSessionTtl) ttl = (await ask('Your backend\'s session lifetime in seconds, if it does not take SESSION_TTL_SECONDS from its environment [it does]\n> ')) || undefined;
   if (ttl !== undefined) {
     const n = Number(ttl);
     if (!Number.isInteger(n) || n < 1) throw new ConfigError(`--session-ttl ${ttl}: expected whole seconds, at least 1`);

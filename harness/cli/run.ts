@@ -5,16 +5,20 @@ import type * as messages from '@cucumber/messages';
 import { type IRunOptions, loadConfiguration, loadSupport, runCucumber } from '@cucumber/cucumber/api';
 // worldParameters must be JSON; the expected-failures entries are plain JSON objects.
 type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
-import { ConfigError, loadConfig } from '../backend/config';
+import { ConfigError, type LoadedConfig, loadConfig } from '../backend/config';
+import { Configs } from './configs';
+export { Configs } from './configs';
 import { stopAll } from '../backend/launcher';
 import { type BrowserChoice, BrowserSetupError, chooseBrowser } from '../browser/mode';
 import { describeFailure, type Verdict } from '../checks';
 import { type ExpectedFailure, ExpectedFailuresError, gate, loadExpectedFailures } from '../gate';
 import { stepRefs } from '../spec/feature';
 import { loadDiagram } from '../spec/diagram';
-import { type ScenarioResult, type WorkflowResult, writeRunReports, writeWorkflowReports } from '../report/write';
-import { listWorkflows, projectRoot } from '../spec/diagram';
-import { CLOCK_MEDIA_TYPE, KIT_ERROR_MEDIA_TYPE, shutdown, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../workflow/session';
+import type { ScenarioResult, WorkflowResult } from '../result/model';
+import { writeRunReports, writeWorkflowReports } from '../report/write';
+import { projectRoot } from '../spec/diagram';
+import { VARIANTS, VARIANT_NAMES, findWorkflow, kitPath, referenceConfig as registryReference, workflowIds, workflowsWithReference } from '../workflow/registry';
+import { CLOCK_MEDIA_TYPE, EnvironmentPool, KIT_ERROR_MEDIA_TYPE, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../workflow/session';
 import type { ClockReport } from '../clock/world-clock';
 
 /**
@@ -32,8 +36,9 @@ const ROOT = projectRoot();
 const COMPILED = !__filename.endsWith('.ts');
 const STEPS = path.join(__dirname, '..', '..', 'steps', COMPILED ? '*.js' : '*.ts');
 
+/** The bundled reference config of a workflow (the registry's). */
 export function referenceConfig(workflow: string): string {
-  return path.join(ROOT, 'backends', workflow, 'loginflow.json');
+  return registryReference(workflow);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -67,11 +72,12 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`loginflow run: ${(err as Error).message}`);
     return 2;
   }
-  const known = listWorkflows();
+  const known = workflowIds();
+  const configs = new Configs();
   // `run --config FILE` runs the workflow the config names; --workflow overrides it.
   if (!values.all && !values.workflow && values.config) {
     try {
-      values.workflow = loadConfig(values.config).workflow;
+      values.workflow = configs.get(values.config).workflow;
     } catch (err) {
       console.error(`loginflow: config error: ${(err as Error).message}`);
       return 2;
@@ -81,7 +87,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
   }
-  const workflows = values.all ? known.filter((w) => fs.existsSync(referenceConfig(w))) : values.workflow ? [values.workflow] : [];
+  const workflows = values.all ? workflowsWithReference() : values.workflow ? [values.workflow] : [];
   if (!workflows.length) {
     console.error(`loginflow run: say --workflow <${known.join('|')}>, --config FILE (with its "workflow") or --all`);
     return 2;
@@ -140,6 +146,9 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const all: WorkflowResult[] = [];
+  // The environments of this run: started by the hooks on first use, in this process,
+  // and stopped here, by their owner, once every workflow has run.
+  const pool = new EnvironmentPool();
   // --jobs N: N workflows at once in this process (their backends are separate; one
   // workflow's session-TTL waits overlap the others' work); each one's log is printed whole.
   const runOne = async (w: string): Promise<WorkflowResult> => {
@@ -148,7 +157,7 @@ export async function main(argv: string[]): Promise<number> {
       const lines: string[] = [];
       const log = jobs > 1 ? (l: string) => lines.push(l) : (l: string) => console.log(l);
       // The declared matrix of run-level variants; one cucumber run each.
-      for (const [i, combo] of runMatrix(configFile, variant).entries()) {
+      for (const [i, combo] of runMatrix(configFileOrLoaded(configs, configFile), variant, w).entries()) {
         if (Object.keys(combo).length && !values.quiet) log(`\nvariant ${Object.entries(combo).map(([k, x]) => `${k}=${x}`).join(', ')}`);
         const tags = variantTags(i, values.tags);
         runs.push(
@@ -164,6 +173,8 @@ export async function main(argv: string[]): Promise<number> {
         profiles: values.profile,
         expected,
         log,
+        configs,
+        pool,
           }),
         );
       }
@@ -177,7 +188,7 @@ export async function main(argv: string[]): Promise<number> {
       all.push(...(await Promise.all(workflows.slice(i, i + jobs).map(runOne))));
     }
   } finally {
-    await shutdown();
+    await pool.shutdown();
     await stopAll();
   }
   const verdict = gate(all, {
@@ -213,19 +224,20 @@ export function variantTags(i: number, tags?: string): string | undefined {
   return tags ? `(${tags}) and not @variant-independent` : 'not @variant-independent';
 }
 
-export function runMatrix(configFile: string, cli: Record<string, string | number>): Record<string, string | number>[] {
+export function runMatrix(config: string | LoadedConfig, cli: Record<string, string | number>, workflow?: string): Record<string, string | number>[] {
   let declared: Record<string, unknown> = {};
   try {
-    declared = (loadConfig(configFile).variants ?? {}) as Record<string, unknown>;
+    declared = ((typeof config === 'string' ? loadConfig(config) : config).variants ?? {}) as Record<string, unknown>;
   } catch {
     return [cli]; // runWorkflow reports the config error
   }
   let combos: Record<string, string | number>[] = [{ ...cli }];
-  for (const name of ['signing', 'refreshEndpoint', 'refreshFailureStatus', 'refreshTokenPolicy']) {
+  // The variants the workflow is run in (the registry's; all of them for one it does not know).
+  for (const name of (workflow && findWorkflow(workflow)?.variants) || VARIANT_NAMES) {
     if (name in cli) continue;
     const values = declared[name];
     if (!Array.isArray(values) || !values.length) continue;
-    const outline = name === 'refreshFailureStatus' || name === 'refreshTokenPolicy';
+    const outline = VARIANTS[name].scope === 'outline';
     if (outline && values.length > 1) continue; // covered inside the feature, one example each
     combos = combos.flatMap((c) => (values as (string | number)[]).map((v) => ({ ...c, [name]: v })));
   }
@@ -246,9 +258,18 @@ function mergeVariants(runs: WorkflowResult[]): WorkflowResult {
   };
 }
 
+/** The loaded config, or its file when it does not load (runMatrix then runs once, and runWorkflow reports why). */
+function configFileOrLoaded(configs: Configs, file: string): string | LoadedConfig {
+  try {
+    return configs.get(file);
+  } catch {
+    return file;
+  }
+}
+
 function parseVariants(list: string[]): Record<string, string | number> {
   const out: Record<string, string | number> = {};
-  const allowed: Record<string, (string | number)[]> = { signing: ['HS256', 'RS256'], refreshFailureStatus: [400, 404], refreshTokenPolicy: ['Reusable', 'OneTimeUse'], refreshEndpoint: ['/api/jwt/refresh', '/oauth2/token'] };
+  const allowed = Object.fromEntries(VARIANT_NAMES.map((n) => [n, VARIANTS[n].values as readonly (string | number)[]])) as Record<string, readonly (string | number)[]>;
   for (const item of list) {
     const [k, v] = item.split('=');
     if (!allowed[k]) throw new Error(`--variant ${item}: unknown variant "${k}" (allowed: ${Object.keys(allowed).join(', ')})`);
@@ -277,13 +298,29 @@ export async function runWorkflow(
     expected?: ExpectedFailure[];
     /** Where progress lines go (default: stdout). */
     log?: (line: string) => void;
+    /** The run's configs, each loaded once (default: loaded here). */
+    configs?: Configs;
+    /** The environments' owner (default: this call, which stops them when it is done). */
+    pool?: EnvironmentPool;
   },
 ): Promise<WorkflowResult> {
+  if (o.pool) return runWorkflowIn(workflow, o, o.pool);
+  const pool = new EnvironmentPool();
+  try {
+    return await runWorkflowIn(workflow, o, pool);
+  } finally {
+    await pool.shutdown();
+  }
+}
+
+async function runWorkflowIn(workflow: string, o: Parameters<typeof runWorkflow>[1], pool: EnvironmentPool): Promise<WorkflowResult> {
   const result: WorkflowResult = { workflow, configFile: o.configFile, scenarios: [], undefinedSteps: [], exitCode: 0, ...(o.variant && Object.keys(o.variant).length ? { variant: o.variant } : {}) };
   const log = (s: string) => !o.quiet && (o.log ?? console.log)(s);
+  let loaded: LoadedConfig;
   try {
     // Fail fast on a bad config, before cucumber starts anything; say what it cannot honour.
-    for (const w of loadConfig(o.configFile).warnings ?? []) console.error(`loginflow: warning: ${w}`);
+    loaded = (o.configs ?? new Configs()).get(o.configFile);
+    for (const w of loaded.warnings ?? []) console.error(`loginflow: warning: ${w}`);
   } catch (err) {
     if (err instanceof ConfigError || (err as NodeJS.ErrnoException).code === 'ENOENT') {
       console.error(`loginflow: config error: ${(err as Error).message}`);
@@ -294,7 +331,6 @@ export async function runWorkflow(
     throw err;
   }
   log(`\n${workflow}  (config ${path.relative(process.cwd(), o.configFile)})`);
-  process.env.LOGINFLOW_KEEP_ENVIRONMENT = '1'; // see steps/hooks.ts AfterAll: the run command stops them
   const profileFile = path.resolve('cucumber.js');
   const { runConfiguration } = await loadConfiguration(
     {
@@ -303,10 +339,12 @@ export async function runWorkflow(
       file: o.profiles?.length && fs.existsSync(profileFile) ? path.relative(process.cwd(), profileFile) : false,
       profiles: o.profiles,
       provided: {
-        paths: [path.join(ROOT, 'features', `${workflow}.feature`)],
+        paths: [kitPath(findWorkflow(workflow)?.feature ?? `features/${workflow}.feature`)],
         requireModule: COMPILED ? [] : [require.resolve('ts-node/register')],
         require: [STEPS],
-        worldParameters: { configFile: path.resolve(o.configFile), variant: o.variant ?? {}, browser: o.browser ?? 'http', expected: (o.expected ?? []) as unknown as JsonValue[] },
+        // The config as loaded (JSON, so parallel workers get it too) and the id of the pool
+        // the hooks of this process use; workers, which cannot share it, own theirs.
+        worldParameters: { configFile: path.resolve(o.configFile), config: loaded as unknown as JsonValue, pool: pool.lend(), variant: o.variant ?? {}, browser: o.browser ?? 'http', expected: (o.expected ?? []) as unknown as JsonValue[] },
         ...(o.tags ? { tags: o.tags } : {}),
         // The kit prints the run itself (each step, each failed check once, in its own
         // words); cucumber's summary formatter would print every failure a second time

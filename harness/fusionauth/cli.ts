@@ -5,6 +5,12 @@ import { Journal, type Exchange } from '../trace';
 import { FusionAuthDouble, type DoubleOptions } from './double';
 import { expectedLoginStatus } from './directory';
 import { doubleOptionsFrom, fusionauthSectionOf } from './config-section';
+import { VARIANTS, type VariantName } from '../backend/variants';
+
+/** Whether a flag's value is one of the variant's (harness/backend/variants VARIANTS, the one list). */
+function oneOf<K extends VariantName>(name: K, value: unknown): value is (typeof VARIANTS)[K]['values'][number] {
+  return (VARIANTS[name].values as readonly unknown[]).includes(value);
+}
 
 const USAGE = `usage: loginflow fusionauth [--port 9011] [--config FILE] [--signing HS256|RS256]
                             [--refresh-failure-status 400|404] [--refresh-token-policy Reusable|OneTimeUse]
@@ -69,17 +75,17 @@ export async function main(argv: string[], io: CliIo = { out: (l) => console.log
   const port = Number(values.port ?? configPort ?? 9011);
   if (!Number.isInteger(port) || port < 0 || port > 65535) return usageError(io, `--port must be a port number, got ${values.port}`);
   if (values.signing !== undefined) {
-    if (values.signing !== 'HS256' && values.signing !== 'RS256') return usageError(io, `--signing must be HS256 or RS256`);
+    if (!oneOf('signing', values.signing)) return usageError(io, `--signing must be ${VARIANTS.signing.values.join(' or ')}`);
     doubleOpts.signing = values.signing;
   }
   const rfs = values['refresh-failure-status'];
   if (rfs !== undefined) {
-    if (rfs !== '400' && rfs !== '404') return usageError(io, `--refresh-failure-status must be 400 or 404`);
+    if (!oneOf('refreshFailureStatus', Number(rfs))) return usageError(io, `--refresh-failure-status must be ${VARIANTS.refreshFailureStatus.values.join(' or ')}`);
     doubleOpts.refreshFailureStatus = Number(rfs) as 400 | 404;
   }
   const rtp = values['refresh-token-policy'];
   if (rtp !== undefined) {
-    if (rtp !== 'Reusable' && rtp !== 'OneTimeUse') return usageError(io, `--refresh-token-policy must be Reusable or OneTimeUse`);
+    if (!oneOf('refreshTokenPolicy', rtp)) return usageError(io, `--refresh-token-policy must be ${VARIANTS.refreshTokenPolicy.values.join(' or ')}`);
     doubleOpts.refreshTokenPolicy = rtp;
   }
   // For a browser (an SPA) calling this double without an API key, as the spa workflow's does.

@@ -1,5 +1,5 @@
 import type { Verdict } from '../checks/check';
-import type { WorkflowResult } from '../report/write';
+import type { WorkflowResult } from '../result/model';
 import { type ExpectedFailure, applyExpectedFailures, entryFor } from './expected-failures';
 
 /**

@@ -5,7 +5,7 @@ import type { Exchange } from '../trace';
 import { safe } from './observed';
 import { type RenderReport, serverUrl, svgPath } from './render';
 import { STITCHED, scenarioFiles } from './files';
-import { type ScenarioResult, type WorkflowResult, clockSummary } from './write';
+import { type ScenarioResult, type WorkflowResult, clockSummary } from '../result/model';
 
 /**
  * `reports/index.html`: the run as living documentation, readable offline (SVG inlined,

@@ -1,5 +1,5 @@
 import type { Verdict } from '../checks/check';
-import type { WorkflowResult } from './write';
+import type { WorkflowResult } from '../result/model';
 
 /**
  * JUnit XML for CI systems: one testsuite per workflow, one testcase per scenario. A

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Verdict } from '../checks/check';
-import type { ClockReport } from '../clock/world-clock';
 import { type Diagram, listWorkflows, loadDiagram, projectRoot } from '../spec/diagram';
+import { workflowIds } from '../workflow/registry';
 import type { Exchange } from '../trace';
 import { renderIndex } from './html';
 import { renderJUnit } from './junit';
@@ -26,48 +26,10 @@ import { chooseRenderer, type RenderOptions, type RenderReport, renderAll } from
  * Every file goes through a pattern-based Redactor on its way out: no JWT or password
  * value is ever written, whatever a check or a backend put in a message.
  */
-export interface ScenarioResult {
-  workflow: string;
-  name: string;
-  status: string;
-  verdicts: Verdict[];
-  exchanges: Exchange[];
-  errors: string[];
-  /** The spec steps the scenario's Gherkin steps name, e.g. `(steps 5-8)` (what its diagrams draw). */
-  steps?: number[];
-  /** Deliberate wall-clock waits (session TTL proofs) and what they were for. */
-  waits?: { ms: number; reason: string }[];
-  /** World-clock moves made instead of waits (harness/clock) and what they were for. */
-  advances?: { ms: number; reason: string }[];
-  /** PNG screenshots a real browser took (browser mode), base64. */
-  screenshots?: { fileName: string; base64: string }[];
-}
-
-export interface WorkflowResult {
-  workflow: string;
-  configFile: string;
-  scenarios: ScenarioResult[];
-  kitError?: string;
-  undefinedSteps: string[];
-  exitCode: number;
-  /** The run-level variant of this run, when the config declares a matrix. */
-  variant?: Record<string, string | number>;
-  /** Spec steps the run's Gherkin steps exercised (set by whoever knows them; optional). */
-  exercisedSteps?: number[];
-  /** Which clock the run was on (world or real), per backend, and the session TTL proven. */
-  clock?: ClockReport;
-}
-
-/** The clock of a workflow's run as summary.json states it: which one, why, and how long the kit moved it and waited. */
-export function clockSummary(r: WorkflowResult) {
-  if (!r.clock) return undefined;
-  const sum = (xs: { ms: number }[] | undefined) => (xs ?? []).reduce((n, x) => n + x.ms, 0);
-  return {
-    ...r.clock,
-    advancedMs: r.scenarios.reduce((n, s) => n + sum(s.advances), 0),
-    waitedMs: r.scenarios.reduce((n, s) => n + sum(s.waits), 0),
-  };
-}
+// The result model gate and report share (harness/result), re-exported for the report's callers.
+export { type ScenarioResult, type WorkflowResult, clockSummary } from '../result/model';
+import type { WorkflowResult } from '../result/model';
+import { clockSummary } from '../result/model';
 
 export interface ReportOptions extends RenderOptions {
   /** Project root whose diagrams/ and features/ the report shows (default: this kit's). */
@@ -174,6 +136,8 @@ export function writeRunReports(all: WorkflowResult[], dir: string, o: ReportOpt
 
 function safeList(root: string): string[] {
   try {
+    // The kit's own workflows are the registry's; another root (a test's) is its diagrams/.
+    if (path.resolve(root) === path.resolve(projectRoot())) return workflowIds();
     return listWorkflows(root);
   } catch {
     return [];

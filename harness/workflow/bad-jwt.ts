@@ -1,5 +1,6 @@
 import type { TargetName } from '../backend/config';
 import type { FusionAuthDouble } from '../fusionauth';
+import { otherApp } from './apps';
 
 /**
  * The JWTs a backend must refuse, as the features name them, and how the double mints
@@ -14,7 +15,7 @@ export function badJwtKind(text: string): BadJwt {
 
 /** A JWT of that kind for `app`: the wrong audience is the other application's token. */
 export function mintBadJwt(double: FusionAuthDouble, user: string, app: TargetName, kind: BadJwt): Promise<string> {
-  const other: TargetName = app === 'store' ? 'forums' : 'store';
+  const other: TargetName = otherApp(app);
   switch (kind) {
     case 'bad-signature':
       return double.mintJwt(user, app, { badSignature: true });

@@ -16,6 +16,7 @@ import type { LogicalNetwork } from '../browser/network';
 import { type CorsSettings, type DoubleOptions, type DoubleSettings, FusionAuthDouble, INFER_CALLER } from '../fusionauth';
 import { doubleOptionsFrom } from '../fusionauth/config-section';
 import { Journal } from '../trace';
+import type { RunVariant } from './registry';
 
 /**
  * Everything a run stands on, started once per process: the FusionAuth double, one relay
@@ -35,13 +36,8 @@ export interface AppTarget {
   target: StartedTarget;
 }
 
-export interface RunVariant {
-  signing?: 'HS256' | 'RS256';
-  refreshFailureStatus?: 400 | 404;
-  refreshTokenPolicy?: 'Reusable' | 'OneTimeUse';
-  /** Which refresh API the backend is asked to call (FUSIONAUTH_REFRESH_ENDPOINT). */
-  refreshEndpoint?: '/api/jwt/refresh' | '/oauth2/token';
-}
+/** The variant in force (registry VARIANTS); `refreshEndpoint` is which refresh API the backend is asked to call (FUSIONAUTH_REFRESH_ENDPOINT). */
+export type { RunVariant } from './registry';
 
 export class Environment {
   private constructor(

@@ -1,12 +1,13 @@
-import { guessLoginFields, parseForms } from '../browser';
-import type { TargetName } from '../backend/config';
-import * as checks from '../checks';
-import { type SetCookie, setCookiesOf } from '../checks';
-import type { Exchange } from '../trace';
-import { findToken, type Found } from '../checks/cookie-tokens';
-import { type ActorName, type PageName, type Scenario, isDeletion } from './scenario';
-import { type SpaApp, type SpaDriver, lastApiCall } from './spa';
-import { createSpaDriver, spaAppOf } from './spa-flow';
+import { guessLoginFields, parseForms } from '../../browser';
+import type { TargetName } from '../../backend/config';
+import * as checks from '../../checks';
+import { type SetCookie, setCookiesOf } from '../../checks';
+import type { Exchange } from '../../trace';
+import { findToken, type Found } from '../../checks/cookie-tokens';
+import { type ActorName, type PageName, type Scenario, isDeletion } from '../scenario';
+import { type SpaApp, type SpaDriver, lastApiCall } from '../spa/spa';
+import { createSpaDriver, spaAppOf } from '../spa/spa-flow';
+import type { WebappFlow } from '../webapp/webapp-flow';
 
 /**
  * The scenarios a security reviewer adds to the diagram's one-user happy path, for every
@@ -56,7 +57,10 @@ export class IdentityFlow {
   private attempt: Attempt | undefined;
   private probed: checks.QueryCredentialArgs | undefined;
 
-  constructor(private readonly s: Scenario) {}
+  constructor(
+    private readonly s: Scenario,
+    private readonly web: WebappFlow,
+  ) {}
 
   browserOf(user: string): ActorName {
     let a = this.browsers.get(user);
@@ -70,18 +74,18 @@ export class IdentityFlow {
   // ---- two users, webapp -------------------------------------------------------------
 
   loggedIn(app: TargetName, user: string): Promise<void> {
-    return this.s.loggedIn(this.browserOf(user), app, user);
+    return this.web.loggedIn(this.browserOf(user), app, user);
   }
 
   async load(app: TargetName, page: PageName, user: string): Promise<void> {
-    this.s.user = user;
+    this.s.actAs(user);
     const r = await this.s.load(this.browserOf(user), app, page);
     this.last = { user, app, what: `${app} ${page === 'cart' ? 'shopping cart' : page === 'posts' ? 'forum posts' : page} page`, api: false, response: r.exchange };
   }
 
   expireJwt(app: TargetName, user: string): Promise<void> {
-    this.s.user = user;
-    return this.s.expireJwt(this.browserOf(user), app);
+    this.s.actAs(user);
+    return this.web.expireJwt(this.browserOf(user), app);
   }
 
   /** The last answer to `holder`'s browser is `holder`'s, never `other`'s. */
@@ -144,7 +148,7 @@ export class IdentityFlow {
     const d = await this.spaDriver(user);
     const start = this.s.journal.lastSeq;
     const spa = this.spaApp(app, user);
-    this.s.user = user;
+    this.s.actAs(user);
     await d.open(spa);
     await d.logIn(spa, user, this.s.password(user));
     await d.loadData(spa);
@@ -159,7 +163,7 @@ export class IdentityFlow {
   async spaLoad(app: TargetName, user: string): Promise<void> {
     const d = await this.spaDriver(user);
     const spa = this.spaApp(app, user);
-    this.s.user = user;
+    this.s.actAs(user);
     const start = this.s.journal.lastSeq;
     await d.loadData(spa, { again: true });
     this.last = { user, app, what: `${app} API`, api: true, response: lastApiCall(this.s.journal.since(start), 'Browser', spa.api) };
@@ -212,10 +216,10 @@ export class IdentityFlow {
   async attemptLogin(app: TargetName, user: string, kind: PasswordKind, status: number): Promise<void> {
     const actor = this.s.actor('Browser');
     const page = await this.s.open('Browser', app, 'login');
-    if (this.s.jsonLogin(app)) {
+    if (this.web.jsonLogin(app)) {
       // An app that logs in with JSON: post as its front end would, and judge what comes back.
       const start = this.s.journal.lastSeq;
-      const first = await this.s.submitLogin('Browser', app, user, this.passwordFor(user, kind), false);
+      const first = await this.web.submitLogin('Browser', app, user, this.passwordFor(user, kind), false);
       const chain = first.location ? await actor.follow(first) : [first];
       this.attempt = { app, user, attempt: this.describe(user, kind, status), status, start, answers: chain.map((r) => r.exchange), before: page.body };
       this.assertDoubleAnswered(status);

@@ -1,5 +1,5 @@
-import type { Actor, HttpResult } from '../browser';
-import { ConfigError, type LoginConfig, type TargetName } from '../backend/config';
+import type { Actor, HttpResult } from '../../browser';
+import { ConfigError, type LoginConfig, type TargetName } from '../../backend/config';
 
 /**
  * Logging in as an app's front end does it: a JSON POST (fetch) with the credentials under

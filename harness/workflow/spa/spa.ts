@@ -1,5 +1,5 @@
-import type { Actor } from '../browser';
-import type { Exchange } from '../trace';
+import type { Actor } from '../../browser';
+import type { Exchange } from '../../trace';
 
 /**
  * The single-page app's side of the SPA workflow, in two interchangeable drivers:

@@ -1,6 +1,6 @@
-import { ChromiumActor, chromiumAvailable } from '../browser/chromium';
-import { KitError } from '../backend/config';
-import type { Scenario } from './scenario';
+import { ChromiumActor, chromiumAvailable } from '../../browser/chromium';
+import { KitError } from '../../backend/config';
+import type { Scenario } from '../scenario';
 import { type FaCookie, type SpaApp, type SpaDriver } from './spa';
 import { useChromiumSpa } from './spa-flow';
 
