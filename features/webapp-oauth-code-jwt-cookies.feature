@@ -118,8 +118,8 @@ Feature: Webapp OAuth login with the authorization code grant, with the JWT and 
       Given alice@example.com has logged in to the store through FusionAuth
       And the hacker has copied the store's refresh token from the browser, with a bad JWT
       When the hacker opens the shopping cart (step 32)
-      Then the report says whether the store refreshed the JWT for the hacker (steps 33-34)
-      And the report says whether the hacker got the shopping cart of alice@example.com and a new JWT (step 35)
+      Then the report says whether the store refreshed the JWT for the hacker with the stolen refresh token (steps 33-34)
+      And the report says whether the hacker got the shopping cart of alice@example.com and a new JWT with the stolen refresh token (step 35)
 
     Scenario: A stolen JWT
       Given alice@example.com has logged in to the store through FusionAuth
