@@ -1,4 +1,4 @@
-import { Given, Then, When } from '@cucumber/cucumber';
+import { After, Given, Then, When } from '@cucumber/cucumber';
 import type { TargetName } from '../harness/backend/config';
 import type { ActorName, PageName } from '../harness/workflow/scenario';
 import { type IdTokenDefect, OAuthFlow } from '../harness/workflow/oauth/flow';
@@ -182,4 +182,9 @@ Then('the report says whether the {app} refreshed the JWT for the hacker with th
 });
 Then('the report says whether the hacker got the {userpage} of {email} and a new JWT with the stolen refresh token {steps}', function (this: W, page: PageName, _user: string, _steps: string) {
   oauth(this).attackGotPage(appOf(page), true);
+});
+
+// Browser mode: the scenario's Chromium context stops following the world clock with the scenario.
+After(async function (this: W) {
+  await flows.get(this)?.close();
 });

@@ -3,7 +3,8 @@ import type { TargetName } from '../../backend/config';
 import * as checks from '../../checks';
 import { type SetCookie, type Verdict, isRefreshCall, setCookiesOf } from '../../checks';
 import { findToken } from '../../checks/cookie-tokens';
-import type { Exchange } from '../../trace';
+import { type Exchange, header, headerAll } from '../../trace';
+import type { OAuthChromium } from './chromium';
 import { type ActorName, type PageName, type Scenario, isDeletion } from '../scenario';
 
 /**
@@ -84,19 +85,52 @@ export class OAuthFlow {
     return this.logins.get(this.key(actor, app));
   }
 
-  private async go(actor: ActorName, app: TargetName, fn: (a: Actor) => Promise<HttpResult | HttpResult[]>): Promise<HttpResult> {
+  /** Whether this actor is a real Chromium (browser mode: only the scenario's first browser). */
+  private inChromium(actor: ActorName): boolean {
+    return actor === 'Browser' && this.s.env.browser === 'chromium';
+  }
+
+  private chromiumP: Promise<OAuthChromium> | undefined;
+  private chromium(): Promise<OAuthChromium> {
+    // Required here, not imported: HTTP mode never loads playwright.
+    return (this.chromiumP ??= (require('./chromium') as typeof import('./chromium')).oauthChromium(this.s));
+  }
+
+  async close(): Promise<void> {
+    await (await this.chromiumP?.catch(() => undefined))?.close();
+  }
+
+  /**
+   * One action of an actor: an HTTP request (and its hops) of the kit's browser, or, in
+   * browser mode, what Chromium did, read back from the journal as the documents it loaded.
+   */
+  private async go(actor: ActorName, app: TargetName, fn: (a: Actor) => Promise<HttpResult | HttpResult[]>, inChromium?: (c: OAuthChromium) => Promise<void>): Promise<HttpResult> {
     const startSeq = this.s.journal.lastSeq;
-    let r: HttpResult | HttpResult[];
+    let results: HttpResult[];
     try {
-      r = await fn(this.s.actor(actor));
+      if (this.inChromium(actor) && inChromium) {
+        await inChromium(await this.chromium());
+        results = this.documentsSince(startSeq);
+        if (!results.length) throw new Error(`Chromium loaded no page (${actor} at the ${app})`);
+      } else {
+        const r = await fn(this.s.actor(actor));
+        results = Array.isArray(r) ? r : [r];
+      }
     } catch (err) {
       throw (await this.s.env.explain(err)) ?? err;
     }
-    const results = Array.isArray(r) ? r : [r];
     this.last = { actor, app, startSeq, results };
     const final = results[results.length - 1];
     this.pages.set(actor, final);
     return final;
+  }
+
+  /** The documents Chromium loaded since `seq` (navigations and form posts: they accept HTML), as results. */
+  private documentsSince(seq: number): HttpResult[] {
+    return this.s.journal
+      .since(seq)
+      .filter((e) => e.from === 'Browser' && /text\/html/.test(header(e.request.headers, 'accept') ?? '') && !/\.(ico|png|css|js)$/.test(e.request.path.split('?')[0]))
+      .map(resultOf);
   }
 
   private lastResults(): HttpResult[] {
@@ -139,18 +173,27 @@ export class OAuthFlow {
   /** Reads what the last walk to FusionAuth showed: the authorize request, a form, or the SSO redirect. */
   private noteFusionAuthSide(t: LoginTrace, results: HttpResult[]): void {
     t.authorize ??= results.map((r) => r.exchange).find((e) => checks.isAuthorizeCall(e, 'GET'));
-    const last = results[results.length - 1];
-    if (this.hostOf(last.url) === this.fusionauthHost && last.status === 200) t.form = last;
-    if (this.hostOf(last.url) === this.fusionauthHost && last.location && this.hostOf(last.location) !== this.fusionauthHost) {
-      t.redirect = last.exchange;
-      t.callbackUrl = last.location;
+    for (const r of results) {
+      if (this.hostOf(r.url) !== this.fusionauthHost) continue;
+      if (r.status === 200 && parseForms(r.body, r.url).some((f) => f.fields.some((x) => x.type === 'password'))) t.form = r;
+      if (!t.callbackUrl && r.location && this.hostOf(r.location) !== this.fusionauthHost) {
+        t.redirect = r.exchange;
+        t.callbackUrl = r.location;
+      }
     }
+  }
+
+  /** Browser mode: the callback Chromium already followed, and the documents after it. */
+  private chromiumAfterCallback(t: LoginTrace): HttpResult[] {
+    const docs = this.documentsSince(t.startSeq);
+    const i = docs.findIndex((r) => t.callbackUrl && r.url.split('#')[0] === new URL(t.callbackUrl).href);
+    return i < 0 ? [] : docs.slice(i);
   }
 
   // ---- actions ---------------------------------------------------------------------------
 
   visitHome(actor: ActorName, app: TargetName): Promise<HttpResult> {
-    return this.go(actor, app, (a) => a.get(this.s.url(app, 'home')));
+    return this.go(actor, app, (a) => a.get(this.s.url(app, 'home')), (c) => c.goto(this.s.url(app, 'home')));
   }
 
   /** The login link of the page the actor is on (else the app's login route), followed to FusionAuth. */
@@ -159,7 +202,7 @@ export class OAuthFlow {
     const page = this.pages.get(actor);
     const link = page && this.hostOf(page.url) === this.s.app(app).host ? findLinks(page.body, page.url).find((l) => new URL(l.href).pathname === new URL(login).pathname) : undefined;
     const t = this.startLogin(actor, app);
-    const r = await this.go(actor, app, async (a) => this.toFusionAuth(a, await a.get(link?.href ?? login)));
+    const r = await this.go(actor, app, async (a) => this.toFusionAuth(a, await a.get(link?.href ?? login)), (c) => c.goto(link?.href ?? login));
     this.noteFusionAuthSide(t, this.lastResults());
     return r;
   }
@@ -174,8 +217,8 @@ export class OAuthFlow {
     if (!form) throw new Error(`no login form on ${page.url} (status ${page.status}) to sign in on`);
     const fields = guessLoginFields(form);
     if (!fields.loginId || !fields.password) throw new Error(`cannot tell the login id and password fields of FusionAuth's form at ${page.url}`);
-    const r = await this.go(actor, t.app, (a) => a.submitForm(form, { [fields.loginId!]: user, [fields.password!]: password, rememberDevice: 'true' }, { allowExtra: true }));
-    this.noteFusionAuthSide(t, [r]);
+    const r = await this.go(actor, t.app, (a) => a.submitForm(form, { [fields.loginId!]: user, [fields.password!]: password, rememberDevice: 'true' }, { allowExtra: true }), (c) => c.signIn(user, password));
+    this.noteFusionAuthSide(t, this.lastResults());
     return r;
   }
 
@@ -183,6 +226,16 @@ export class OAuthFlow {
   async followToApp(actor: ActorName, app: TargetName): Promise<HttpResult> {
     const t = this.loginOf(actor, app);
     if (!t?.callbackUrl) throw new Error(`FusionAuth did not send the ${actor} back to the ${app} (last answer ${this.pages.get(actor)?.status} from ${this.pages.get(actor)?.url})`);
+    if (this.inChromium(actor)) {
+      // Chromium followed FusionAuth's redirect by itself: this step reads the callback it made.
+      const [cb] = this.chromiumAfterCallback(t);
+      if (!cb) throw new Error(`Chromium did not come back to the ${app}'s redirect URI (${t.callbackUrl})`);
+      this.last = { actor, app, startSeq: cb.exchange.seq - 1, results: [cb] };
+      this.pages.set(actor, cb);
+      t.callback = cb;
+      this.learnCookies(app, cb.exchange);
+      return cb;
+    }
     const r = await this.go(actor, app, (a) => a.get(t.callbackUrl!));
     t.callback = r;
     this.learnCookies(app, r.exchange);
@@ -193,6 +246,14 @@ export class OAuthFlow {
   async followRedirect(actor: ActorName, app: TargetName): Promise<HttpResult> {
     const prev = this.lastPage(actor);
     if (!prev.location) throw new Error(`the last answer (${prev.status} from ${prev.url}) was not a redirect`);
+    if (this.inChromium(actor)) {
+      const next = this.documentsSince(prev.exchange.seq);
+      if (!next.length) throw new Error(`Chromium did not follow the redirect to ${prev.location}`);
+      this.last = { actor, app, startSeq: prev.exchange.seq, results: next };
+      this.pages.set(actor, next[next.length - 1]);
+      this.used(app);
+      return next[next.length - 1];
+    }
     const r = await this.go(actor, app, (a) => a.get(prev.location!));
     this.used(app);
     return r;
@@ -208,7 +269,7 @@ export class OAuthFlow {
       await this.signIn(actor, user);
     }
     await this.followToApp(actor, app);
-    const r = await this.go(actor, app, (a) => a.follow(this.lastPage(actor)));
+    const r = this.inChromium(actor) ? await this.followRedirect(actor, app) : await this.go(actor, app, (a) => a.follow(this.lastPage(actor)));
     this.used(app);
     await this.learnFromJar(actor, app);
     return r;
@@ -226,7 +287,7 @@ export class OAuthFlow {
   }
 
   open(actor: ActorName, app: TargetName, page: PageName): Promise<HttpResult> {
-    return this.go(actor, app, (a) => a.get(this.s.url(app, page))).then((r) => {
+    return this.go(actor, app, (a) => a.get(this.s.url(app, page)), (c) => c.goto(this.s.url(app, page))).then((r) => {
       this.used(app);
       return r;
     });
@@ -278,9 +339,16 @@ export class OAuthFlow {
     if (session && (!n.jwt || /sess|sid/i.test(session.cookie.key))) n.session = session.cookie.key;
   }
 
+  /** The cookies the actor would send to the app: the kit's jar, or Chromium's. */
+  private async jar(actor: ActorName, app: TargetName): Promise<{ key: string; value: string; httpOnly: boolean; path: string }[]> {
+    const url = this.s.url(app, 'home');
+    if (this.inChromium(actor)) return (await (await this.chromium()).cookies(url)).map((c) => ({ key: c.name, value: c.value, httpOnly: c.httpOnly, path: c.path }));
+    return (await this.s.actor(actor).cookies(url)).map((c) => ({ key: c.key, value: c.value, httpOnly: c.httpOnly, path: c.path ?? '/' }));
+  }
+
   private async learnFromJar(actor: ActorName, app: TargetName): Promise<void> {
     const n = (this.cookies[app] ??= {});
-    for (const c of await this.s.actor(actor).cookies(this.s.url(app, 'home'))) {
+    for (const c of await this.jar(actor, app)) {
       const role = this.roleOf(c.value);
       if (role === 'jwt') n.jwt ??= c.key;
       else if (role === 'refreshToken') n.refresh ??= c.key;
@@ -304,7 +372,7 @@ export class OAuthFlow {
 
   private async cookieValue(actor: ActorName, app: TargetName, name?: string): Promise<string | undefined> {
     if (!name) return undefined;
-    return (await this.s.actor(actor).cookies(this.s.url(app, 'home'))).find((c) => c.key === name)?.value;
+    return (await this.jar(actor, app)).find((c) => c.key === name)?.value;
   }
 
   private async heldToken(actor: ActorName, app: TargetName, role: 'jwt' | 'refreshToken'): Promise<string | undefined> {
@@ -314,7 +382,7 @@ export class OAuthFlow {
   }
 
   private async cookieMap(actor: ActorName, app: TargetName): Promise<Record<string, string>> {
-    return Object.fromEntries((await this.s.actor(actor).cookies(this.s.url(app, 'home'))).map((c) => [c.key, c.value]));
+    return Object.fromEntries((await this.jar(actor, app)).map((c) => [c.key, c.value]));
   }
 
   async snapshotStoreCookies(actor: ActorName): Promise<void> {
@@ -345,13 +413,24 @@ export class OAuthFlow {
   }
 
   private async putToken(actor: ActorName, app: TargetName, name: string, token: string): Promise<void> {
-    const a = this.s.actor(actor);
     const url = this.s.url(app, 'home');
+    const held = (await this.jar(actor, app)).find((x) => x.key === name);
+    if (!held) throw new Error(`${actor} holds no ${name} cookie for ${app}`);
+    const found = findToken(held.value, (v) => (this.roleOf(v) ? 'token' : undefined));
+    const value = found?.replace ? found.replace(token) : token;
+    if (this.inChromium(actor)) return (await this.chromium()).setCookie(url, { name, value, httpOnly: held.httpOnly, path: held.path });
+    const a = this.s.actor(actor);
     const c = (await a.cookies(url)).find((x) => x.key === name)?.clone();
     if (!c) throw new Error(`${actor} holds no ${name} cookie for ${app}`);
-    const found = findToken(c.value, (v) => (this.roleOf(v) ? 'token' : undefined));
-    c.value = found?.replace ? found.replace(token) : token;
+    c.value = value;
     await a.setCookie(c, url);
+  }
+
+  /** The hacker takes these cookies from the browser (the kit's jar or Chromium's). */
+  private async copyToHacker(app: TargetName, names: string[]): Promise<void> {
+    const url = this.s.url(app, 'home');
+    if (!this.inChromium('Browser')) return this.s.actor('Hacker').copyCookiesFrom(this.s.actor('Browser'), url, names);
+    for (const c of (await this.jar('Browser', app)).filter((x) => names.includes(x.key))) await this.s.actor('Hacker').setCookie(`${c.key}=${c.value}; Path=${c.path}${c.httpOnly ? '; HttpOnly' : ''}`, url);
   }
 
   async rememberTokens(actor: ActorName, app: TargetName): Promise<void> {
@@ -381,9 +460,10 @@ export class OAuthFlow {
     const u = new URL(this.hacker.callbackUrl);
     if (state === 'forged') u.searchParams.set('state', `forged-${Math.random().toString(36).slice(2, 14)}`);
     const victim = this.loginOf(actor, app);
-    const callback = await this.go(actor, app, (a) => a.get(u.href));
+    await this.go(actor, app, (a) => a.get(u.href), (c) => c.goto(u.href));
+    const callback = this.lastResults()[0];
     // Where the app sends the browser, and the user page after it: whose is it now?
-    if (callback.location) await this.go(actor, app, (a) => a.follow(callback));
+    if (callback.location && !this.inChromium(actor)) await this.go(actor, app, (a) => a.follow(callback));
     const after = await this.open(actor, app, app === 'store' ? 'cart' : 'posts');
     this.forged = { kind: state, callback, after, victim };
   }
@@ -525,7 +605,7 @@ export class OAuthFlow {
     this.defect = defect;
     const oauth = (this.s.env.double as unknown as { oauth?: { nextTokenAnswer?: (o: unknown) => void } }).oauth;
     if (!oauth?.nextTokenAnswer) throw new Error('the FusionAuth double has no oauth.nextTokenAnswer knob (an OAuth authorization server is needed for this workflow)');
-    const o = defect === 'another nonce' ? { idToken: { nonce: 'not-the-nonce-the-app-sent' } } : defect === 'a bad signature' ? { signWith: 'wrong-key' } : { aud: 'another-client-id' };
+    const o = defect === 'another nonce' ? { idToken: { nonce: 'not-the-nonce-the-app-sent' } } : defect === 'a bad signature' ? { signWith: 'wrong-key' } : { idToken: { aud: 'another-client-id' } };
     oauth.nextTokenAnswer(o);
   }
 
@@ -595,12 +675,12 @@ export class OAuthFlow {
     if (what === 'session') {
       const names = this.credentialNames(app);
       if (!names.length) throw new Error(`the ${app} set no login cookie to steal`);
-      await this.s.actor('Hacker').copyCookiesFrom(this.s.actor('Browser'), url, names);
+      await this.copyToHacker(app, names);
       return;
     }
     const name = what === 'refresh' ? n.refresh : n.jwt;
     if (!name) throw new Error(`the ${app} set no ${what === 'refresh' ? 'refresh-token' : 'JWT'} cookie to steal`);
-    await this.s.actor('Hacker').copyCookiesFrom(this.s.actor('Browser'), url, [name]);
+    await this.copyToHacker(app, [name]);
     if (what === 'refresh' && n.jwt) {
       const bad = await this.s.env.double.mintJwt(this.s.user, app, { badSignature: true });
       await this.s.actor('Hacker').setCookie(`${n.jwt}=${bad}; Path=/`, url);
@@ -622,4 +702,18 @@ export class OAuthFlow {
     const worked = shown && (!withNewJwt || newJwt);
     this.verify(check, { attack: `the hacker got ${this.s.user}'s ${page}${withNewJwt ? ' and a new JWT' : ''}`, worked, how: `${res.response?.status ?? res.error}: page ${shown ? 'shown' : 'not shown'}${withNewJwt ? `, new JWT cookie ${newJwt ? 'set' : 'not set'}` : ''}`, evidence: [res] });
   }
+}
+
+/** A journalled exchange seen as the result of a request (browser mode: Chromium made it). */
+export function resultOf(e: Exchange): HttpResult {
+  const loc = header(e.response?.headers, 'location');
+  const url = `http://${e.request.host}${e.request.path}`;
+  let location: string | undefined;
+  try {
+    location = loc ? new URL(loc, url).href : undefined;
+  } catch {
+    location = loc;
+  }
+  const headers = Object.fromEntries(Object.entries(e.response?.headers ?? {}).filter((x): x is [string, string | string[]] => x[1] !== undefined));
+  return { url, status: e.response?.status ?? 0, headers, body: e.response?.body ?? '', truncated: false, setCookies: headerAll(e.response?.headers, 'set-cookie'), rejectedCookies: [], ...(location ? { location } : {}), exchange: e };
 }
