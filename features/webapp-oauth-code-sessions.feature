@@ -36,8 +36,8 @@ Feature: Webapp OAuth login with the authorization code grant, with server-side 
       And none of the tokens FusionAuth issued reached the browser (step 11)
       And the browser was sent on to the shopping cart (step 11)
       When the browser follows the redirect to the shopping cart (steps 12-14)
-      Then the browser sent the store's login cookies (step 12)
-      And the store showed the shopping cart of alice@example.com (steps 13-14)
+      Then the browser sent the store's login cookies (steps 12-13)
+      And the store showed the shopping cart of alice@example.com (step 14)
 
   Rule: The callback completes only a login this browser started (state, login CSRF)
 
@@ -101,8 +101,8 @@ Feature: Webapp OAuth login with the authorization code grant, with server-side 
       And the forums set only a session id, as an HttpOnly cookie for its own host (steps 25-26)
       And the browser's store cookies did not change (step 26)
       When the browser follows the redirect to the forum posts (steps 27-29)
-      Then the browser sent the forums's login cookies (step 27)
-      And the forums showed the forum posts of alice@example.com (steps 28-29)
+      Then the browser sent the forums's login cookies (steps 27-28)
+      And the forums showed the forum posts of alice@example.com (step 29)
 
   @attack
   Rule: Attack vectors (informational: a backend that blocks them still conforms)
