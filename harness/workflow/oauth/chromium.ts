@@ -35,6 +35,9 @@ export async function oauthChromium(s: Scenario): Promise<OAuthChromium> {
   const browser = await b;
   // The page clock follows the world clock (nothing in these apps reads it, but a page may).
   await browser.newSession(s.journal, s.worldClock ? { clock: s.now() } : {});
+  // Chromium asks every host for /favicon.ico by itself: answered here, so FusionAuth's host is
+  // not charged with a call the app never made (the SPA's pages declare their icon).
+  await browser.context.route('**/favicon.ico', (r) => r.fulfill({ status: 204, body: '' }));
   const unfollow = s.worldClock ? s.env.clock.onAdvance((now) => browser.setClock(now)) : undefined;
   return {
     goto: (url) => browser.goto(url),

@@ -531,7 +531,8 @@ export class OAuthFlow {
   redirectedTo(page: PageName): void {
     const check = { ...checks.redirectsTo, kind: `redirect-to-${page}` };
     const app = this.last!.app;
-    this.verify(check, { to: `the ${page} page`, toPath: this.s.app(app).routes[page], response: this.lastResults().at(-1)!.exchange });
+    // The answer to the request this step made (Chromium goes on by itself: what it did next is not this answer).
+    this.verify(check, { to: `the ${page} page`, toPath: this.s.app(app).routes[page], response: this.lastResults()[0].exchange });
   }
 
   sessionCreated(app: TargetName): void {
