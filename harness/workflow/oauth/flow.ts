@@ -531,18 +531,21 @@ export class OAuthFlow {
   redirectedTo(page: PageName): void {
     const check = { ...checks.redirectsTo, kind: `redirect-to-${page}` };
     const app = this.last!.app;
+    // After the callback: a backend that never exchanged the code has no login to redirect on (said once, there).
+    const dep = page === 'login' ? undefined : this.s.verifier.failed('code-exchanged-server-side');
     // The answer to the request this step made (Chromium goes on by itself: what it did next is not this answer).
-    this.verify(check, { to: `the ${page} page`, toPath: this.s.app(app).routes[page], response: this.lastResults()[0].exchange });
+    this.after([dep], check, { to: `the ${page} page`, toPath: this.s.app(app).routes[page], response: this.lastResults()[0].exchange });
   }
 
   sessionCreated(app: TargetName): void {
     const response = this.loginOf('Browser', app)?.callback?.exchange;
     const session = this.sessionCookieOf(response);
     const others = setCookiesOf(response).filter((c) => c !== session && !isDeletion(c, this.s.now()));
-    const set = this.verify(checks.sessionCookieSet, { app, response, session, others });
+    const dep = this.s.verifier.failed('code-exchanged-server-side');
+    const set = this.after([dep], checks.sessionCookieSet, { app, response, session, others });
     const args = { app, host: this.s.app(app).host, role: 'session id', cookie: session, response };
-    this.after([set], checks.cookieIsHttpOnly, args);
-    this.after([set], checks.cookieIsHostOnly, args);
+    this.after([set, dep], checks.cookieIsHttpOnly, args);
+    this.after([set, dep], checks.cookieIsHostOnly, args);
   }
 
   tokensNotInBrowser(): void {
@@ -560,15 +563,16 @@ export class OAuthFlow {
     ] as const) {
       const cookie = this.tokenCookie(key, response);
       const args = { app, host, role, cookie, response };
-      const set = this.verify({ ...checks.tokenCookieSet, kind }, args);
-      this.after([set], checks.cookieIsHttpOnly, args);
-      this.after([set], checks.cookieIsHostOnly, args);
+      const dep = this.s.verifier.failed('code-exchanged-server-side');
+      const set = this.after([dep], { ...checks.tokenCookieSet, kind }, args);
+      this.after([set, dep], checks.cookieIsHttpOnly, args);
+      this.after([set, dep], checks.cookieIsHostOnly, args);
     }
   }
 
   cookiesSent(app: TargetName): void {
     const names = this.credentialNames(app);
-    const set = ['jwt-cookie-set', 'refresh-cookie-set', 'session-cookie-set'].map((k) => this.s.verifier.failed(k));
+    const set = ['jwt-cookie-set', 'refresh-cookie-set', 'session-cookie-set', 'code-exchanged-server-side'].map((k) => this.s.verifier.failed(k));
     this.after(set, checks.tokenCookiesSent, { request: this.lastResults()[0].exchange, names });
   }
 
