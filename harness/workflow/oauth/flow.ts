@@ -665,7 +665,8 @@ export class OAuthFlow {
   jwtCookieReplaced(): void {
     const since = this.s.journal.since(this.last!.startSeq);
     const refreshes = since.filter((e) => isRefreshCall(e) && e.response?.status === 200);
-    const issued = new Set(refreshes.flatMap((e) => checks.tokensOf(e).accessToken ?? []));
+    // Either refresh API's answer: access_token (/oauth2/token) or token (/api/jwt/refresh).
+    const issued = new Set(refreshes.flatMap((e) => [checks.tokensOf(e).accessToken, jsonField(e, 'token')].filter((x): x is string => !!x)));
     const response = this.lastResults().at(-1)!.exchange;
     const cookie = setCookiesOf(response).find((c) => findToken(c.cookie.value, (v) => (issued.has(v) ? 'jwt' : undefined)));
     this.after([this.s.verifier.failed('refresh-called')], checks.tokenCookieReplaced, { role: 'JWT', response, cookie, oldValue: this.remembered.jwt });
@@ -721,4 +722,13 @@ export function resultOf(e: Exchange): HttpResult {
   }
   const headers = Object.fromEntries(Object.entries(e.response?.headers ?? {}).filter((x): x is [string, string | string[]] => x[1] !== undefined));
   return { url, status: e.response?.status ?? 0, headers, body: e.response?.body ?? '', truncated: false, setCookies: headerAll(e.response?.headers, 'set-cookie'), rejectedCookies: [], ...(location ? { location } : {}), exchange: e };
+}
+
+function jsonField(e: Exchange, key: string): string | undefined {
+  try {
+    const v = JSON.parse(e.response?.body ?? '')[key];
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
 }
