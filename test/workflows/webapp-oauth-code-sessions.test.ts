@@ -16,9 +16,12 @@ conformanceSuite({
     // SHOULD for a confidential client: reported, the run still conforms.
     'no-pkce': { code: 0, failing: ['WOS-3.pkce-s256'] },
     'code-exchanged-twice': { code: 1, failing: ['WOS-8.code-exchanged-once', 'WOS-23.code-exchanged-once'] },
-    'code-exchanged-in-browser': { code: 1, failing: ['WOS-8.code-exchanged-server-side', 'WOS-23.code-exchanged-server-side'] },
+    // In HTTP mode the callback page's JavaScript never runs: the store's login never completes, so the
+    // scenarios that start from a logged-in store (the forums' SSO among them) stop at their precondition.
+    'code-exchanged-in-browser': { code: 1, failing: ['WOS-8.code-exchanged-server-side'] },
     'nonce-not-checked': { code: 1, failing: ['WOS-9.id-token-verified'] },
-    'token-in-redirect': { code: 1, failing: ['WOS-11.token-not-in-url'] },
+    // The access token in the redirect URL is also a token in the browser, which a sessions app never hands out.
+    'token-in-redirect': { code: 1, failing: ['WOS-11.token-not-in-url', 'WOS-11.tokens-not-in-browser'] },
     'last-user-shown': { code: 1, failing: ['WOS-14.page-is-holders'] },
   },
 });

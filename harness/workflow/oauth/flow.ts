@@ -1,4 +1,4 @@
-import { type Actor, type HttpResult, findLinks, guessLoginFields, parseForms } from '../../browser';
+import { type Actor, type HttpResult, closeBrowserAgent, findLinks, guessLoginFields, parseForms } from '../../browser';
 import type { TargetName } from '../../backend/config';
 import * as checks from '../../checks';
 import { type SetCookie, type Verdict, isRefreshCall, setCookiesOf } from '../../checks';
@@ -391,9 +391,22 @@ export class OAuthFlow {
 
   // ---- expiry ------------------------------------------------------------------------------
 
+  /**
+   * After the world clock jumped: the backends' keep-alive timers (libfaketime moves their
+   * monotonic clock too) close the sockets the kit's browser keeps idle, and a request that
+   * takes one of them meets "other side closed". A browser retries such a request; the kit
+   * drops the idle connections instead, so the next request opens a fresh one.
+   */
+  private async clockMoved(): Promise<void> {
+    if (this.s.worldClock) await closeBrowserAgent();
+  }
+
   async idlePastSessionTtl(): Promise<void> {
     const ttl = this.s.env.sessionTtlSeconds * 1000;
-    if (this.s.worldClock) return this.s.advanceTo(this.lastUseAt + ttl + Math.min(10_000, 0.3 * ttl), `session idle past its ${ttl / 1000} s TTL`);
+    if (this.s.worldClock) {
+      await this.s.advanceTo(this.lastUseAt + ttl + Math.min(10_000, 0.3 * ttl), `session idle past its ${ttl / 1000} s TTL`);
+      return this.clockMoved();
+    }
     const ms = ttl * 1.3 + 50;
     this.s.waits.push({ ms: Math.round(ms), reason: `session idle past its ${ttl} ms TTL` });
     await new Promise((r) => setTimeout(r, ms));
@@ -402,7 +415,10 @@ export class OAuthFlow {
   async expireJwt(actor: ActorName, app: TargetName): Promise<void> {
     const jwt = await this.heldToken(actor, app, 'jwt');
     if (!jwt) throw new Error(`the ${actor} holds no JWT cookie for the ${app} to let expire`);
-    if (this.s.worldClock) return this.s.advancePastExp(jwt, `past the exp of the ${app}'s JWT`);
+    if (this.s.worldClock) {
+      await this.s.advancePastExp(jwt, `past the exp of the ${app}'s JWT`);
+      return this.clockMoved();
+    }
     await this.putToken(actor, app, this.cookies[app]!.jwt!, await this.s.env.double.mintJwt(this.s.user, app, { expired: true }));
   }
 
@@ -410,6 +426,7 @@ export class OAuthFlow {
     const rt = await this.heldToken(actor, app, 'refreshToken');
     if (!rt) throw new Error(`the ${actor} holds no refresh-token cookie for the ${app}`);
     await this.s.expireRefreshTokenValue(rt, `past the TTL of the ${app}'s refresh token`);
+    await this.clockMoved();
   }
 
   private async putToken(actor: ActorName, app: TargetName, name: string, token: string): Promise<void> {
