@@ -1,4 +1,4 @@
-import { type Actor, type HttpResult, closeBrowserAgent, findLinks, guessLoginFields, parseForms } from '../../browser';
+import { type Actor, type HttpResult, TransportError, closeBrowserAgent, findLinks, guessLoginFields, parseForms } from '../../browser';
 import type { TargetName } from '../../backend/config';
 import * as checks from '../../checks';
 import { type SetCookie, type Verdict, isRefreshCall, setCookiesOf } from '../../checks';
@@ -44,6 +44,8 @@ interface AppCookies {
 export type IdTokenDefect = 'another nonce' | 'a bad signature' | 'another audience';
 
 const MAX_HOPS = 10;
+/** Transport errors of a reused connection the server had closed. */
+const STALE_CONNECTION = new Set(['UND_ERR_SOCKET', 'ECONNRESET']);
 
 export class OAuthFlow {
   /** Last page each actor got. */
@@ -104,7 +106,7 @@ export class OAuthFlow {
    * One action of an actor: an HTTP request (and its hops) of the kit's browser, or, in
    * browser mode, what Chromium did, read back from the journal as the documents it loaded.
    */
-  private async go(actor: ActorName, app: TargetName, fn: (a: Actor) => Promise<HttpResult | HttpResult[]>, inChromium?: (c: OAuthChromium) => Promise<void>): Promise<HttpResult> {
+  private async go(actor: ActorName, app: TargetName, fn: (a: Actor) => Promise<HttpResult | HttpResult[]>, inChromium?: (c: OAuthChromium) => Promise<void>, retry = true): Promise<HttpResult> {
     const startSeq = this.s.journal.lastSeq;
     let results: HttpResult[];
     try {
@@ -113,7 +115,17 @@ export class OAuthFlow {
         results = this.documentsSince(startSeq);
         if (!results.length) throw new Error(`Chromium loaded no page (${actor} at the ${app})`);
       } else {
-        const r = await fn(this.s.actor(actor));
+        let r: HttpResult | HttpResult[];
+        try {
+          r = await fn(this.s.actor(actor));
+        } catch (err) {
+          // A kept-alive connection the backend closed as the kit reused it (its keep-alive timer
+          // fires late on a clock libfaketime moved): a browser sends such a navigation again, on
+          // a new connection; so does the kit, once, for a navigation (never for a form post).
+          if (!retry || !(err instanceof TransportError) || !STALE_CONNECTION.has(err.code) || (await this.s.env.explain(err))) throw err;
+          await closeBrowserAgent();
+          r = await fn(this.s.actor(actor));
+        }
         results = Array.isArray(r) ? r : [r];
       }
     } catch (err) {
@@ -217,7 +229,7 @@ export class OAuthFlow {
     if (!form) throw new Error(`no login form on ${page.url} (status ${page.status}) to sign in on`);
     const fields = guessLoginFields(form);
     if (!fields.loginId || !fields.password) throw new Error(`cannot tell the login id and password fields of FusionAuth's form at ${page.url}`);
-    const r = await this.go(actor, t.app, (a) => a.submitForm(form, { [fields.loginId!]: user, [fields.password!]: password, rememberDevice: 'true' }, { allowExtra: true }), (c) => c.signIn(user, password));
+    const r = await this.go(actor, t.app, (a) => a.submitForm(form, { [fields.loginId!]: user, [fields.password!]: password, rememberDevice: 'true' }, { allowExtra: true }), (c) => c.signIn(user, password), false);
     this.noteFusionAuthSide(t, this.lastResults());
     return r;
   }
@@ -245,15 +257,18 @@ export class OAuthFlow {
   /** Follow the app's redirect (after the callback) to the page it names. */
   async followRedirect(actor: ActorName, app: TargetName): Promise<HttpResult> {
     const prev = this.lastPage(actor);
-    if (!prev.location) throw new Error(`the last answer (${prev.status} from ${prev.url}) was not a redirect`);
     if (this.inChromium(actor)) {
-      const next = this.documentsSince(prev.exchange.seq);
-      if (!next.length) throw new Error(`Chromium did not follow the redirect to ${prev.location}`);
+      // Where Chromium went next: the redirect, or wherever the page's own JavaScript took it.
+      // A page that moves on by script does so after its load: wait for it, bounded.
+      let next = this.documentsSince(prev.exchange.seq);
+      for (const until = Date.now() + 5000; !next.length && Date.now() < until; next = this.documentsSince(prev.exchange.seq)) await new Promise((r) => setTimeout(r, 100));
+      if (!next.length) throw new Error(`Chromium went nowhere after ${prev.url} (${prev.status}${prev.location ? `, a redirect to ${prev.location}` : ''})`);
       this.last = { actor, app, startSeq: prev.exchange.seq, results: next };
       this.pages.set(actor, next[next.length - 1]);
       this.used(app);
       return next[next.length - 1];
     }
+    if (!prev.location) throw new Error(`the last answer (${prev.status} from ${prev.url}) was not a redirect`);
     const r = await this.go(actor, app, (a) => a.get(prev.location!));
     this.used(app);
     return r;
@@ -348,11 +363,15 @@ export class OAuthFlow {
 
   private async learnFromJar(actor: ActorName, app: TargetName): Promise<void> {
     const n = (this.cookies[app] ??= {});
-    for (const c of await this.jar(actor, app)) {
+    const jar = await this.jar(actor, app);
+    for (const c of jar) {
       const role = this.roleOf(c.value);
       if (role === 'jwt') n.jwt ??= c.key;
       else if (role === 'refreshToken') n.refresh ??= c.key;
     }
+    // A session set by a later request than the callback (a page's script handing the login
+    // over): the token-free cookie the browser now holds, a session-like name first.
+    if (!n.jwt && !n.session) n.session = (jar.find((c) => /sess|sid/i.test(c.key)) ?? jar.find((c) => c.httpOnly))?.key;
   }
 
   private sessionCookieOf(e: Exchange | undefined): SetCookie | undefined {
