@@ -31,3 +31,20 @@ for (const workflow of ['webapp-oauth-code-sessions', 'webapp-oauth-code-jwt-coo
     assert.deepEqual(secretLeaks(r), [], 'no secret of the run in its report or output');
   });
 }
+
+// The callback page exchanges the code with the client secret in its own JavaScript: in Chromium
+// the script really runs (and logs the user in), and the secret in the page and the browser's
+// token call are what fails, in the store's and the forums' login alike. (A second user's browser
+// is the kit's HTTP browser, which runs no script: that scenario stops at its precondition.)
+for (const [workflow, ids] of Object.entries({
+  'webapp-oauth-code-sessions': ['WOS-8.code-exchanged-server-side', 'WOS-23.code-exchanged-server-side'],
+  'webapp-oauth-code-jwt-cookies': ['WOJ-8.code-exchanged-server-side', 'WOJ-27.code-exchanged-server-side'],
+})) {
+  test(`browser mode: ${workflow} mutant code-exchanged-in-browser is caught by ${ids.join(', ')}`, { skip }, async () => {
+    chromium.require();
+    const r = await runKit(workflow, path.join(dir(workflow), 'mutants', 'code-exchanged-in-browser.json'), 'browser-code-exchanged-in-browser', [...args, '--variant', 'signing=RS256']);
+    assert.equal(r.code, 1, r.output);
+    assert.deepEqual([...r.failing].sort(), [...ids].sort(), `exactly ${ids.join(', ')} should fail; failing: ${r.failing.join(', ')}\n${r.output}`);
+    assert.deepEqual(secretLeaks(r), [], 'no secret of the run in its report or output');
+  });
+}

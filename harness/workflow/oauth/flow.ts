@@ -198,7 +198,13 @@ export class OAuthFlow {
   /** Browser mode: the callback Chromium already followed, and the documents after it. */
   private chromiumAfterCallback(t: LoginTrace): HttpResult[] {
     const docs = this.documentsSince(t.startSeq);
-    const i = docs.findIndex((r) => t.callbackUrl && r.url.split('#')[0] === new URL(t.callbackUrl).href);
+    if (!t.callbackUrl) return [];
+    // By host, path and code: Chromium may spell the query's escapes otherwise than the Location did.
+    const want = new URL(t.callbackUrl);
+    const i = docs.findIndex((r) => {
+      const u = new URL(r.url);
+      return u.host === want.host && u.pathname === want.pathname && u.searchParams.get('code') === want.searchParams.get('code');
+    });
     return i < 0 ? [] : docs.slice(i);
   }
 
