@@ -694,7 +694,34 @@ export class FusionAuthDouble {
     return json(400, { fieldErrors: { refreshToken: [{ code: '[invalid]refreshToken', message: 'The refresh token is invalid or has expired.' }] }, generalErrors: [] });
   }
 
+  /** POST /oauth2/token; every call lands in double.oauth.calls with its grant, client authentication and outcome. */
   private async oauthToken(req: InReq): Promise<OutRes> {
+    const res = await this.oauthTokenInner(req);
+    if (!res.oauthCall) {
+      const form = new URLSearchParams(req.body);
+      const auth = req.headers['authorization'];
+      let error: { error?: string; error_reason?: string } = {};
+      try {
+        error = res.status === 200 ? {} : JSON.parse(res.body);
+      } catch {
+        /* not JSON */
+      }
+      res.oauthCall = this.oauth.tokenCall({
+        caller: req.caller,
+        grantType: form.get('grant_type') ?? undefined,
+        clientId: form.get('client_id') ?? undefined,
+        clientAuth: auth ? 'client_secret_basic' : form.get('client_secret') ? 'client_secret_post' : 'none',
+        ...(form.has('code') ? { code: form.get('code')!, codeVerifierPresent: form.has('code_verifier'), redirectUri: form.get('redirect_uri') ?? undefined } : {}),
+        outcome: res.status === 200 ? 'tokens' : 'error',
+        status: res.status,
+        error: error.error,
+        errorReason: error.error_reason,
+      });
+    }
+    return res;
+  }
+
+  private async oauthTokenInner(req: InReq): Promise<OutRes> {
     const ct = (req.headers['content-type'] ?? '').toLowerCase();
     if (!ct.startsWith('application/x-www-form-urlencoded')) {
       return oauthError(400, 'invalid_request', 'The request must use Content-Type application/x-www-form-urlencoded.', 'unknown');

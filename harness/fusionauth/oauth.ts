@@ -83,6 +83,10 @@ export interface OAuthCall {
 /** Alters the id_token of the next successful code exchange (one answer only). */
 export interface TokenAnswerOverride {
   idToken?: { nonce?: string; aud?: string; iss?: string; expired?: boolean; omit?: boolean };
+  /** Shorthands for idToken.nonce / .aud / .iss. */
+  nonce?: string;
+  aud?: string;
+  iss?: string;
   /** 'wrong-key': signed with a key FusionAuth never published, same alg and kid. */
   signWith?: 'wrong-key';
 }
@@ -153,7 +157,14 @@ export class OAuthServer {
 
   /** The next successful authorization_code answer carries an altered id_token. */
   nextTokenAnswer(o: TokenAnswerOverride): void {
-    this.override = o;
+    const { nonce, aud, iss, ...rest } = o;
+    const idToken = { ...(nonce !== undefined && { nonce }), ...(aud !== undefined && { aud }), ...(iss !== undefined && { iss }), ...o.idToken };
+    this.override = { ...rest, idToken };
+  }
+
+  /** Records a /oauth2/token call that never reached the code grant (client authentication, refresh grant). */
+  tokenCall(c: Omit<OAuthCall, 'endpoint' | 'method' | 'at'>): OAuthCall {
+    return { endpoint: 'token', method: 'POST', at: this.host.now(), ...c };
   }
 
   /** Adds an Authorized redirect URL to an application (by key or id). */

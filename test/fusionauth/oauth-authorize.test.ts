@@ -193,7 +193,9 @@ describe('openid-client drives the double as an authorization server', () => {
       assert.equal(refreshed.claims()?.sub, ALICE, 'a refresh with openid granted returns an id_token');
       assert.notEqual(refreshed.access_token, tokens.access_token);
 
-      const call = d.oauth.calls.filter((c) => c.endpoint === 'token').at(-1)!;
+      const grants = d.oauth.calls.filter((c) => c.endpoint === 'token').slice(-2);
+      assert.deepEqual(grants.map((c) => [c.grantType, c.clientAuth, c.outcome]), [['authorization_code', name, 'tokens'], ['refresh_token', name, 'tokens']]);
+      const call = grants[0];
       assert.equal(call.clientAuth, name);
       assert.equal(call.codeVerifierPresent, true);
       assert.equal(call.redirectUri, STORE_CB);
