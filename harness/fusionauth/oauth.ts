@@ -266,7 +266,8 @@ export class OAuthServer {
         if (u) {
           call.sso = true;
           call.userId = u.id;
-          return this.issueCode(call, p, appKey, app, u, live.authTime, live.sid, 'PASSWORD', []);
+          // The session's inactivity timer restarted: its cookie's life with it.
+          return this.issueCode(call, p, appKey, app, u, live.authTime, live.sid, 'PASSWORD', [this.ssoCookie(live)]);
         }
       }
       if (p.prompt?.split(' ').includes('none')) return back('login_required', 'login_required', 'The user is not logged in and prompt=none was requested.');
@@ -318,11 +319,16 @@ export class OAuthServer {
 
   private startSso(u: DirectoryUser, authTime: number, sid: string): string {
     const ttl = this.host.settings().oauthSessionTtlSeconds;
-    const id = randomBytes(32).toString('base64url');
-    this.sso.set(id, { id, userId: u.id, authTime, sid, expiresAt: this.host.now() + ttl * 1000 });
-    this.host.redactor.addToken(id);
-    // Host-only (no Domain), HttpOnly, SameSite=Lax; Secure only over https, which the double never serves.
-    return `${SSO_COOKIE}=${id}; Max-Age=${ttl}; Expires=${new Date(this.host.now() + ttl * 1000).toUTCString()}; Path=/; SameSite=Lax; HttpOnly`;
+    const s: SsoSession = { id: randomBytes(32).toString('base64url'), userId: u.id, authTime, sid, expiresAt: this.host.now() + ttl * 1000 };
+    this.sso.set(s.id, s);
+    this.host.redactor.addToken(s.id);
+    return this.ssoCookie(s);
+  }
+
+  /** Host-only (no Domain), HttpOnly, SameSite=Lax, as long-lived as the session; Secure only over https, which the double never serves. */
+  private ssoCookie(s: SsoSession): string {
+    const ttl = Math.max(1, Math.round((s.expiresAt - this.host.now()) / 1000));
+    return `${SSO_COOKIE}=${s.id}; Max-Age=${ttl}; Expires=${new Date(s.expiresAt).toUTCString()}; Path=/; SameSite=Lax; HttpOnly`;
   }
 
   private issueCode(call: OAuthCall, p: Params, appKey: string, app: DirectoryApplication, u: DirectoryUser, authTime: number, sid: string, authenticationType: string, cookies: string[], status?: number): OAuthRes {
