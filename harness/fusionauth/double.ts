@@ -514,6 +514,15 @@ export class FusionAuthDouble {
       const rt = form.get('refresh_token');
       if (!appId && rt) appId = this.refreshTokens.get(rt)?.appId;
     }
+    // A token request authenticated with Basic names its client there (client_secret_basic).
+    const basic = /^Basic\s+(.+)$/i.exec(headers['authorization'] ?? '')?.[1];
+    if (!appId && basic) {
+      try {
+        appId = decodeURIComponent(Buffer.from(basic, 'base64').toString('utf8').split(':')[0]) || undefined;
+      } catch {
+        /* not URL-encoded as RFC 6749 §2.3.1 asks: no name */
+      }
+    }
     const cookieRt = parseCookies(headers['cookie'])['refresh_token'];
     if (!appId && cookieRt) appId = this.refreshTokens.get(cookieRt)?.appId;
     const bearer = /^Bearer\s+(.+)$/i.exec(headers['authorization'] ?? '')?.[1];

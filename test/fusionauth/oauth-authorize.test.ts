@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type * as Oidc from 'openid-client';
 import * as jose from 'jose';
 import { createHash } from 'node:crypto';
-import { FusionAuthDouble, fusionAuthSchemas, SEEDED_DIRECTORY, SSO_COOKIE, HOSTED_FORM_HIDDEN_FIELDS, type Relay } from '../../harness/fusionauth';
+import { FusionAuthDouble, fusionAuthSchemas, SEEDED_DIRECTORY, SSO_COOKIE, HOSTED_FORM_HIDDEN_FIELDS, INFER_CALLER, type Relay } from '../../harness/fusionauth';
 import { parseForms } from '../../harness/browser';
 
 /**
@@ -331,6 +331,18 @@ describe('openid-client drives the double as an authorization server', () => {
     } finally {
       d.setOptions({ signing: 'HS256' });
     }
+  });
+
+  test('on a relay backends share (url targets), a code exchange with client_secret_basic is journalled as its app', async () => {
+    d.nameCallers({ store: 'Store', forums: 'Forums' });
+    const shared = await d.relay(INFER_CALLER);
+    const config = await oidc.discovery(new URL(`${shared.url}/.well-known/openid-configuration`), FORUMS.id, undefined, oidc.ClientSecretBasic(FORUMS.clientSecret), { execute: [oidc.allowInsecureRequests] });
+    const a = await loggedIn(new Browser(browserRelay), config, FORUMS_CB);
+    await oidc.authorizationCodeGrant(config, a.callback, { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce });
+    const ex = d.journal.all().filter((e) => e.request.path === '/oauth2/token').at(-1)!;
+    assert.equal(ex.from, 'Forums');
+    assert.equal(d.oauth.calls.at(-1)?.caller, 'Forums');
+    await shared.close();
   });
 
   test('secrets of the OAuth calls are known to the redactor: codes, verifiers, the SSO session, the tokens', async () => {
