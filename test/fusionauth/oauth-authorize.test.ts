@@ -268,6 +268,23 @@ describe('openid-client drives the double as an authorization server', () => {
     await assert.rejects(oidc.authorizationCodeGrant(config, loc, { expectedState: a.state }), (e: { error?: string }) => e.error === 'unsupported_response_type');
   });
 
+  test('response_mode form_post and fragment deliver the same code and state', async () => {
+    const browser = new Browser(browserRelay);
+    const config = await discover(STORE.id, oidc.ClientSecretBasic(STORE.clientSecret));
+    await loggedIn(browser, config);
+    const post = await browser.go((await start(config, STORE_CB, { response_mode: 'form_post', state: 'st-1' })).url);
+    assert.equal(post.status, 200);
+    const [form] = parseForms(post.text, 'http://auth.example.test/oauth2/authorize');
+    assert.equal(form.action, STORE_CB);
+    assert.equal(form.method, 'POST');
+    assert.equal(form.fields.find((f) => f.name === 'state')?.value, 'st-1');
+    assert.ok(form.fields.find((f) => f.name === 'code')?.value);
+    const frag = await browser.go((await start(config, STORE_CB, { response_mode: 'fragment', state: 'st-2' })).url);
+    const hash = new URLSearchParams(new URL(frag.location!).hash.slice(1));
+    assert.equal(hash.get('state'), 'st-2');
+    assert.ok(hash.get('code'));
+  });
+
   test('a code is single use: the second exchange is refused (auth_code_not_found)', async () => {
     const config = await discover(STORE.id, oidc.ClientSecretBasic(STORE.clientSecret));
     const a = await loggedIn(new Browser(browserRelay), config);
