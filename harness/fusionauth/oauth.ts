@@ -524,7 +524,9 @@ export class OAuthServer {
     const source = req.method === 'POST' ? new URLSearchParams(req.body) : req.url.searchParams;
     for (const [k, v] of source) if (!(k in p)) p[k] = v;
     const call: OAuthCall = { endpoint: 'logout', method: req.method, caller: req.caller, at: this.host.now(), clientId: p.client_id, redirectUri: p.post_logout_redirect_uri, state: p.state, outcome: 'logout', status: 302 };
-    const app = p.client_id ? this.host.findApp(p.client_id)?.[1] : undefined;
+    // id_token_hint names the application when client_id is absent (FusionAuth accepts an expired one it signed).
+    const appId = p.client_id ?? audOf(p.id_token_hint);
+    const app = appId ? this.host.findApp(appId)?.[1] : undefined;
     if (p.post_logout_redirect_uri !== undefined && !(app?.redirectUris ?? []).includes(p.post_logout_redirect_uri) && app?.logoutUrl !== p.post_logout_redirect_uri) {
       const r = this.errorPage(call, 'invalid_request', 'invalid_post_logout_redirect_uri', `Invalid post_logout_redirect_uri [${p.post_logout_redirect_uri}].`);
       call.status = r.status;
@@ -548,6 +550,15 @@ export class OAuthServer {
 /** OIDC Core 3.1.3.6: base64url of the left half of the SHA-256 of the access token (for *S256 algorithms). */
 export function atHash(accessToken: string): string {
   return createHash('sha256').update(accessToken, 'ascii').digest().subarray(0, 16).toString('base64url');
+}
+
+function audOf(jwt: string | undefined): string | undefined {
+  try {
+    const aud = JSON.parse(Buffer.from(String(jwt).split('.')[1] ?? '', 'base64url').toString('utf8')).aud;
+    return typeof aud === 'string' ? aud : Array.isArray(aud) && typeof aud[0] === 'string' ? aud[0] : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function tokenError(status: number, error: string, reason: string, description: string): OAuthRes {

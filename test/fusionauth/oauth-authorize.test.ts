@@ -224,6 +224,13 @@ describe('openid-client drives the double as an authorization server', () => {
     assert.equal(out.status, 302);
     assert.equal(out.location, 'http://store.example.test/');
     assert.equal(browser.sso, undefined, 'the SSO cookie is cleared');
+    // openid-client always adds client_id; a relying party that only has the id_token sends the hint alone.
+    const hintOnly = oidc.buildEndSessionUrl(forums, { post_logout_redirect_uri: 'http://forums.example.test/', id_token_hint: tokens.id_token! });
+    hintOnly.searchParams.delete('client_id');
+    const hinted = await browser.go(hintOnly);
+    assert.equal(hinted.location, 'http://forums.example.test/', 'id_token_hint names the application when client_id is absent');
+    const refused = await browser.go(oidc.buildEndSessionUrl(forums, { post_logout_redirect_uri: 'http://evil.example.net/' }));
+    assert.equal(refused.status, 400);
     assert.equal((await browser.go((await start(forums, FORUMS_CB)).url)).status, 200, 'after logout: the form again');
     const none = await browser.go((await start(forums, FORUMS_CB, { prompt: 'none' })).url);
     assert.equal(new URL(none.location!).searchParams.get('error'), 'login_required');
