@@ -514,6 +514,15 @@ export class FusionAuthDouble {
       const rt = form.get('refresh_token');
       if (!appId && rt) appId = this.refreshTokens.get(rt)?.appId;
     }
+    // A token request authenticated with Basic names its client there (client_secret_basic).
+    const basic = /^Basic\s+(.+)$/i.exec(headers['authorization'] ?? '')?.[1];
+    if (!appId && basic) {
+      try {
+        appId = decodeURIComponent(Buffer.from(basic, 'base64').toString('utf8').split(':')[0]) || undefined;
+      } catch {
+        /* not URL-encoded as RFC 6749 §2.3.1 asks: no name */
+      }
+    }
     const cookieRt = parseCookies(headers['cookie'])['refresh_token'];
     if (!appId && cookieRt) appId = this.refreshTokens.get(cookieRt)?.appId;
     const bearer = /^Bearer\s+(.+)$/i.exec(headers['authorization'] ?? '')?.[1];
@@ -694,7 +703,34 @@ export class FusionAuthDouble {
     return json(400, { fieldErrors: { refreshToken: [{ code: '[invalid]refreshToken', message: 'The refresh token is invalid or has expired.' }] }, generalErrors: [] });
   }
 
+  /** POST /oauth2/token; every call lands in double.oauth.calls with its grant, client authentication and outcome. */
   private async oauthToken(req: InReq): Promise<OutRes> {
+    const res = await this.oauthTokenInner(req);
+    if (!res.oauthCall) {
+      const form = new URLSearchParams(req.body);
+      const auth = req.headers['authorization'];
+      let error: { error?: string; error_reason?: string } = {};
+      try {
+        error = res.status === 200 ? {} : JSON.parse(res.body);
+      } catch {
+        /* not JSON */
+      }
+      res.oauthCall = this.oauth.tokenCall({
+        caller: req.caller,
+        grantType: form.get('grant_type') ?? undefined,
+        clientId: form.get('client_id') ?? undefined,
+        clientAuth: auth ? 'client_secret_basic' : form.get('client_secret') ? 'client_secret_post' : 'none',
+        ...(form.has('code') ? { code: form.get('code')!, codeVerifierPresent: form.has('code_verifier'), redirectUri: form.get('redirect_uri') ?? undefined } : {}),
+        outcome: res.status === 200 ? 'tokens' : 'error',
+        status: res.status,
+        error: error.error,
+        errorReason: error.error_reason,
+      });
+    }
+    return res;
+  }
+
+  private async oauthTokenInner(req: InReq): Promise<OutRes> {
     const ct = (req.headers['content-type'] ?? '').toLowerCase();
     if (!ct.startsWith('application/x-www-form-urlencoded')) {
       return oauthError(400, 'invalid_request', 'The request must use Content-Type application/x-www-form-urlencoded.', 'unknown');

@@ -83,6 +83,10 @@ export interface OAuthCall {
 /** Alters the id_token of the next successful code exchange (one answer only). */
 export interface TokenAnswerOverride {
   idToken?: { nonce?: string; aud?: string; iss?: string; expired?: boolean; omit?: boolean };
+  /** Shorthands for idToken.nonce / .aud / .iss. */
+  nonce?: string;
+  aud?: string;
+  iss?: string;
   /** 'wrong-key': signed with a key FusionAuth never published, same alg and kid. */
   signWith?: 'wrong-key';
 }
@@ -153,7 +157,14 @@ export class OAuthServer {
 
   /** The next successful authorization_code answer carries an altered id_token. */
   nextTokenAnswer(o: TokenAnswerOverride): void {
-    this.override = o;
+    const { nonce, aud, iss, ...rest } = o;
+    const idToken = { ...(nonce !== undefined && { nonce }), ...(aud !== undefined && { aud }), ...(iss !== undefined && { iss }), ...o.idToken };
+    this.override = { ...rest, idToken };
+  }
+
+  /** Records a /oauth2/token call that never reached the code grant (client authentication, refresh grant). */
+  tokenCall(c: Omit<OAuthCall, 'endpoint' | 'method' | 'at'>): OAuthCall {
+    return { endpoint: 'token', method: 'POST', at: this.host.now(), ...c };
   }
 
   /** Adds an Authorized redirect URL to an application (by key or id). */
@@ -255,7 +266,8 @@ export class OAuthServer {
         if (u) {
           call.sso = true;
           call.userId = u.id;
-          return this.issueCode(call, p, appKey, app, u, live.authTime, live.sid, 'PASSWORD', []);
+          // The session's inactivity timer restarted: its cookie's life with it.
+          return this.issueCode(call, p, appKey, app, u, live.authTime, live.sid, 'PASSWORD', [this.ssoCookie(live)]);
         }
       }
       if (p.prompt?.split(' ').includes('none')) return back('login_required', 'login_required', 'The user is not logged in and prompt=none was requested.');
@@ -307,11 +319,16 @@ export class OAuthServer {
 
   private startSso(u: DirectoryUser, authTime: number, sid: string): string {
     const ttl = this.host.settings().oauthSessionTtlSeconds;
-    const id = randomBytes(32).toString('base64url');
-    this.sso.set(id, { id, userId: u.id, authTime, sid, expiresAt: this.host.now() + ttl * 1000 });
-    this.host.redactor.addToken(id);
-    // Host-only (no Domain), HttpOnly, SameSite=Lax; Secure only over https, which the double never serves.
-    return `${SSO_COOKIE}=${id}; Max-Age=${ttl}; Expires=${new Date(this.host.now() + ttl * 1000).toUTCString()}; Path=/; SameSite=Lax; HttpOnly`;
+    const s: SsoSession = { id: randomBytes(32).toString('base64url'), userId: u.id, authTime, sid, expiresAt: this.host.now() + ttl * 1000 };
+    this.sso.set(s.id, s);
+    this.host.redactor.addToken(s.id);
+    return this.ssoCookie(s);
+  }
+
+  /** Host-only (no Domain), HttpOnly, SameSite=Lax, as long-lived as the session; Secure only over https, which the double never serves. */
+  private ssoCookie(s: SsoSession): string {
+    const ttl = Math.max(1, Math.round((s.expiresAt - this.host.now()) / 1000));
+    return `${SSO_COOKIE}=${s.id}; Max-Age=${ttl}; Expires=${new Date(s.expiresAt).toUTCString()}; Path=/; SameSite=Lax; HttpOnly`;
   }
 
   private issueCode(call: OAuthCall, p: Params, appKey: string, app: DirectoryApplication, u: DirectoryUser, authTime: number, sid: string, authenticationType: string, cookies: string[], status?: number): OAuthRes {
@@ -507,7 +524,9 @@ export class OAuthServer {
     const source = req.method === 'POST' ? new URLSearchParams(req.body) : req.url.searchParams;
     for (const [k, v] of source) if (!(k in p)) p[k] = v;
     const call: OAuthCall = { endpoint: 'logout', method: req.method, caller: req.caller, at: this.host.now(), clientId: p.client_id, redirectUri: p.post_logout_redirect_uri, state: p.state, outcome: 'logout', status: 302 };
-    const app = p.client_id ? this.host.findApp(p.client_id)?.[1] : undefined;
+    // id_token_hint names the application when client_id is absent (FusionAuth accepts an expired one it signed).
+    const appId = p.client_id ?? audOf(p.id_token_hint);
+    const app = appId ? this.host.findApp(appId)?.[1] : undefined;
     if (p.post_logout_redirect_uri !== undefined && !(app?.redirectUris ?? []).includes(p.post_logout_redirect_uri) && app?.logoutUrl !== p.post_logout_redirect_uri) {
       const r = this.errorPage(call, 'invalid_request', 'invalid_post_logout_redirect_uri', `Invalid post_logout_redirect_uri [${p.post_logout_redirect_uri}].`);
       call.status = r.status;
@@ -531,6 +550,15 @@ export class OAuthServer {
 /** OIDC Core 3.1.3.6: base64url of the left half of the SHA-256 of the access token (for *S256 algorithms). */
 export function atHash(accessToken: string): string {
   return createHash('sha256').update(accessToken, 'ascii').digest().subarray(0, 16).toString('base64url');
+}
+
+function audOf(jwt: string | undefined): string | undefined {
+  try {
+    const aud = JSON.parse(Buffer.from(String(jwt).split('.')[1] ?? '', 'base64url').toString('utf8')).aud;
+    return typeof aud === 'string' ? aud : Array.isArray(aud) && typeof aud[0] === 'string' ? aud[0] : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function tokenError(status: number, error: string, reason: string, description: string): OAuthRes {

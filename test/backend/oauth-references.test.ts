@@ -2,8 +2,9 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { FusionAuthDouble, type Relay } from '../../harness/fusionauth';
+import { doubleOptionsFrom } from '../../harness/fusionauth/config-section';
 import { loadConfig, startTarget, type StartedTarget, type LoadedConfig } from '../../harness/backend';
-import { Actor, parseForms, type HttpResult } from '../../harness/browser';
+import { Actor, ChromiumActor, chromiumAvailable, parseForms, type HttpResult } from '../../harness/browser';
 
 /**
  * The two OAuth reference backends (and their mutants' defects) walked by the kit's HTTP
@@ -16,6 +17,7 @@ const FA = 'auth.example.test';
 
 interface World {
   d: FusionAuthDouble;
+  chromium(): Promise<ChromiumActor>;
   apps: Record<'store' | 'forums', StartedTarget>;
   relays: Relay[];
   browser(name?: string): Actor;
@@ -24,7 +26,7 @@ interface World {
 
 async function startWorld(configFile: string, env: Record<string, string> = {}): Promise<World> {
   const cfg: LoadedConfig = loadConfig(path.join(ROOT, configFile));
-  const d = await FusionAuthDouble.start();
+  const d = await FusionAuthDouble.start(doubleOptionsFrom(cfg.fusionauth));
   const relays: Relay[] = [];
   const apps = {} as World['apps'];
   const browserRelays: Record<string, Relay> = {};
@@ -64,6 +66,13 @@ async function startWorld(configFile: string, env: Record<string, string> = {}):
       new Actor({
         name,
         hosts: { 'store.example.test': apps.store.origin, 'forums.example.test': apps.forums.origin, [FA]: browserRelays[name].url },
+        participants: { 'store.example.test': 'Store', 'forums.example.test': 'Forums', [FA]: 'FusionAuth' },
+        unrecordedHosts: [FA],
+        journal: d.journal,
+      }),
+    chromium: () =>
+      ChromiumActor.launch({
+        hosts: { 'store.example.test': apps.store.origin, 'forums.example.test': apps.forums.origin, [FA]: browserRelays.Browser.url },
         participants: { 'store.example.test': 'Store', 'forums.example.test': 'Forums', [FA]: 'FusionAuth' },
         unrecordedHosts: [FA],
         journal: d.journal,
@@ -284,6 +293,28 @@ describe('mutants: each defect is really there', () => {
       try {
         await check(w);
       } finally {
+        await w.stop();
+      }
+    });
+  }
+});
+
+describe('in a real Chromium: the hosted form, the callback, the page', { skip: chromiumAvailable() ? false : 'no Chromium at /usr/bin/chromium' }, () => {
+  for (const [wf, mutant, expectTokenCalls] of [
+    ['webapp-oauth-code-sessions', '', 1],
+    ['webapp-oauth-code-jwt-cookies', '', 1],
+    ['webapp-oauth-code-jwt-cookies', 'code-exchanged-in-browser', 0],
+  ] as const) {
+    test(`${wf}${mutant ? ` ${mutant}` : ''}: /login → FusionAuth's form filled in Chromium → the cart shows alice`, async () => {
+      const w = await startWorld(`${wf}/${mutant ? `mutants/${mutant}.json` : 'loginflow.json'}`);
+      const c = await w.chromium();
+      try {
+        await c.goto('http://store.example.test/login');
+        await c.fillAndSubmitLogin({ loginId: 'alice@example.com', password: 'password' });
+        assert.ok(await c.waitForText('Shopping cart of alice@example.com'), await c.text());
+        assert.equal(w.d.oauth.calls.filter((x) => x.endpoint === 'token' && x.caller === 'Store').length, expectTokenCalls);
+      } finally {
+        await c.close();
         await w.stop();
       }
     });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type * as Oidc from 'openid-client';
 import * as jose from 'jose';
 import { createHash } from 'node:crypto';
-import { FusionAuthDouble, fusionAuthSchemas, SEEDED_DIRECTORY, SSO_COOKIE, HOSTED_FORM_HIDDEN_FIELDS, type Relay } from '../../harness/fusionauth';
+import { FusionAuthDouble, fusionAuthSchemas, SEEDED_DIRECTORY, SSO_COOKIE, HOSTED_FORM_HIDDEN_FIELDS, INFER_CALLER, type Relay } from '../../harness/fusionauth';
 import { parseForms } from '../../harness/browser';
 
 /**
@@ -193,7 +193,9 @@ describe('openid-client drives the double as an authorization server', () => {
       assert.equal(refreshed.claims()?.sub, ALICE, 'a refresh with openid granted returns an id_token');
       assert.notEqual(refreshed.access_token, tokens.access_token);
 
-      const call = d.oauth.calls.filter((c) => c.endpoint === 'token').at(-1)!;
+      const grants = d.oauth.calls.filter((c) => c.endpoint === 'token').slice(-2);
+      assert.deepEqual(grants.map((c) => [c.grantType, c.clientAuth, c.outcome]), [['authorization_code', name, 'tokens'], ['refresh_token', name, 'tokens']]);
+      const call = grants[0];
       assert.equal(call.clientAuth, name);
       assert.equal(call.codeVerifierPresent, true);
       assert.equal(call.redirectUri, STORE_CB);
@@ -222,6 +224,13 @@ describe('openid-client drives the double as an authorization server', () => {
     assert.equal(out.status, 302);
     assert.equal(out.location, 'http://store.example.test/');
     assert.equal(browser.sso, undefined, 'the SSO cookie is cleared');
+    // openid-client always adds client_id; a relying party that only has the id_token sends the hint alone.
+    const hintOnly = oidc.buildEndSessionUrl(forums, { post_logout_redirect_uri: 'http://forums.example.test/', id_token_hint: tokens.id_token! });
+    hintOnly.searchParams.delete('client_id');
+    const hinted = await browser.go(hintOnly);
+    assert.equal(hinted.location, 'http://forums.example.test/', 'id_token_hint names the application when client_id is absent');
+    const refused = await browser.go(oidc.buildEndSessionUrl(forums, { post_logout_redirect_uri: 'http://evil.example.net/' }));
+    assert.equal(refused.status, 400);
     assert.equal((await browser.go((await start(forums, FORUMS_CB)).url)).status, 200, 'after logout: the form again');
     const none = await browser.go((await start(forums, FORUMS_CB, { prompt: 'none' })).url);
     assert.equal(new URL(none.location!).searchParams.get('error'), 'login_required');
@@ -264,6 +273,23 @@ describe('openid-client drives the double as an authorization server', () => {
     const m = await browser.go((await start(config, STORE_CB, { code_challenge_method: 'S512' })).url);
     assert.equal(new URL(m.location!).searchParams.get('error_reason'), 'invalid_pkce_code_challenge_method');
     await assert.rejects(oidc.authorizationCodeGrant(config, loc, { expectedState: a.state }), (e: { error?: string }) => e.error === 'unsupported_response_type');
+  });
+
+  test('response_mode form_post and fragment deliver the same code and state', async () => {
+    const browser = new Browser(browserRelay);
+    const config = await discover(STORE.id, oidc.ClientSecretBasic(STORE.clientSecret));
+    await loggedIn(browser, config);
+    const post = await browser.go((await start(config, STORE_CB, { response_mode: 'form_post', state: 'st-1' })).url);
+    assert.equal(post.status, 200);
+    const [form] = parseForms(post.text, 'http://auth.example.test/oauth2/authorize');
+    assert.equal(form.action, STORE_CB);
+    assert.equal(form.method, 'POST');
+    assert.equal(form.fields.find((f) => f.name === 'state')?.value, 'st-1');
+    assert.ok(form.fields.find((f) => f.name === 'code')?.value);
+    const frag = await browser.go((await start(config, STORE_CB, { response_mode: 'fragment', state: 'st-2' })).url);
+    const hash = new URLSearchParams(new URL(frag.location!).hash.slice(1));
+    assert.equal(hash.get('state'), 'st-2');
+    assert.ok(hash.get('code'));
   });
 
   test('a code is single use: the second exchange is refused (auth_code_not_found)', async () => {
@@ -329,6 +355,18 @@ describe('openid-client drives the double as an authorization server', () => {
     } finally {
       d.setOptions({ signing: 'HS256' });
     }
+  });
+
+  test('on a relay backends share (url targets), a code exchange with client_secret_basic is journalled as its app', async () => {
+    d.nameCallers({ store: 'Store', forums: 'Forums' });
+    const shared = await d.relay(INFER_CALLER);
+    const config = await oidc.discovery(new URL(`${shared.url}/.well-known/openid-configuration`), FORUMS.id, undefined, oidc.ClientSecretBasic(FORUMS.clientSecret), { execute: [oidc.allowInsecureRequests] });
+    const a = await loggedIn(new Browser(browserRelay), config, FORUMS_CB);
+    await oidc.authorizationCodeGrant(config, a.callback, { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce });
+    const ex = d.journal.all().filter((e) => e.request.path === '/oauth2/token').at(-1)!;
+    assert.equal(ex.from, 'Forums');
+    assert.equal(d.oauth.calls.at(-1)?.caller, 'Forums');
+    await shared.close();
   });
 
   test('secrets of the OAuth calls are known to the redactor: codes, verifiers, the SSO session, the tokens', async () => {
