@@ -100,7 +100,7 @@ test('without a terminal, a missing flag is exit 2 naming it (a real process, st
 test('without a terminal, a missing --workflow is named with the choices', async () => {
   const t = io();
   assert.equal(await main(['--store-url', 'http://127.0.0.1:1', '--forums-url', 'http://127.0.0.1:2', '--out', 'reports/test-runs/init/x/loginflow.json'], t), 2);
-  assert.match(t.stderr.join('\n'), /missing --workflow <spa-localstorage-jwt\|webapp-jwt-cookies\|webapp-sessions>/);
+  assert.match(t.stderr.join('\n'), /missing --workflow <spa-localstorage-jwt\|webapp-jwt-cookies\|webapp-oauth-code-jwt-cookies\|webapp-oauth-code-sessions\|webapp-sessions>/);
 });
 
 test('an existing file is never overwritten without --force', async () => {
