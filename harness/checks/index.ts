@@ -8,3 +8,4 @@ export * from './sessions';
 export * from './spa';
 export * from './identity';
 export * from './exchanges';
+export * from './oauth';

@@ -18,7 +18,8 @@ const USAGE = `usage: loginflow fusionauth [--port 9011] [--config FILE] [--sign
 
 Runs the FusionAuth double on 127.0.0.1 until SIGINT/SIGTERM. --config is the run config
 (loginflow.json): its "fusionauth" section (signing, refreshFailureStatus, refreshTokenPolicy,
-requireApiKey, issuer, jwtTtlSeconds, refreshTokenTtlSeconds, publicHost, directory, port) is
+requireApiKey, issuer, jwtTtlSeconds, refreshTokenTtlSeconds, authorizationCodeTtlSeconds,
+oauthSessionTtlSeconds, publicHost, directory, port) is
 used, unknown keys are errors; a file holding only that section works too. Flags override it.`;
 
 export interface CliIo {
@@ -113,6 +114,8 @@ export async function main(argv: string[], io: CliIo = { out: (l) => console.log
     `  tenant id      ${d.tenantId}`,
     ...Object.entries(d.applications).map(([k, a]) => `  application    ${k.padEnd(8)} id ${a.id}  client secret ${a.clientSecret}`),
     `  JWKS           ${relay.url}/.well-known/jwks.json`,
+    `  OAuth          ${relay.url}/oauth2/authorize (hosted login form; "Keep me signed in" sets fusionauth.sso), /oauth2/token, /oauth2/userinfo, /oauth2/logout, /.well-known/openid-configuration`,
+    ...Object.entries(d.applications).map(([k, a]) => `  redirect URLs  ${k.padEnd(8)} ${(a.redirectUris ?? []).join(' ') || '(none: /oauth2/authorize refuses every redirect_uri)'}`),
     `  users (login with applicationId of store):`,
     ...d.users.map((u) => `    ${u.email.padEnd(36)} ${u.password.padEnd(10)} → ${expectedLoginStatus(u, 'store', d)}${u.note ? `  ${u.note.replace(/^\d{3},?\s*/, '')}` : ''}`),
     `    (unknown loginId or wrong password → 404)`,

@@ -27,12 +27,19 @@
  *   expired@example.com                    33333333-3333-4333-8333-333333333307   410 user expired
  *   locked@example.com                     33333333-3333-4333-8333-333333333308   423 user locked
  *   any unknown loginId, or a wrong password                                     404 (empty body)
+ *
+ *   OAuth Authorized redirect URLs: http(s)://store.example.test/oauth-redirect and
+ *   http(s)://forums.example.test/oauth-redirect (and each app's `/` as its logout URL).
  */
 
 export interface DirectoryApplication {
   id: string;
   name: string;
   clientSecret: string;
+  /** OAuth "Authorized redirect URLs" (exact match): redirect_uri of /oauth2/authorize and post_logout_redirect_uri must be one of them. */
+  redirectUris?: string[];
+  /** OAuth "Logout URL": where /oauth2/logout sends the browser when no post_logout_redirect_uri is given. */
+  logoutUrl?: string;
 }
 
 export interface DirectoryRegistration {
@@ -73,6 +80,11 @@ export interface Directory {
   users: DirectoryUser[];
 }
 
+/** The seeded apps' OAuth settings: the callback both reference backends use, on http and https (the kit talks http to what is meant to sit behind TLS). */
+function oauthUrls(host: string): Pick<DirectoryApplication, 'redirectUris' | 'logoutUrl'> {
+  return { redirectUris: [`http://${host}/oauth-redirect`, `https://${host}/oauth-redirect`], logoutUrl: `http://${host}/` };
+}
+
 const both = (): Record<string, DirectoryRegistration> => ({ store: { roles: ['user'] }, forums: { roles: ['user'] } });
 
 export const SEEDED_DIRECTORY: Directory = {
@@ -82,8 +94,8 @@ export const SEEDED_DIRECTORY: Directory = {
   kid: 'loginflow-hmac-1',
   rsaKid: 'loginflow-rsa-1',
   applications: {
-    store: { id: '3c219e58-ed0e-4b18-ad48-f4f92793ae32', name: 'Store', clientSecret: 'store-client-secret-0123456789abcdef' },
-    forums: { id: '8f0e3fd7-42bb-4c63-9c48-6a2c7e3c1d55', name: 'Forums', clientSecret: 'forums-client-secret-0123456789abcdef' },
+    store: { id: '3c219e58-ed0e-4b18-ad48-f4f92793ae32', name: 'Store', clientSecret: 'store-client-secret-0123456789abcdef', ...oauthUrls('store.example.test') },
+    forums: { id: '8f0e3fd7-42bb-4c63-9c48-6a2c7e3c1d55', name: 'Forums', clientSecret: 'forums-client-secret-0123456789abcdef', ...oauthUrls('forums.example.test') },
   },
   users: [
     { id: '11111111-1111-4111-8111-111111111111', email: 'alice@example.com', password: 'password', firstName: 'Alice', lastName: 'Example', registrations: both(), note: '200, registered to store and forums' },

@@ -6,6 +6,7 @@ import { seededDirectory, expectedLoginStatus, type Directory, type DirectoryApp
 import { CALLER_HEADER, HOST_HEADER, startRelay, type Relay } from './relay';
 import { decideCors, type CorsSettings } from './cors';
 import { fusionAuthOperation } from './openapi';
+import { OAuthServer, type OAuthCall } from './oauth';
 
 /**
  * The FusionAuth double. Its behaviour is defined once, as persistent nock interceptors with
@@ -40,6 +41,10 @@ export interface DoubleOptions {
   jwtTtlSeconds?: number;
   /** Default 30 days. */
   refreshTokenTtlSeconds?: number;
+  /** Life of an authorization code. Default 30 (a code "expired after 30 seconds", fusionauth-issues #211). */
+  authorizationCodeTtlSeconds?: number;
+  /** The tenant's OAuth session timeout: how long the fusionauth.sso session lives without use. Default 3600. */
+  oauthSessionTtlSeconds?: number;
   journal?: Journal;
   /** Host recorded in the journal and the host the cookies are meant for. Default 'auth.example.test'. */
   publicHost?: string;
@@ -68,6 +73,8 @@ export interface VerificationKey {
 
 interface RefreshRecord {
   token: string;
+  /** The scope granted with it (OAuth grants): a refresh returns an id_token when it has openid. */
+  scope?: string;
   id: string;
   userId: string;
   appId: string;
@@ -94,6 +101,8 @@ interface OutRes {
   headers: [string, string][];
   body: string;
   unexpected?: boolean;
+  /** An OAuth call's parameters, for double.oauth.calls (recorded with the journal's seq). */
+  oauthCall?: OAuthCall;
   /** A real FusionAuth API the double does not play: a gap in the kit, not the caller's fault. */
   kitGap?: string;
 }
@@ -121,6 +130,8 @@ export class FusionAuthDouble {
   options: DoubleSettings;
   /** Knows every secret the double holds or issues; use it to print exchanges. */
   readonly redactor = new Redactor();
+  /** The OAuth authorization server (authorize, hosted form, SSO, codes) and its knobs. */
+  readonly oauth: OAuthServer;
 
   private journalRef: Journal;
   private readonly scope: nock.Scope;
@@ -150,6 +161,8 @@ export class FusionAuthDouble {
       issuer: opts.issuer ?? 'acme.com',
       jwtTtlSeconds: opts.jwtTtlSeconds ?? 3600,
       refreshTokenTtlSeconds: opts.refreshTokenTtlSeconds ?? 30 * 24 * 3600,
+      authorizationCodeTtlSeconds: opts.authorizationCodeTtlSeconds ?? 30,
+      oauthSessionTtlSeconds: opts.oauthSessionTtlSeconds ?? 3600,
       publicHost: opts.publicHost ?? 'auth.example.test',
     };
     this.journalRef = opts.journal ?? new Journal();
@@ -158,6 +171,26 @@ export class FusionAuthDouble {
     this.redactor.addToken(this.directory.apiKey);
     this.redactor.addToken(this.directory.hmacSecret);
     for (const app of Object.values(this.directory.applications)) this.redactor.addToken(app.clientSecret);
+    this.oauth = new OAuthServer({
+      directory: this.directory,
+      redactor: this.redactor,
+      now: () => this.now(),
+      settings: () => this.options,
+      findUser: (k) => this.findUser(k),
+      findApp: (k) => this.findApp(k),
+      registered: (u, appKey) => !!this.registration(u, appKey),
+      accessToken: (u, appKey, authTime, type, extra) => this.issueJwt(u, appKey, authTime, type, extra),
+      refreshToken: (u, appId, authTime, sid, scope) => {
+        const rec = this.newRefreshToken(u, appId, authTime, sid);
+        rec.scope = scope;
+        return rec;
+      },
+      signIdToken: async (claims, key) => {
+        const jwt = key === 'wrong-key' ? await this.signWithUnpublishedKey(claims) : await this.sign(claims, this.options.signing);
+        this.noteJwt(jwt);
+        return jwt;
+      },
+    });
 
     this.origin = `http://fa-${randomBytes(6).toString('hex')}.double.loginflow.invalid`;
     this.scope = nock(this.origin).persist();
@@ -353,6 +386,15 @@ export class FusionAuthDouble {
     return new jose.SignJWT(claims).setProtectedHeader({ alg, typ: 'JWT', kid: this.directory.kid }).sign(this.hmacKey);
   }
 
+  /** Same alg and kid as the double's key, another key: what a forged or misrouted token looks like. */
+  private async signWithUnpublishedKey(claims: jose.JWTPayload): Promise<string> {
+    if (this.options.signing === 'RS256') {
+      const { privateKey } = await jose.generateKeyPair('RS256', { modulusLength: 2048 });
+      return new jose.SignJWT(claims).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.directory.rsaKid }).sign(privateKey);
+    }
+    return new jose.SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: this.directory.kid }).sign(randomBytes(48));
+  }
+
   private noteJwt(jwt: string): void {
     this.jwts.add(jwt);
     this.redactor.addToken(jwt);
@@ -429,7 +471,7 @@ export class FusionAuthDouble {
       const prev = resHeaders[key];
       resHeaders[key] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
     }
-    this.journalRef.record({
+    const recorded = this.journalRef.record({
       at,
       durationMs: Date.now() - at,
       from: caller,
@@ -440,6 +482,7 @@ export class FusionAuthDouble {
       ...(res.kitGap ? { kitGap: res.kitGap } : {}),
       ...(error ? { error } : {}),
     });
+    if (res.oauthCall) this.oauth.calls.push({ ...res.oauthCall, seq: recorded.seq });
     return res;
   }
 
@@ -471,6 +514,15 @@ export class FusionAuthDouble {
       const rt = form.get('refresh_token');
       if (!appId && rt) appId = this.refreshTokens.get(rt)?.appId;
     }
+    // A token request authenticated with Basic names its client there (client_secret_basic).
+    const basic = /^Basic\s+(.+)$/i.exec(headers['authorization'] ?? '')?.[1];
+    if (!appId && basic) {
+      try {
+        appId = decodeURIComponent(Buffer.from(basic, 'base64').toString('utf8').split(':')[0]) || undefined;
+      } catch {
+        /* not URL-encoded as RFC 6749 §2.3.1 asks: no name */
+      }
+    }
     const cookieRt = parseCookies(headers['cookie'])['refresh_token'];
     if (!appId && cookieRt) appId = this.refreshTokens.get(cookieRt)?.appId;
     const bearer = /^Bearer\s+(.+)$/i.exec(headers['authorization'] ?? '')?.[1];
@@ -492,7 +544,9 @@ export class FusionAuthDouble {
     if (m === 'POST' && p === '/api/jwt/refresh') return this.refresh(req);
     if (m === 'DELETE' && p === '/api/jwt/refresh') return this.revoke(req);
     if (m === 'POST' && p === '/oauth2/token') return this.oauthToken(req);
-    if (m === 'GET' && p === '/oauth2/userinfo') return this.userinfo(req);
+    if ((m === 'GET' || m === 'POST') && p === '/oauth2/authorize') return this.oauth.authorize(req);
+    if ((m === 'GET' || m === 'POST') && p === '/oauth2/logout') return this.oauth.logout(req);
+    if ((m === 'GET' || m === 'POST') && p === '/oauth2/userinfo') return this.userinfo(req);
     if (m === 'GET' && p === '/.well-known/jwks.json') return json(200, { keys: [{ ...this.rsa.jwk }] });
     if (m === 'GET' && p === '/.well-known/openid-configuration') return this.discovery(req);
     if (m === 'GET' && p === '/api/jwt/public-key') return this.publicKey(req);
@@ -649,7 +703,34 @@ export class FusionAuthDouble {
     return json(400, { fieldErrors: { refreshToken: [{ code: '[invalid]refreshToken', message: 'The refresh token is invalid or has expired.' }] }, generalErrors: [] });
   }
 
+  /** POST /oauth2/token; every call lands in double.oauth.calls with its grant, client authentication and outcome. */
   private async oauthToken(req: InReq): Promise<OutRes> {
+    const res = await this.oauthTokenInner(req);
+    if (!res.oauthCall) {
+      const form = new URLSearchParams(req.body);
+      const auth = req.headers['authorization'];
+      let error: { error?: string; error_reason?: string } = {};
+      try {
+        error = res.status === 200 ? {} : JSON.parse(res.body);
+      } catch {
+        /* not JSON */
+      }
+      res.oauthCall = this.oauth.tokenCall({
+        caller: req.caller,
+        grantType: form.get('grant_type') ?? undefined,
+        clientId: form.get('client_id') ?? undefined,
+        clientAuth: auth ? 'client_secret_basic' : form.get('client_secret') ? 'client_secret_post' : 'none',
+        ...(form.has('code') ? { code: form.get('code')!, codeVerifierPresent: form.has('code_verifier'), redirectUri: form.get('redirect_uri') ?? undefined } : {}),
+        outcome: res.status === 200 ? 'tokens' : 'error',
+        status: res.status,
+        error: error.error,
+        errorReason: error.error_reason,
+      });
+    }
+    return res;
+  }
+
+  private async oauthTokenInner(req: InReq): Promise<OutRes> {
     const ct = (req.headers['content-type'] ?? '').toLowerCase();
     if (!ct.startsWith('application/x-www-form-urlencoded')) {
       return oauthError(400, 'invalid_request', 'The request must use Content-Type application/x-www-form-urlencoded.', 'unknown');
@@ -671,7 +752,7 @@ export class FusionAuthDouble {
     }
     const grant = form.get('grant_type');
     if (!grant) return oauthError(400, 'invalid_request', 'Invalid request. The [grant_type] parameter is required.', 'missing_grant_type');
-    if (grant !== 'refresh_token') return oauthError(400, 'unsupported_grant_type', `The grant type [${grant}] is not supported by the loginflow double.`, 'invalid_grant_type');
+    if (grant !== 'refresh_token' && grant !== 'authorization_code') return oauthError(400, 'unsupported_grant_type', `The grant type [${grant}] is not supported by the loginflow double.`, 'invalid_grant_type');
     if (!clientId) return oauthError(400, 'invalid_request', 'Invalid request. The [client_id] parameter is required.', 'missing_client_id');
     const app = Object.values(this.directory.applications).find((a) => a.id === clientId);
     if (!app) return oauthError(401, 'invalid_client', 'Invalid client_id.', 'invalid_client_id');
@@ -680,6 +761,10 @@ export class FusionAuthDouble {
       return oauthError(401, 'invalid_client', 'Client authentication missing as Basic Authorization header or credentials in the body.', 'client_authentication_missing');
     }
     if (clientSecret !== undefined && clientSecret !== app.clientSecret) return oauthError(401, 'invalid_client', 'Invalid client authentication.', 'invalid_client_authentication');
+    if (grant === 'authorization_code') {
+      const method = auth ? 'client_secret_basic' : clientSecret !== undefined ? 'client_secret_post' : 'none';
+      return this.oauth.codeGrant(form, app, method, req.caller);
+    }
     const given = form.get('refresh_token');
     if (!given) return oauthError(400, 'invalid_request', 'Invalid request. The [refresh_token] parameter is required.', 'missing_refresh_token');
     const rec = this.liveRefreshToken(given);
@@ -687,15 +772,18 @@ export class FusionAuthDouble {
     const appKey = rec && this.findApp(rec.appId)?.[0];
     if (!rec || !u || !appKey || rec.appId !== app.id) return oauthError(400, 'invalid_grant', 'The refresh token is not valid.', 'refresh_token_not_found');
     const next = this.options.refreshTokenPolicy === 'OneTimeUse' ? this.rotate(rec) : rec;
-    const { token } = await this.issueJwt(u, appKey, rec.authTime, 'REFRESH_TOKEN', { scope: 'offline_access' });
+    const scope = rec.scope ?? 'offline_access';
+    const { token } = await this.issueJwt(u, appKey, rec.authTime, 'REFRESH_TOKEN', { scope, ...(rec.scope !== undefined ? { sid: rec.sid } : {}) });
     // The Refresh Token Grant's documented response: access_token, expires_in, refresh_token,
     // refresh_token_id, scope, token_type, userId (id_token only when openid was granted).
+    const idToken = scope.split(' ').includes('openid') ? await this.oauth.idToken(u, app, { authTime: rec.authTime, authenticationType: 'REFRESH_TOKEN', sid: rec.sid, scope }, token) : undefined;
     const res = json(200, {
       access_token: token,
       expires_in: this.options.jwtTtlSeconds,
+      ...(idToken ? { id_token: idToken } : {}),
       refresh_token: next.token,
       refresh_token_id: next.id,
-      scope: 'offline_access',
+      scope,
       token_type: 'Bearer',
       userId: u.id,
     });

@@ -3,3 +3,4 @@ export * from './double';
 export { CALLER_HEADER, RELAY_MAX_BODY, type Relay } from './relay';
 export * from './openapi';
 export * from './cors';
+export * from './oauth';

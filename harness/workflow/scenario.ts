@@ -462,7 +462,8 @@ export class Scenario {
       if (isRefreshCall(e) && backends.has(e.from)) {
         const trigger = all.find((t) => t.seq > e.seq && t.to === e.from && t.from !== 'FusionAuth' && t.at <= e.at);
         const app = Object.values(this.env.apps).find((a) => a.participant === e.from)!;
-        const refreshSteps = firstArrow(d, peers, (a) => /refresh|oauth2\/token/.test(a.label));
+        // An arrow that says refresh first: in the OAuth diagrams /oauth2/token is the code exchange too.
+        const refreshSteps = [firstArrow(d, peers, (a) => /refresh/.test(a.label)), firstArrow(d, peers, (a) => /oauth2\/token/.test(a.label))].find((x) => x.length) ?? [];
         this.verifier.verify(checks.refreshOnlyExpiredJwt, { caller: e.from, refresh: e, trigger, jwt: trigger && (await this.sentJwt(trigger, app.name)) }, refreshSteps.length ? refreshSteps : steps);
       }
     }

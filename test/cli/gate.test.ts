@@ -87,10 +87,11 @@ test('a profile from cucumber.js selects scenarios as it does for cucumber-js', 
 test('run --all --jobs 3: every workflow at once against its reference, each log printed whole', async () => {
   const { spawnSync } = await import('node:child_process');
   const reports = path.join(OUT, 'jobs');
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'loginflow.js'), 'run', '--all', '--jobs', '3', '--no-render', '--reports', reports], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  // Five workflows now (the two OAuth ones with their variants): bounded like one workflow's run in kit-run.
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'loginflow.js'), 'run', '--all', '--jobs', '3', '--no-render', '--reports', reports], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   const summary = JSON.parse(fs.readFileSync(path.join(reports, 'summary.json'), 'utf8'));
-  assert.deepEqual(summary.workflows.map((w: any) => w.workflow).sort(), ['spa-localstorage-jwt', 'webapp-jwt-cookies', 'webapp-sessions']);
+  assert.deepEqual(summary.workflows.map((w: any) => w.workflow).sort(), ['spa-localstorage-jwt', 'webapp-jwt-cookies', 'webapp-oauth-code-jwt-cookies', 'webapp-oauth-code-sessions', 'webapp-sessions']);
   // Each workflow's progress is one block: its verdict table follows its own header.
   for (const w of ['webapp-sessions', 'spa-localstorage-jwt']) {
     const at = r.stdout.indexOf(`\n${w}  (config`);

@@ -100,7 +100,7 @@ test('without a terminal, a missing flag is exit 2 naming it (a real process, st
 test('without a terminal, a missing --workflow is named with the choices', async () => {
   const t = io();
   assert.equal(await main(['--store-url', 'http://127.0.0.1:1', '--forums-url', 'http://127.0.0.1:2', '--out', 'reports/test-runs/init/x/loginflow.json'], t), 2);
-  assert.match(t.stderr.join('\n'), /missing --workflow <spa-localstorage-jwt\|webapp-jwt-cookies\|webapp-sessions>/);
+  assert.match(t.stderr.join('\n'), /missing --workflow <spa-localstorage-jwt\|webapp-jwt-cookies\|webapp-oauth-code-jwt-cookies\|webapp-oauth-code-sessions\|webapp-sessions>/);
 });
 
 test('an existing file is never overwritten without --force', async () => {
@@ -145,7 +145,7 @@ test('on a terminal, init asks only for what the flags did not say', async () =>
 test('bad flags are exit 2 and write nothing', async () => {
   const out = 'reports/test-runs/init/bad/loginflow.json';
   const cases: [string[], RegExp][] = [
-    [['--workflow', 'webapp-cookies', '--store-url', 'http://a:1', '--forums-url', 'http://b:1'], /unknown workflow "webapp-cookies"; expected one of: spa-localstorage-jwt, webapp-jwt-cookies, webapp-sessions/],
+    [['--workflow', 'webapp-cookies', '--store-url', 'http://a:1', '--forums-url', 'http://b:1'], /unknown workflow "webapp-cookies"; expected one of: spa-localstorage-jwt, webapp-jwt-cookies, webapp-oauth-code-jwt-cookies, webapp-oauth-code-sessions, webapp-sessions/],
     [['--workflow', 'webapp-sessions', '--store-url', 'ftp://x', '--forums-url', 'http://b:1'], /store\.url is "ftp:\/\/x" \(string\); expected an http:\/\/ or https:\/\/ URL/],
     [['--workflow', 'webapp-sessions', '--store-url', 'http://a:1', '--store-command', 'x', '--forums-url', 'http://b:1'], /--store-command and --store-url are exclusive/],
     [['--workflow', 'webapp-sessions', '--store-command', 'x', '--forums-command', 'x', '--env-map', 'FA=FUSIONAUTH_URI'], /envMap\.FA is "FUSIONAUTH_URI".*FUSIONAUTH_URL/],

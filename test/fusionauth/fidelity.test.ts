@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as jose from 'jose';
+import { createHash } from 'node:crypto';
 import { FusionAuthDouble, SEEDED_DIRECTORY, type Relay } from '../../harness/fusionauth';
 
 /**
@@ -52,7 +53,7 @@ async function send(method: string, p: string, o: { headers?: Record<string, str
     headers['content-type'] = 'application/x-www-form-urlencoded';
     body = new URLSearchParams(o.form).toString();
   }
-  const r = await fetch(relay.url + p, { method, headers, body });
+  const r = await fetch(relay.url + p, { method, headers, body, redirect: 'manual' });
   const text = await r.text();
   let json: Record<string, unknown> = {};
   try {
@@ -204,8 +205,79 @@ const PROBES: Record<string, () => Promise<string>> = {
     return `${r.status} ${r.text === '' ? '(empty)' : r.text}`;
   },
   'kit-gap': async () => `${(await send('GET', `/api/application/${STORE.id}`, { headers: { authorization: KEY } })).status} (kit error)`,
-  'unsupported-grant': async () => oauth(await send('POST', '/oauth2/token', { form: { grant_type: 'authorization_code', code: 'x', client_id: FORUMS.id, client_secret: FORUMS.clientSecret } })),
+  'unsupported-grant': async () => oauth(await send('POST', '/oauth2/token', { form: { grant_type: 'password', username: 'alice@example.com', password: 'password', client_id: FORUMS.id, client_secret: FORUMS.clientSecret } })),
+  'authorize-form': async () => {
+    const r = await send('GET', `/oauth2/authorize?${authorizeQuery()}`);
+    const fields = ['loginId', 'password', 'rememberDevice', 'state', 'code_challenge'].filter((n) => r.text.includes(`name="${n}"`));
+    return `${r.status} form POST /oauth2/authorize: ${r.text.includes('action="/oauth2/authorize" method="POST"')}, fields ${fields.join(' ')}`;
+  },
+  'authorize-unknown-client': async () => {
+    const r = await send('GET', `/oauth2/authorize?${authorizeQuery({ client_id: '00000000-0000-4000-8000-000000000000' })}`);
+    return `${r.status} page ${/data-error-reason="([a-z_]+)"/.exec(r.text)?.[1]}, Location: ${r.headers.get('location') ?? 'none'}`;
+  },
+  'authorize-bad-redirect-uri': async () => {
+    const r = await send('GET', `/oauth2/authorize?${authorizeQuery({ redirect_uri: 'http://evil.example.net/cb' })}`);
+    return `${r.status} page ${/data-error-reason="([a-z_]+)"/.exec(r.text)?.[1]}, Location: ${r.headers.get('location') ?? 'none'}`;
+  },
+  'authorize-bad-response-type': async () => {
+    const r = await send('GET', `/oauth2/authorize?${authorizeQuery({ response_type: 'nonsense' })}`);
+    const q = new URL(r.headers.get('location')!).searchParams;
+    return `${r.status} to redirect_uri: ${['error', 'error_reason', 'state'].map((k) => `${k}=${q.get(k)}`).join(' ')}`;
+  },
+  'authorize-login-redirect': async () => {
+    const r = await hostedLogin(true);
+    const q = new URL(r.headers.get('location')!).searchParams;
+    return `${r.status} redirect_uri?${[...q.keys()].join('&')}; code URL-encoded: ${/^[A-Za-z0-9+/]+=*$/.test(q.get('code')!) && !r.headers.get('location')!.includes('+')}`;
+  },
+  'sso-cookie': async () => {
+    const kept = cookieOf((await hostedLogin(true)).cookies, 'fusionauth.sso');
+    const notKept = cookieOf((await hostedLogin(false)).cookies, 'fusionauth.sso');
+    const attrs = kept.split(';').slice(1).map((x) => x.trim().split('=')[0]).join(' ');
+    return `rememberDevice=true: ${attrs}; without: ${notKept === '' ? 'no cookie' : notKept}`;
+  },
+  'sso-auto-login': async () => {
+    const sso = cookieOf((await hostedLogin(true)).cookies, 'fusionauth.sso').split(';')[0];
+    const r = await send('GET', `/oauth2/authorize?${authorizeQuery({ client_id: FORUMS.id, redirect_uri: 'http://forums.example.test/oauth-redirect' })}`, { headers: { cookie: sso } });
+    return `${r.status} with code: ${new URL(r.headers.get('location')!).searchParams.has('code')}`;
+  },
+  'token-code-fields': async () => {
+    const r = await exchange();
+    const id = claims(r.json.id_token);
+    return `${r.status} ${Object.keys(r.json).sort().join(' ')}; id_token aud=${id.aud === STORE.id ? 'client_id' : id.aud} nonce=${id.nonce === 'n-1' ? 'sent' : id.nonce} at_hash=${typeof id.at_hash === 'string'}`;
+  },
+  'token-code-reused': async () => {
+    const first = await exchange();
+    const again = await send('POST', '/oauth2/token', { form: first.sent });
+    return `${first.status}, then ${oauth(again)}`;
+  },
+  'token-code-unknown': async () => oauth(await send('POST', '/oauth2/token', { form: { grant_type: 'authorization_code', code: 'x', redirect_uri: 'http://store.example.test/oauth-redirect', client_id: STORE.id, client_secret: STORE.clientSecret } })),
+  'token-bad-verifier': async () => oauth(await exchange({ code_verifier: 'A'.repeat(43) })),
+  'token-other-redirect-uri': async () => oauth(await exchange({ redirect_uri: 'http://store.example.test/oauth-redirect2' })),
+  'oauth-logout': async () => {
+    const sso = cookieOf((await hostedLogin(true)).cookies, 'fusionauth.sso').split(';')[0];
+    const r = await send('GET', `/oauth2/logout?client_id=${STORE.id}&post_logout_redirect_uri=${encodeURIComponent('http://store.example.test/')}`, { headers: { cookie: sso } });
+    const after = await send('GET', `/oauth2/authorize?${authorizeQuery()}`, { headers: { cookie: sso } });
+    return `${r.status} to ${r.headers.get('location')}, fusionauth.sso cleared: ${/Max-Age=0/.test(cookieOf(r.cookies, 'fusionauth.sso'))}, authorize afterwards ${after.status}`;
+  },
 };
+
+const VERIFIER = 'v'.repeat(43);
+const CHALLENGE = createHash('sha256').update(VERIFIER).digest('base64url');
+function authorizeQuery(o: Record<string, string> = {}): string {
+  return new URLSearchParams({ client_id: STORE.id, redirect_uri: 'http://store.example.test/oauth-redirect', response_type: 'code', scope: 'openid offline_access', state: 's-1', nonce: 'n-1', code_challenge: CHALLENGE, code_challenge_method: 'S256', ...o }).toString();
+}
+/** The hosted form posted with alice's credentials. */
+async function hostedLogin(remember: boolean) {
+  const form: Record<string, string> = { ...Object.fromEntries(new URLSearchParams(authorizeQuery())), loginId: 'alice@example.com', password: 'password', __cb_rememberDevice: 'false' };
+  if (remember) form.rememberDevice = 'true';
+  return send('POST', '/oauth2/authorize', { form });
+}
+/** A login, then the code exchange (with `o` changing the exchange's parameters). */
+async function exchange(o: Record<string, string> = {}) {
+  const code = new URL((await hostedLogin(false)).headers.get('location')!).searchParams.get('code')!;
+  const sent = { grant_type: 'authorization_code', code, redirect_uri: 'http://store.example.test/oauth-redirect', code_verifier: VERIFIER, client_id: STORE.id, client_secret: STORE.clientSecret, ...o };
+  return { ...(await send('POST', '/oauth2/token', { form: sent })), sent };
+}
 
 test('docs/fusionauth-fidelity.md: one row per probed behaviour, each "double\'s answer" what the double answers now', async () => {
   const md = fs.readFileSync(DOC, 'utf8');

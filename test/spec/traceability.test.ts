@@ -56,7 +56,7 @@ test('a diagram without a feature is a problem', () => {
 });
 
 test('the bundled diagrams are fully covered by their features, with the step counts of the spec', () => {
-  const expected: Record<string, number> = { 'webapp-jwt-cookies': 35, 'webapp-sessions': 30, 'spa-localstorage-jwt': 33 };
+  const expected: Record<string, number> = { 'webapp-jwt-cookies': 35, 'webapp-sessions': 30, 'spa-localstorage-jwt': 33, 'webapp-oauth-code-sessions': 32, 'webapp-oauth-code-jwt-cookies': 37 };
   const results = checkAll();
   assert.ok(results.length >= 1);
   assert.deepEqual(results.map((r) => r.workflow), listWorkflows());
