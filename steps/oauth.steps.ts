@@ -10,14 +10,9 @@ import type { LoginflowWorld as W } from './world';
  * texts are their own (none matches a native-login step), so the two families never meet.
  */
 type App = TargetName;
-const flows = new WeakMap<W, OAuthFlow>();
+/** The scenario's OAuth flow (registry `flows: ['oauth']`), built on first use. */
 function oauth(w: W): OAuthFlow {
-  let f = flows.get(w);
-  if (!f) {
-    f = new OAuthFlow(w.scenario, w.scenario.workflow.endsWith('jwt-cookies') ? 'jwt-cookies' : 'sessions');
-    flows.set(w, f);
-  }
-  return f;
+  return w.flows.get('oauth');
 }
 const appOf = (page: PageName): App => (page === 'posts' ? 'forums' : 'store');
 
@@ -186,5 +181,6 @@ Then('the report says whether the hacker got the {userpage} of {email} and a new
 
 // Browser mode: the scenario's Chromium context stops following the world clock with the scenario.
 After(async function (this: W) {
-  await flows.get(this)?.close();
+  // Only a scenario that drove the OAuth flow has a Chromium of its own to close.
+  if (this.scenario && this.flows.has('oauth')) await this.flows.get('oauth').close();
 });

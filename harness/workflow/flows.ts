@@ -4,6 +4,7 @@ import { IdentityFlow } from './identity/identity';
 import { SessionsFlow } from './sessions/sessions-flow';
 import { SpaFlow } from './spa/spa-flow';
 import { WebappFlow } from './webapp/webapp-flow';
+import { OAuthFlow } from './oauth/flow';
 
 /**
  * The flows of one scenario, each built on first use from the factory of its kind: the
@@ -22,17 +23,18 @@ export class Flows {
   ) {}
 
   /** One line per flow kind (and its class in FlowOf below): how it is built on the scenario and the flows it stands on. */
-  private static readonly FACTORIES: { [K in FlowKind]: (s: Scenario, f: Flows) => FlowOf[K] } = {
+  private static readonly FACTORIES: { [K in FlowKind]: (s: Scenario, f: Flows, workflow: string) => FlowOf[K] } = {
     webapp: (s) => new WebappFlow(s),
     sessions: (s, f) => new SessionsFlow(s, f.get('webapp')),
     spa: (s) => new SpaFlow(s),
+    oauth: (s, _f, workflow) => new OAuthFlow(s, workflow.endsWith('jwt-cookies') ? 'jwt-cookies' : 'sessions'),
   };
 
   get<K extends FlowKind>(kind: K): FlowOf[K] {
     if (!this.built.has(kind)) {
       // A step of a flow the workflow does not list is a step the feature should not use.
       if (!this.kinds.includes(kind)) throw new Error(`a ${kind} step in the ${this.workflow} workflow, whose registry entry lists the flows ${this.kinds.join(', ')}`);
-      this.built.set(kind, Flows.FACTORIES[kind](this.s, this));
+      this.built.set(kind, Flows.FACTORIES[kind](this.s, this, this.workflow));
     }
     return this.built.get(kind) as FlowOf[K];
   }
@@ -59,4 +61,5 @@ export interface FlowOf {
   webapp: WebappFlow;
   sessions: SessionsFlow;
   spa: SpaFlow;
+  oauth: OAuthFlow;
 }

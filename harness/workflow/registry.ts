@@ -21,9 +21,9 @@ import { VARIANT_NAMES, type VariantName } from '../backend/variants';
  * The flows a workflow's steps use, on top of the Scenario core (harness/workflow/flows.ts
  * builds them; the cucumber World hands them to the steps): `webapp` a login form posted to
  * the backend, `sessions` the server-side session proofs, `spa` a single-page app (HTTP or
- * Chromium). The identity flow (two users, failed logins, secrets in URLs) is every workflow's.
+ * Chromium), `oauth` FusionAuth's hosted login and the code exchange (HTTP or Chromium). The identity flow (two users, failed logins, secrets in URLs) is every workflow's.
  */
-export type FlowKind = 'webapp' | 'sessions' | 'spa';
+export type FlowKind = 'webapp' | 'sessions' | 'spa' | 'oauth';
 
 export interface WorkflowEntry {
   /** The workflow's id: its diagram, feature and reference backend are named after it. */
@@ -94,6 +94,23 @@ export const WORKFLOWS: readonly WorkflowEntry[] = [
     flows: ['webapp', 'sessions'],
     checks: ['sessions', 'cookies', 'pages', 'fusionauth-calls', 'exchanges', 'identity', 'attacks'],
     init: { asksSessionTtl: true },
+  },
+  {
+    ...files('webapp-oauth-code-sessions'),
+    title: "FusionAuth's hosted login page, authorization code exchanged on the backend, a server-side session; SSO to the forums",
+    prefix: 'WOS',
+    variants: ['signing'],
+    flows: ['oauth'],
+    checks: ['oauth', 'sessions', 'cookies', 'pages', 'fusionauth-calls', 'exchanges', 'identity', 'attacks'],
+    init: { asksSessionTtl: true },
+  },
+  {
+    ...files('webapp-oauth-code-jwt-cookies'),
+    title: "FusionAuth's hosted login page, authorization code exchanged on the backend, JWT and refresh token in HttpOnly cookies; SSO to the forums",
+    prefix: 'WOJ',
+    variants: ALL_VARIANTS,
+    flows: ['oauth'],
+    checks: ['oauth', 'cookies', 'cookie-tokens', 'pages', 'fusionauth-calls', 'exchanges', 'identity', 'attacks'],
   },
 ];
 

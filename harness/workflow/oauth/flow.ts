@@ -227,7 +227,7 @@ export class OAuthFlow {
 
   /** Fills FusionAuth's hosted form: login id, password and "Keep me signed in" (rememberDevice=true, for SSO). */
   async signIn(actor: ActorName, user: string, password = this.s.password(user)): Promise<HttpResult> {
-    this.s.user = user;
+    this.s.actAs(user);
     const t = [...this.logins.values()].reverse().find((x) => x.actor === actor);
     if (!t) throw new Error(`the ${actor} has started no login`);
     const page = this.lastPage(actor);
@@ -282,7 +282,7 @@ export class OAuthFlow {
 
   /** A whole login: the login route, FusionAuth (form or SSO), the callback, the app's redirects. */
   async logIn(actor: ActorName, app: TargetName, user: string): Promise<HttpResult> {
-    this.s.user = user;
+    this.s.actAs(user);
     await this.clickLogin(actor, app);
     const t = this.loginOf(actor, app)!;
     if (!t.callbackUrl) {
@@ -490,7 +490,7 @@ export class OAuthFlow {
     if (!t.callbackUrl) await this.signIn('Hacker', user);
     if (!t.callbackUrl) throw new Error(`precondition failed: FusionAuth did not send the hacker back to the ${app} with a code for ${user}`);
     this.hacker = t;
-    this.s.user = who;
+    this.s.actAs(who);
   }
 
   async startLoginOnly(actor: ActorName, app: TargetName): Promise<void> {
@@ -689,7 +689,7 @@ export class OAuthFlow {
   }
 
   async userLoads(app: TargetName, page: PageName, user: string): Promise<void> {
-    this.s.user = user;
+    this.s.actAs(user);
     this.lastLoad.set(user, await this.open(this.browserOf(user), app, page));
   }
 
