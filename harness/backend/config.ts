@@ -12,19 +12,20 @@ import { REAL_CLOCK_SESSION_TTL_SECONDS } from '../clock/world-clock';
 import * as path from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { CONTRACT_ENV_NAMES } from './contract';
+import { type ErrorCode, LoginflowError } from '../errors';
 
 /** A configuration mistake (bad file, bad field): exit code 2 material. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
+export class ConfigError extends LoginflowError {
+  constructor(message: string, code: ErrorCode = 'CONFIG_INVALID') {
+    super(code, message);
     this.name = 'ConfigError';
   }
 }
 
-/** The kit could not do its job (a backend never starts, a port is taken...): exit code 2 material. */
-export class KitError extends Error {
-  constructor(message: string) {
-    super(message);
+/** The kit could not do its job (a backend never starts, a port is taken...): exit code 2 material; the code says which. */
+export class KitError extends LoginflowError {
+  constructor(message: string, code: ErrorCode) {
+    super(code, message);
     this.name = 'KitError';
   }
 }
@@ -413,7 +414,7 @@ export function loadConfig(file: string): LoadedConfig {
   try {
     text = fs.readFileSync(configFile, 'utf8');
   } catch (e) {
-    throw new ConfigError(`${configFile}: cannot read config file: ${(e as Error).message}`);
+    throw new ConfigError(`${configFile}: cannot read config file: ${(e as Error).message}`, 'CONFIG_NOT_FOUND');
   }
   let raw: unknown;
   try {

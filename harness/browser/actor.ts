@@ -4,6 +4,7 @@ import { Cookie, CookieJar } from 'tough-cookie';
 import { Journal, headerAll, type Exchange, type HeaderMap } from '../trace';
 import { RedirectLoopError, TransportError, UnknownHostError, type RedirectHop } from './errors';
 import { LocalStorage } from './localStorage';
+import { LoginflowError } from '../errors';
 import type { ParsedForm } from './html';
 import type { LogicalNetwork } from './network';
 
@@ -101,9 +102,9 @@ interface Sent {
   opts: RequestOptions;
 }
 
-class Deadline extends Error {
+class Deadline extends LoginflowError {
   constructor(readonly ms: number) {
-    super(`no complete response within ${ms}ms`);
+    super('TIMEOUT', `no complete response within ${ms}ms`);
   }
 }
 

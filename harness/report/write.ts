@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Verdict } from '../checks/check';
 import type { ClockReport } from '../clock/world-clock';
+import type { ErrorCode } from '../errors';
 import { type Diagram, listWorkflows, loadDiagram, projectRoot } from '../spec/diagram';
 import type { Exchange } from '../trace';
 import { renderIndex } from './html';
@@ -48,6 +49,8 @@ export interface WorkflowResult {
   configFile: string;
   scenarios: ScenarioResult[];
   kitError?: string;
+  /** The kitError's stable code (harness/errors.ts), for scripts: CONFIG_INVALID, BACKEND_START... */
+  kitErrorCode?: ErrorCode;
   undefinedSteps: string[];
   exitCode: number;
   /** The run-level variant of this run, when the config declares a matrix. */
@@ -124,6 +127,7 @@ export function summary(all: WorkflowResult[], rendering?: RenderReport) {
       config: r.configFile,
       exitCode: r.exitCode,
       kitError: r.kitError,
+      ...(r.kitErrorCode ? { kitErrorCode: r.kitErrorCode } : {}),
       undefinedSteps: r.undefinedSteps,
       ...(r.clock ? { clock: clockSummary(r) } : {}),
       scenarios: r.scenarios.map((s) => ({
