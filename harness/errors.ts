@@ -25,7 +25,7 @@ export const ERROR_CODES = {
   BACKEND_START: { exit: 2, meaning: 'a backend could not be started or reached: command not found, exited or never answered before it was ready' },
   BACKEND_STOP: { exit: 2, meaning: 'a backend\'s processes outlived SIGKILL' },
   DOUBLE_GAP: { exit: 2, meaning: 'the backend called a real FusionAuth API the FusionAuth double does not play (a gap in the kit)' },
-  DIAGRAM_INVALID: { exit: 2, meaning: 'a workflow\'s sequence diagram is missing or malformed' },
+  SPEC_INVALID: { exit: 2, meaning: 'the kit\'s spec is missing or malformed: a workflow\'s sequence diagram, a feature step\'s step numbers' },
   STEP_UNDEFINED: { exit: 2, meaning: 'a feature step has no step definition' },
   INTERNAL: { exit: 2, meaning: 'a defect in the kit (a TypeError and the like; printed with its stack trace)' },
   // Exit 1: the backend under test does not conform.
@@ -66,6 +66,14 @@ export class LoginflowError extends Error {
     this.name = `${new.target.name} [${code}]`;
     void this.stack;
     this.name = new.target.name;
+  }
+}
+
+/** The kit could not do its job (a backend never starts, a port is taken, a defect...): the code says which. */
+export class KitError extends LoginflowError {
+  constructor(message: string, code: ErrorCode) {
+    super(code, message);
+    this.name = 'KitError';
   }
 }
 

@@ -23,12 +23,7 @@ export class ConfigError extends LoginflowError {
 }
 
 /** The kit could not do its job (a backend never starts, a port is taken...): exit code 2 material; the code says which. */
-export class KitError extends LoginflowError {
-  constructor(message: string, code: ErrorCode) {
-    super(code, message);
-    this.name = 'KitError';
-  }
-}
+export { KitError } from '../errors';
 
 export interface Routes {
   home: string;

@@ -8,6 +8,7 @@ import { CATALOGUE_FILE, type Catalogue, catalogueOf, loadCatalogue, markdownTab
 import type { Verdict } from '../checks/check';
 import { listWorkflows, projectRoot } from '../spec/diagram';
 import { shutdown } from '../workflow/session';
+import { KitError } from '../errors';
 
 /**
  * `loginflow checks [--workflow W] [--json]`: every check id of every workflow, with its
@@ -49,7 +50,7 @@ export async function referenceVerdicts(workflow: string, browser: 'http' | 'chr
   try {
     for (const variant of runMatrix(configFile, {})) {
       const r = await runWorkflow(workflow, { configFile, reports, quiet: true, variant, browser });
-      if (r.exitCode !== 0) throw new Error(`the ${workflow} reference did not conform (${browser} mode, ${JSON.stringify(variant)}): exit ${r.exitCode}${r.kitError ? `: ${r.kitError}` : ''}`);
+      if (r.exitCode !== 0) throw new KitError(`the ${workflow} reference did not conform (${browser} mode, ${JSON.stringify(variant)}): exit ${r.exitCode}${r.kitError ? `: ${r.kitError}` : ''}`, 'INTERNAL');
       verdicts.push(...r.scenarios.flatMap((s) => s.verdicts));
     }
   } finally {

@@ -297,7 +297,7 @@ function pairs(flag: string, list: string[] | undefined): Record<string, string>
   const out: Record<string, string> = {};
   for (const item of list) {
     const eq = item.indexOf('=');
-    if (eq <= 0) throw new Error(`${flag} ${item}: expected NAME=VALUE`);
+    if (eq <= 0) throw new ConfigError(`${flag} ${item}: expected NAME=VALUE`, 'INPUT_INVALID');
     out[item.slice(0, eq)] = item.slice(eq + 1);
   }
   return out;

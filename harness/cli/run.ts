@@ -250,9 +250,9 @@ function parseVariants(list: string[]): Record<string, string | number> {
   const allowed: Record<string, (string | number)[]> = { signing: ['HS256', 'RS256'], refreshFailureStatus: [400, 404], refreshTokenPolicy: ['Reusable', 'OneTimeUse'], refreshEndpoint: ['/api/jwt/refresh', '/oauth2/token'] };
   for (const item of list) {
     const [k, v] = item.split('=');
-    if (!allowed[k]) throw new Error(`--variant ${item}: unknown variant "${k}" (allowed: ${Object.keys(allowed).join(', ')})`);
+    if (!allowed[k]) throw new LoginflowError('INPUT_INVALID', `--variant ${item}: unknown variant "${k}" (allowed: ${Object.keys(allowed).join(', ')})`);
     const val = /^\d+$/.test(v ?? '') ? Number(v) : v;
-    if (!allowed[k].includes(val)) throw new Error(`--variant ${item}: ${k} must be one of ${allowed[k].join(', ')}`);
+    if (!allowed[k].includes(val)) throw new LoginflowError('INPUT_INVALID', `--variant ${item}: ${k} must be one of ${allowed[k].join(', ')}`);
     out[k] = val;
   }
   return out;

@@ -41,7 +41,7 @@ const AUTONUMBER = /^autonumber(?:\s+(stop|resume|\d+))?/;
 
 export class DiagramError extends LoginflowError {
   constructor(message: string) {
-    super('DIAGRAM_INVALID', message);
+    super('SPEC_INVALID', message);
   }
 }
 
