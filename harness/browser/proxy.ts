@@ -56,7 +56,7 @@ export async function startRecordingProxy(o: RecordingProxyOptions): Promise<Rec
   const hosts: Record<string, URL> = {};
   for (const [h, origin] of Object.entries(o.hosts)) {
     const u = new URL(origin);
-    if (u.protocol !== 'http:') throw new KitError(`recording proxy: origin for ${h} must be http://, got ${origin}`, 'INTERNAL');
+    if (u.protocol !== 'http:') throw new KitError(`recording proxy: origin for ${h} must be http://, got ${origin}`, 'CONFIG_INVALID');
     hosts[h.toLowerCase()] = u;
   }
   const participants = Object.fromEntries(Object.entries(o.participants ?? {}).map(([h, p]) => [h.toLowerCase(), p]));

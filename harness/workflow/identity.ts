@@ -3,7 +3,6 @@ import type { TargetName } from '../backend/config';
 import * as checks from '../checks';
 import { type SetCookie, setCookiesOf } from '../checks';
 import type { Exchange } from '../trace';
-import { KitError } from '../errors';
 import { findToken, type Found } from '../checks/cookie-tokens';
 import { type ActorName, type PageName, type Scenario, isDeletion } from './scenario';
 import { type SpaApp, type SpaDriver, lastApiCall } from './spa';
@@ -248,7 +247,7 @@ export class IdentityFlow {
     // Only a call with the login id the example names says anything about the double.
     const sentUser = call?.request.body?.includes(JSON.stringify(this.attempt!.user).slice(1, -1));
     if (call && sentUser && got !== undefined && got !== status && !(status === 400 && got === 404)) {
-      throw new KitError(`kit defect: the FusionAuth double answered ${got} to the login of ${this.attempt!.attempt}, where FusionAuth answers ${status}`, 'INTERNAL');
+      throw new Error(`kit defect: the FusionAuth double answered ${got} to the login of ${this.attempt!.attempt}, where FusionAuth answers ${status}`);
     }
   }
 

@@ -196,11 +196,11 @@ function uncodedErrors(files: { rel: string; text: string }[]): string[] {
       if (at < 0) return;
       // The workflows' step code (harness/workflow/**, steps/**): a plain Error there says the
       // backend did not do what the step needs, which is the backend's failure (STEP_FAILED,
-      // exit 1). An error of the kit itself there says so with a code (KitError INTERNAL...).
-      if (/^(harness\/workflow|steps)\//.test(rel)) {
-        if (/kit defect/i.test(line)) problems.push(`${rel}:${i + 1}: a kit defect thrown as a plain Error (exit 1): throw new KitError(message, 'INTERNAL')`);
-        return;
-      }
+      // exit 1). Not every one can be told apart by its text: the identity flow's "kit
+      // defect: the FusionAuth double answered 401" also fires when the backend calls
+      // FusionAuth with a wrong API key (test/workflows/json-login.test.ts: exit 1), so this
+      // area is trusted as a whole, and the kit's own errors there carry a code by review.
+      if (/^(harness\/workflow|steps)\//.test(rel)) return;
       const rest = line.slice(at + 'throw new Error('.length);
       const allowed = PLAIN_ERRORS_ALLOWED.find(([re]) => re.test(rest));
       if (!allowed) problems.push(`${rel}:${i + 1}: throw new Error(${rest.slice(0, 60)}…: a kit error without a code; throw a LoginflowError (KitError with a code, ConfigError...) or, if the backend failed here, list it in PLAIN_ERRORS_ALLOWED with why`);
@@ -216,11 +216,11 @@ test('no kit error escapes without a code: every error class extends LoginflowEr
   assert.deepEqual(uncodedErrors(files.map((f) => ({ rel: path.relative(ROOT, f).split(path.sep).join('/'), text: fs.readFileSync(f, 'utf8') }))), []);
 });
 
-test('the scan bites: a class extending Error, an unlisted plain Error, an unlisted multi-line one and a kit defect in step code are found', () => {
+test('the scan bites: a class extending Error, an unlisted plain Error and an unlisted multi-line one are found; step code may throw plain Errors', () => {
   const found = uncodedErrors([
     { rel: 'harness/fusionauth/x.ts', text: "export class Oops extends Error {}\nthrow new Error('the double broke');\nthrow new Error(\n  `something else`);\nthrow new Error(`cookie refused for ${u}: ${why}`);" },
     { rel: 'harness/workflow/x.ts', text: "throw new Error('kit defect: the double answered 500');\nthrow new Error('the store set no cookie at login');" },
     { rel: 'harness/errors.ts', text: 'export class LoginflowError extends Error {' },
   ]);
-  assert.deepEqual(found.map((p) => p.split(': ')[0]), ['harness/fusionauth/x.ts:1', 'harness/fusionauth/x.ts:2', 'harness/fusionauth/x.ts:3', 'harness/workflow/x.ts:1']);
+  assert.deepEqual(found.map((p) => p.split(': ')[0]), ['harness/fusionauth/x.ts:1', 'harness/fusionauth/x.ts:2', 'harness/fusionauth/x.ts:3']);
 });
