@@ -8,7 +8,7 @@ import { CATALOGUE_FILE, type Catalogue, catalogueOf, loadCatalogue, markdownTab
 import type { Verdict } from '../checks/check';
 import { listWorkflows, projectRoot } from '../spec/diagram';
 import { shutdown } from '../workflow/session';
-import { KitError } from '../errors';
+import { exitCodeFor, KitError } from '../errors';
 
 /**
  * `loginflow checks [--workflow W] [--json]`: every check id of every workflow, with its
@@ -21,16 +21,16 @@ export async function main(argv: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({ args: argv, options: { workflow: { type: 'string', short: 'w' }, json: { type: 'boolean' }, update: { type: 'boolean' } }, strict: true }));
   } catch (err) {
-    console.error(`loginflow checks: ${(err as Error).message}`);
-    return 2;
+    console.error(`loginflow checks: error [INPUT_INVALID] ${(err as Error).message}`);
+    return exitCodeFor('INPUT_INVALID');
   }
   if (values.update) return update();
   const catalogue = loadCatalogue();
   const workflows = values.workflow ? [values.workflow] : Object.keys(catalogue);
   const unknown = workflows.filter((w) => !catalogue[w]);
   if (unknown.length) {
-    console.error(`loginflow checks: unknown workflow "${unknown[0]}" (known: ${Object.keys(catalogue).join(', ')})`);
-    return 2;
+    console.error(`loginflow checks: error [INPUT_INVALID] unknown workflow "${unknown[0]}" (known: ${Object.keys(catalogue).join(', ')})`);
+    return exitCodeFor('INPUT_INVALID');
   }
   if (values.json) {
     console.log(JSON.stringify(Object.fromEntries(workflows.map((w) => [w, catalogue[w]])), null, 2));
@@ -79,12 +79,12 @@ export async function recordCatalogue(workflows = listWorkflows().filter((w) => 
 async function update(): Promise<number> {
   const root = projectRoot();
   if (root.split(path.sep).includes('node_modules')) {
-    console.error('loginflow checks --update: rewrites the kit\'s own catalogue and README; run it in the loginflow repository, not in an installed copy');
-    return 2;
+    console.error('loginflow checks --update: error [INPUT_INVALID] rewrites the kit\'s own catalogue and README; run it in the loginflow repository, not in an installed copy');
+    return exitCodeFor('INPUT_INVALID');
   }
   if (!chromiumAvailable()) {
-    console.error('loginflow checks --update: needs Chromium to record the SPA\'s browser-mode checks (apt-get install chromium, or LOGINFLOW_CHROMIUM)');
-    return 2;
+    console.error('loginflow checks --update: error [BROWSER_MISSING] needs Chromium to record the SPA\'s browser-mode checks (apt-get install chromium, or LOGINFLOW_CHROMIUM)');
+    return exitCodeFor('BROWSER_MISSING');
   }
   const catalogue = await recordCatalogue();
   fs.writeFileSync(CATALOGUE_FILE.replace(/dist[\\/]/, ''), `${JSON.stringify(catalogue, null, 2)}\n`);

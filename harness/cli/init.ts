@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { CONFIG_SCHEMA_PATH, ConfigError, configSchema, validateConfig } from '../backend/config';
 import { CONTRACT_ENV_NAMES } from '../backend/contract';
 import { listWorkflows } from '../spec/diagram';
+import { type ErrorCode, exitCodeFor } from '../errors';
 
 const USAGE = `usage: loginflow init --workflow <W> [--store-command CMD | --store-url URL] [--forums-command CMD | --forums-url URL]
                      [--cwd DIR] [--store-env NAME=VALUE]... [--forums-env NAME=VALUE]... [--env-map APP_NAME=CONTRACT_NAME]...
@@ -82,9 +83,9 @@ function terminalIo(): InitIo {
 type Target = { command?: string | string[]; url?: string; cwd?: string; env?: Record<string, string> };
 
 export async function main(argv: string[], io: InitIo = terminalIo()): Promise<number> {
-  const fail = (msg: string, usage = false): number => {
-    io.err(`loginflow init: ${msg}${usage ? `\n\n${USAGE}` : ''}`);
-    return 2;
+  const fail = (msg: string, usage = false, code: ErrorCode = 'INPUT_INVALID'): number => {
+    io.err(`loginflow init: error [${code}] ${msg}${usage ? `\n\n${USAGE}` : ''}`);
+    return exitCodeFor(code);
   };
   let values;
   try {
@@ -164,7 +165,7 @@ export async function main(argv: string[], io: InitIo = terminalIo()): Promise<n
     await askTarget('forums', forums, store.command ?? store.url);
     declared = await declarations(workflow, values, io);
   } catch (err) {
-    if (err instanceof ConfigError) return fail(err.message);
+    if (err instanceof ConfigError) return fail(err.message, false, err.code);
     throw err;
   }
 
@@ -206,7 +207,7 @@ export async function main(argv: string[], io: InitIo = terminalIo()): Promise<n
   try {
     validateConfig(config, shown); // the same check `loginflow run` makes
   } catch (err) {
-    if (err instanceof ConfigError) return fail(`not written, the config would be invalid:\n${err.message}`);
+    if (err instanceof ConfigError) return fail(`not written, the config would be invalid:\n${err.message}`, false, err.code);
     throw err;
   }
   fs.mkdirSync(outDir, { recursive: true });

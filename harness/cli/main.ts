@@ -26,8 +26,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const cmd = commands[name];
   if (!cmd) {
-    console.error(`loginflow: unknown command "${name}"\n\n${usage()}`);
-    return 2;
+    console.error(`loginflow: error [INPUT_INVALID] unknown command "${name}"\n\n${usage()}`);
+    return exitCodeFor('INPUT_INVALID');
   }
   try {
     return await cmd.load().main(rest);

@@ -33,6 +33,12 @@ const ROOT = projectRoot();
 const COMPILED = !__filename.endsWith('.ts');
 const STEPS = path.join(__dirname, '..', '..', 'steps', COMPILED ? '*.js' : '*.ts');
 
+/** A flag or argument `run` cannot take: said with its code (harness/errors.ts), whose exit code it returns. */
+function refuse(message: string, code: ErrorCode = 'INPUT_INVALID'): number {
+  console.error(`loginflow run: error [${code}] ${message}`);
+  return exitCodeFor(code);
+}
+
 export function referenceConfig(workflow: string): string {
   return path.join(ROOT, 'backends', workflow, 'loginflow.json');
 }
@@ -65,8 +71,7 @@ export async function main(argv: string[]): Promise<number> {
       strict: true,
     }));
   } catch (err) {
-    console.error(`loginflow run: ${(err as Error).message}`);
-    return 2;
+    return refuse((err as Error).message);
   }
   const known = listWorkflows();
   // `run --config FILE` runs the workflow the config names; --workflow overrides it.
@@ -78,18 +83,15 @@ export async function main(argv: string[]): Promise<number> {
       return exitCodeFor(codeOf(err));
     }
     if (!values.workflow) {
-      console.error(`loginflow run: ${values.config} names no "workflow"; add one (${known.join(', ')}) or say --workflow`);
-      return 2;
+      return refuse(`${values.config} names no "workflow"; add one (${known.join(', ')}) or say --workflow`, 'CONFIG_INVALID');
     }
   }
   const workflows = values.all ? known.filter((w) => fs.existsSync(referenceConfig(w))) : values.workflow ? [values.workflow] : [];
   if (!workflows.length) {
-    console.error(`loginflow run: say --workflow <${known.join('|')}>, --config FILE (with its "workflow") or --all`);
-    return 2;
+    return refuse(`say --workflow <${known.join('|')}>, --config FILE (with its "workflow") or --all`);
   }
   if (values.workflow && !known.includes(values.workflow)) {
-    console.error(`loginflow run: unknown workflow "${values.workflow}" (known: ${known.join(', ')})`);
-    return 2;
+    return refuse(`unknown workflow "${values.workflow}" (known: ${known.join(', ')})`);
   }
   // The caller's ./reports (never inside the kit: it may be an installed package).
   const reports = path.resolve(values.reports ?? 'reports');
@@ -97,12 +99,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     variant = parseVariants(values.variant ?? []);
   } catch (err) {
-    console.error(`loginflow run: ${(err as Error).message}`);
-    return 2;
+    return refuse((err as Error).message);
   }
   if (values.browser && !['http', 'chromium', 'auto'].includes(values.browser)) {
-    console.error(`loginflow run: --browser must be http, chromium or auto, not "${values.browser}"`);
-    return 2;
+    return refuse(`--browser must be http, chromium or auto, not "${values.browser}"`);
   }
   // Decided once, before any backend starts: --browser chromium without Chromium is a
   // setup error (exit 2, how to install it), auto says which mode it took and why.
@@ -120,8 +120,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const parallel = values.parallel === undefined ? 0 : Number(values.parallel);
   if (!Number.isInteger(parallel) || parallel < 0) {
-    console.error(`loginflow run: --parallel takes a whole number of worker processes, not "${values.parallel}"`);
-    return 2;
+    return refuse(`--parallel takes a whole number of worker processes, not "${values.parallel}"`);
   }
   let expected: ExpectedFailure[] | undefined;
   try {
@@ -135,8 +134,7 @@ export async function main(argv: string[]): Promise<number> {
   // more (the world clock), so they only share the CPU; --jobs 1 runs them one by one.
   const jobs = values.jobs === undefined ? (values.all ? Math.max(1, workflows.length) : 1) : Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) {
-    console.error(`loginflow run: --jobs takes a whole number of workflows to run at once, not "${values.jobs}"`);
-    return 2;
+    return refuse(`--jobs takes a whole number of workflows to run at once, not "${values.jobs}"`);
   }
   const all: WorkflowResult[] = [];
   // --jobs N: N workflows at once in this process (their backends are separate; one

@@ -5,6 +5,7 @@ import { Journal, type Exchange } from '../trace';
 import { FusionAuthDouble, type DoubleOptions } from './double';
 import { expectedLoginStatus } from './directory';
 import { doubleOptionsFrom, fusionauthSectionOf } from './config-section';
+import { codeOf } from '../errors';
 
 const USAGE = `usage: loginflow fusionauth [--port 9011] [--config FILE] [--signing HS256|RS256]
                             [--refresh-failure-status 400|404] [--refresh-token-policy Reusable|OneTimeUse]
@@ -42,7 +43,7 @@ export async function main(argv: string[], io: CliIo = { out: (l) => console.log
       allowPositionals: false,
     }));
   } catch (err) {
-    io.err(`loginflow fusionauth: ${(err as Error).message}\n${USAGE}`);
+    io.err(`loginflow fusionauth: error [INPUT_INVALID] ${(err as Error).message}\n${USAGE}`);
     return 2;
   }
   if (values.help) {
@@ -55,13 +56,13 @@ export async function main(argv: string[], io: CliIo = { out: (l) => console.log
     try {
       raw = JSON.parse(fs.readFileSync(values.config, 'utf8'));
     } catch (err) {
-      io.err(`loginflow fusionauth: cannot read --config ${values.config}: ${(err as Error).message}`);
+      io.err(`loginflow fusionauth: error [${(err as NodeJS.ErrnoException).code ? 'CONFIG_NOT_FOUND' : 'CONFIG_INVALID'}] cannot read --config ${values.config}: ${(err as Error).message}`);
       return 2;
     }
     try {
       Object.assign(opts, doubleOptionsFrom(fusionauthSectionOf(raw, values.config)));
     } catch (err) {
-      io.err(`loginflow fusionauth: config error:\n${(err as Error).message}`);
+      io.err(`loginflow fusionauth: config error [${codeOf(err)}]:\n${(err as Error).message}`);
       return 2;
     }
   }
@@ -93,7 +94,7 @@ export async function main(argv: string[], io: CliIo = { out: (l) => console.log
   } catch (err) {
     await double.close();
     const code = (err as NodeJS.ErrnoException).code;
-    io.err(code === 'EADDRINUSE' ? `loginflow fusionauth: port ${port} is already in use on 127.0.0.1; pick another with --port` : `loginflow fusionauth: cannot listen on ${port}: ${(err as Error).message}`);
+    io.err(code === 'EADDRINUSE' ? `loginflow fusionauth: error [PORT_IN_USE] port ${port} is already in use on 127.0.0.1; pick another with --port` : `loginflow fusionauth: error [PORT_IN_USE] cannot listen on ${port}: ${(err as Error).message}`);
     return 2;
   }
 
@@ -140,7 +141,7 @@ export async function main(argv: string[], io: CliIo = { out: (l) => console.log
 }
 
 function usageError(io: CliIo, msg: string): number {
-  io.err(`loginflow fusionauth: ${msg}\n${USAGE}`);
+  io.err(`loginflow fusionauth: error [INPUT_INVALID] ${msg}\n${USAGE}`);
   return 2;
 }
 

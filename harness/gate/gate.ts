@@ -26,7 +26,7 @@ export interface GateResult {
 export function gate(results: WorkflowResult[], o: GateOptions = {}): GateResult {
   const lines: string[] = [];
   if (results.some((r) => r.exitCode === 2)) {
-    for (const r of results.filter((x) => x.exitCode === 2)) lines.push(`${r.workflow}: kit or config error${r.kitErrorCode ? ` [${r.kitErrorCode}]` : ''}${r.kitError ? `: ${r.kitError}` : ''}${r.undefinedSteps.length ? `; undefined steps: ${r.undefinedSteps.join('; ')}` : ''}`);
+    for (const r of results.filter((x) => x.exitCode === 2)) lines.push(`${r.workflow}: kit or config error${r.kitErrorCode ? ` [${r.kitErrorCode}]` : !r.kitError && r.undefinedSteps.length ? ' [STEP_UNDEFINED]' : ''}${r.kitError ? `: ${r.kitError}` : ''}${r.undefinedSteps.length ? `; undefined steps: ${r.undefinedSteps.join('; ')}` : ''}`);
     return { exitCode: 2, lines };
   }
   const verdicts: Verdict[] = results.flatMap((r) => r.scenarios.flatMap((s) => s.verdicts));
