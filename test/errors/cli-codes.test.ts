@@ -12,7 +12,7 @@ import * as path from 'node:path';
 const BIN = path.join(__dirname, '..', '..', 'bin', 'loginflow.js');
 
 function loginflow(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000, cwd: os.tmpdir() });
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 600_000, cwd: os.tmpdir() });
   return { code: r.status, out: `${r.stdout}${r.stderr}`, stderr: r.stderr };
 }
 
