@@ -36,6 +36,9 @@ export const ERROR_CODES = {
   REQUEST_FAILED: { exit: 1, meaning: 'a request to the backend failed: refused, reset, not HTTP' },
   REDIRECT_LOOP: { exit: 1, meaning: 'the backend\'s redirects loop or exceed the hop limit' },
   UNKNOWN_HOST: { exit: 1, meaning: 'the backend sent the browser to a host the config does not map' },
+  // Exit 1 from the CI gate's own rules.
+  EXPECTED_FAILURE_STALE: { exit: 1, meaning: 'an --expected-failures entry no longer fails, or matches no check of the run' },
+  COVERAGE_GAP: { exit: 1, meaning: 'with --coverage: a numbered step of the diagram was exercised by no executed step' },
 } as const satisfies Record<string, { exit: 1 | 2; meaning: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -42,6 +42,8 @@ test('each code gives its exit code: 2 for the kit, its config or its input, 1 f
     REQUEST_FAILED: 1,
     REDIRECT_LOOP: 1,
     UNKNOWN_HOST: 1,
+    EXPECTED_FAILURE_STALE: 1,
+    COVERAGE_GAP: 1,
   });
   for (const c of Object.keys(ERROR_CODES) as ErrorCode[]) assert.equal(exitCodeFor(c), ERROR_CODES[c].exit);
   assert.equal(worstExit([]), 0);
