@@ -1,5 +1,6 @@
 import { After, AfterAll, AfterStep, Before, BeforeStep, Status } from '@cucumber/cucumber';
 import { ScenarioFailed } from '../harness/checks';
+import { KitError } from '../harness/backend/config';
 import { stepRefs } from '../harness/spec/feature';
 import { CLOCK_MEDIA_TYPE, EnvironmentError, EnvironmentPool, KIT_ERROR_MEDIA_TYPE, scenarioFor, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../harness/workflow/session';
 import { inapplicable } from '../harness/workflow/applicability';
@@ -21,7 +22,7 @@ Before(async function (this: LoginflowWorld, { pickle, gherkinDocument }) {
   try {
     env = await poolFor(this.parameters).environmentFor(this.parameters);
   } catch (err) {
-    if (err instanceof EnvironmentError) this.attach(JSON.stringify({ message: err.message }), KIT_ERROR_MEDIA_TYPE);
+    if (err instanceof EnvironmentError) this.attach(JSON.stringify({ message: err.message, code: err.code }), KIT_ERROR_MEDIA_TYPE);
     throw err;
   }
   this.attach(JSON.stringify(env.clockReport), CLOCK_MEDIA_TYPE);
@@ -46,14 +47,14 @@ AfterStep(function (this: LoginflowWorld) {
   if (!gap?.kitGap || this.kitGapReported) return;
   this.kitGapReported = true;
   const message = `${gap.from} called ${gap.request.method} ${gap.request.path}: ${gap.kitGap}`;
-  this.attach(JSON.stringify({ message }), KIT_ERROR_MEDIA_TYPE);
-  throw new Error(message);
+  this.attach(JSON.stringify({ message, code: 'DOUBLE_GAP' }), KIT_ERROR_MEDIA_TYPE);
+  throw new KitError(message, 'DOUBLE_GAP');
 });
 
 After(async function (this: LoginflowWorld, { result }) {
   if (!this.scenario) return;
   // A config error found mid-run (a JSON login the app rejects as malformed) makes the run exit 2.
-  if (this.scenario.configError) this.attach(JSON.stringify({ message: this.scenario.configError }), KIT_ERROR_MEDIA_TYPE);
+  if (this.scenario.configError) this.attach(JSON.stringify({ message: this.scenario.configError, code: 'CONFIG_INVALID' }), KIT_ERROR_MEDIA_TYPE);
   // Checks over every exchange of the scenario (no secret in a URL): their verdicts count
   // even when a step failed; a failed MUST fails the scenario after the trace is attached.
   let endFailure: unknown;

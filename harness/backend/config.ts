@@ -13,22 +13,18 @@ import * as path from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { CONTRACT_ENV_NAMES } from './contract';
 import { VARIANTS, VARIANT_NAMES, type VariantName } from './variants';
+import { type ErrorCode, LoginflowError } from '../errors';
 
 /** A configuration mistake (bad file, bad field): exit code 2 material. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
+export class ConfigError extends LoginflowError {
+  constructor(message: string, code: ErrorCode = 'CONFIG_INVALID') {
+    super(code, message);
     this.name = 'ConfigError';
   }
 }
 
-/** The kit could not do its job (a backend never starts, a port is taken...): exit code 2 material. */
-export class KitError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'KitError';
-  }
-}
+/** The kit could not do its job (a backend never starts, a port is taken...): exit code 2 material; the code says which. */
+export { KitError } from '../errors';
 
 export interface Routes {
   home: string;
@@ -436,7 +432,7 @@ export function loadConfig(file: string): LoadedConfig {
   try {
     text = fs.readFileSync(configFile, 'utf8');
   } catch (e) {
-    throw new ConfigError(`${configFile}: cannot read config file: ${(e as Error).message}`);
+    throw new ConfigError(`${configFile}: cannot read config file: ${(e as Error).message}`, 'CONFIG_NOT_FOUND');
   }
   let raw: unknown;
   try {

@@ -139,7 +139,7 @@ export function freePort(): Promise<number> {
     srv.listen(0, BIND_HOST, () => {
       const addr = srv.address();
       const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => (port ? resolve(port) : reject(new KitError('could not allocate a free port'))));
+      srv.close(() => (port ? resolve(port) : reject(new KitError('could not allocate a free port', 'PORT_IN_USE'))));
     });
   });
 }
@@ -355,7 +355,7 @@ export function substitute(value: string, vars: Record<string, string>, field: s
   return value.replace(/\$(\$)?\{([^}]*)\}/g, (whole, escaped: string | undefined, name: string) => {
     if (escaped) return whole.slice(1);
     if (!(name in vars))
-      throw new KitError(`${field}: "\${${name}}" names no variable; available: ${Object.keys(vars).sort().join(', ')}`);
+      throw new KitError(`${field}: "\${${name}}" names no variable; available: ${Object.keys(vars).sort().join(', ')}`, 'CONFIG_INVALID');
     return vars[name];
   });
 }
@@ -376,7 +376,7 @@ export function buildEnv(
   const host = targetHost(name, t, contract);
   const vars: Record<string, string> = { SESSION_TTL_SECONDS: '2', ...contract, PORT: String(port), HOST: BIND_HOST, PUBLIC_HOST: host };
   for (const [alias, from] of Object.entries(envMap)) {
-    if (!(from in vars)) throw new KitError(`envMap.${alias}: contract variable "${from}" has no value; available: ${Object.keys(vars).sort().join(', ')}`);
+    if (!(from in vars)) throw new KitError(`envMap.${alias}: contract variable "${from}" has no value; available: ${Object.keys(vars).sort().join(', ')}`, 'CONFIG_INVALID');
     vars[alias] = vars[from];
   }
   const env: Record<string, string> = {};
@@ -442,18 +442,18 @@ export async function startTarget(
   const log = o.log ?? (() => undefined);
 
   if (t.url !== undefined) return reachUrl(name, host, t.url, readyPath, readyTimeout, interval, log);
-  if (t.command === undefined) throw new KitError(`${name} backend: neither "command" nor "url" is configured`);
+  if (t.command === undefined) throw new KitError(`${name} backend: neither "command" nor "url" is configured`, 'CONFIG_INVALID');
   const command = t.command;
   const cmdText = describeCommand(command);
 
   const port = o.port ?? (await freePort());
   if (await portAnswers(port))
-    throw new KitError(`${name} backend: port ${port} is already taken by ${describeListeners(port)}; cannot start "${cmdText}" there`);
+    throw new KitError(`${name} backend: port ${port} is already taken by ${describeListeners(port)}; cannot start "${cmdText}" there`, 'PORT_IN_USE');
 
   const env = buildEnv(name, t, contract, port, o.envMap, o.faketime);
   const cwd = path.resolve(o.configDir, t.cwd ?? '.');
   if (!fs.existsSync(cwd) || !fs.statSync(cwd).isDirectory())
-    throw new KitError(`${name} backend: working directory ${cwd} does not exist (cwd ${JSON.stringify(t.cwd ?? '.')} relative to ${o.configDir})`);
+    throw new KitError(`${name} backend: working directory ${cwd} does not exist (cwd ${JSON.stringify(t.cwd ?? '.')} relative to ${o.configDir})`, 'CONFIG_INVALID');
   const [file, args] = Array.isArray(command) ? [command[0], command.slice(1)] : ['/bin/sh', ['-c', command]];
 
   log(`[${name}] starting ${cmdText} (cwd ${cwd}) on port ${port} as ${host}`);
@@ -511,7 +511,7 @@ export async function startTarget(
           killGroup(pgid, 'SIGKILL');
           if (!(await waitGone(5000))) {
             killGroup(pgid, 'SIGKILL');
-            throw new KitError(`${name} backend (process group ${pgid}) is still alive 5 s after SIGKILL`);
+            throw new KitError(`${name} backend (process group ${pgid}) is still alive 5 s after SIGKILL`, 'BACKEND_STOP');
           }
         }
       }
@@ -540,7 +540,7 @@ export async function startTarget(
 
   const fail = async (msg: string): Promise<never> => {
     await group.stop().catch(() => undefined);
-    throw new KitError(`${msg}\n--- last output of ${name} backend ---\n${lastLines(tail.text())}`);
+    throw new KitError(`${msg}\n--- last output of ${name} backend ---\n${lastLines(tail.text())}`, 'BACKEND_START');
   };
 
   const url = `http://${BIND_HOST}:${port}${readyPath}`;
@@ -632,7 +632,7 @@ async function reachUrl(
     await agent.destroy().catch(() => undefined);
   }
   if (!last.ok)
-    throw new KitError(`${name} backend at ${url} (configured "url", not started by the kit) did not answer GET ${probeUrl} within ${readyTimeout} ms (last error: ${last.error})`);
+    throw new KitError(`${name} backend at ${url} (configured "url", not started by the kit) did not answer GET ${probeUrl} within ${readyTimeout} ms (last error: ${last.error})`, 'BACKEND_START');
   log(`[${name}] reachable at ${origin} (GET ${readyPath} -> ${last.status})`);
   return {
     name,

@@ -4,6 +4,7 @@ import { Cookie, CookieJar } from 'tough-cookie';
 import { Journal, headerAll, type Exchange, type HeaderMap } from '../trace';
 import { RedirectLoopError, TransportError, UnknownHostError, type RedirectHop } from './errors';
 import { LocalStorage } from './localStorage';
+import { KitError, LoginflowError } from '../errors';
 import type { ParsedForm } from './html';
 import type { LogicalNetwork } from './network';
 
@@ -101,9 +102,9 @@ interface Sent {
   opts: RequestOptions;
 }
 
-class Deadline extends Error {
+class Deadline extends LoginflowError {
   constructor(readonly ms: number) {
-    super(`no complete response within ${ms}ms`);
+    super('TIMEOUT', `no complete response within ${ms}ms`);
   }
 }
 
@@ -153,7 +154,7 @@ export class Actor {
     const headers: Record<string, string> = {};
     let body: string | undefined;
     if ([o.form, o.json, o.body].filter((x) => x !== undefined).length > 1) {
-      throw new Error(`${method} ${logical}: give only one of form, json, body`);
+      throw new KitError(`${method} ${logical}: give only one of form, json, body`, 'INTERNAL');
     }
     if (o.form !== undefined) {
       body = new URLSearchParams(o.form).toString();

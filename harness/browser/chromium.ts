@@ -7,6 +7,7 @@ import type { Browser, BrowserContext, Page, Request as PwRequest } from 'playwr
 import type { Journal } from '../trace';
 import { startRecordingProxy, type RecordingProxy } from './proxy';
 import type { LogicalNetwork } from './network';
+import { KitError } from '../errors';
 
 /**
  * Browser mode: a real headless Chromium (Debian's, driven by playwright-core, never a
@@ -121,7 +122,7 @@ export class ChromiumActor {
    */
   static async launch(o: ChromiumOptions): Promise<ChromiumActor> {
     const executablePath = chromiumPath(o.executablePath);
-    if (!chromiumAvailable(executablePath)) throw new Error(`no Chromium at ${executablePath} (set LOGINFLOW_CHROMIUM or executablePath)`);
+    if (!chromiumAvailable(executablePath)) throw new KitError(`no Chromium at ${executablePath} (set LOGINFLOW_CHROMIUM or executablePath)`, 'BROWSER_MISSING');
     const timeoutMs = o.timeoutMs ?? 10_000;
     const proxy = await startRecordingProxy({
       name: o.name ?? 'Browser',

@@ -1,3 +1,5 @@
+import { KitError } from '../errors';
+
 /**
  * The SPA workflow keeps tokens in window.localStorage. This models it the way the web
  * platform scopes it: one string-to-string store per origin (scheme + host + port), so a
@@ -75,8 +77,8 @@ function normaliseOrigin(originOrUrl: string): string {
   try {
     u = new URL(originOrUrl);
   } catch {
-    throw new Error(`localStorage needs an origin or absolute URL, got "${originOrUrl}"`);
+    throw new KitError(`localStorage needs an origin or absolute URL, got "${originOrUrl}"`, 'INTERNAL');
   }
-  if (u.origin === 'null') throw new Error(`"${originOrUrl}" has no tuple origin`);
+  if (u.origin === 'null') throw new KitError(`"${originOrUrl}" has no tuple origin`, 'INTERNAL');
   return u.origin;
 }

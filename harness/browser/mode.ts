@@ -1,4 +1,5 @@
 import { chromiumAvailable, chromiumPath } from './chromium';
+import { LoginflowError } from '../errors';
 
 /**
  * Which way the SPA is driven in a run, decided once before anything starts, with the
@@ -20,7 +21,11 @@ export interface BrowserChoice {
 
 export const CHROMIUM_INSTALL = 'apt-get install chromium';
 
-export class BrowserSetupError extends Error {}
+export class BrowserSetupError extends LoginflowError {
+  constructor(message: string) {
+    super('BROWSER_MISSING', message);
+  }
+}
 
 export function chooseBrowser(requested: BrowserRequest = 'http', env: NodeJS.ProcessEnv = process.env): BrowserChoice {
   const exe = chromiumPath(env.LOGINFLOW_CHROMIUM);

@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import zlib from 'node:zlib';
 import { Journal, type ExchangeInput, type HeaderMap } from '../trace';
 import type { LogicalNetwork } from './network';
+import { KitError } from '../errors';
 
 /**
  * A recording HTTP forward proxy on 127.0.0.1 for a real browser. Chromium is launched with
@@ -55,7 +56,7 @@ export async function startRecordingProxy(o: RecordingProxyOptions): Promise<Rec
   const hosts: Record<string, URL> = {};
   for (const [h, origin] of Object.entries(o.hosts)) {
     const u = new URL(origin);
-    if (u.protocol !== 'http:') throw new Error(`recording proxy: origin for ${h} must be http://, got ${origin}`);
+    if (u.protocol !== 'http:') throw new KitError(`recording proxy: origin for ${h} must be http://, got ${origin}`, 'CONFIG_INVALID');
     hosts[h.toLowerCase()] = u;
   }
   const participants = Object.fromEntries(Object.entries(o.participants ?? {}).map(([h, p]) => [h.toLowerCase(), p]));

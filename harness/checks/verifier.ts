@@ -1,10 +1,11 @@
 import { type Exchange, Redactor } from '../trace';
 import type { Check, Verdict } from './check';
+import { LoginflowError } from '../errors';
 
 /** Thrown for a failed MUST: the message names the step, the check, the expectation and the evidence. */
-export class CheckFailure extends Error {
+export class CheckFailure extends LoginflowError {
   constructor(readonly verdict: Verdict, text: string) {
-    super(text);
+    super('CHECK_FAILED', text);
     this.name = 'CheckFailure';
   }
 }
@@ -109,14 +110,14 @@ export function dependsOn(dep: Pick<Verdict, 'id'>): string {
  * formatters and a plain cucumber-js run show only this message).
  */
 export const SCENARIO_FAILED_PREFIX = 'MUST check(s) failed in this scenario:';
-export class ScenarioFailed extends Error {
+export class ScenarioFailed extends LoginflowError {
   /** `afterStepError`: a later step threw too, likely because of these (said, so it is not taken for the root cause). */
   constructor(readonly verdicts: Verdict[], afterStepError = false) {
     const ids = [...new Set(verdicts.map((v) => v.id))].join(', ');
     const first = afterStepError ? `${SCENARIO_FAILED_PREFIX} ${ids} (before the step that failed above, which may be a consequence)` : `${SCENARIO_FAILED_PREFIX} ${ids}`;
-    super([first, ...verdicts.map(describeFailure)].join('\n'));
+    super('CHECK_FAILED', [first, ...verdicts.map(describeFailure)].join('\n'));
     this.name = 'ScenarioFailed';
-    this.stack = `${this.name}: ${this.message}`; // its cause is the verdicts, not this line of code
+    this.stack = `${this.name} [${this.code}]: ${this.message}`; // its cause is the verdicts, not this line of code
   }
 }
 

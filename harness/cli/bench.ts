@@ -12,6 +12,7 @@ import { referenceConfig, runMatrix, runWorkflow, variantTags } from './run';
 import * as fs from 'node:fs';
 import { spawn } from 'node:child_process';
 import { chromiumAvailable } from '../browser/chromium';
+import { exitCodeFor } from '../errors';
 
 /**
  * `loginflow bench [--repeat N]` (npm run bench): the full suite (every workflow, its
@@ -50,8 +51,8 @@ export async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { repeat: { type: 'string' }, reports: { type: 'string' }, 'no-process': { type: 'boolean' } }, strict: true });
   const repeat = Number(values.repeat ?? 1);
   if (!Number.isInteger(repeat) || repeat < 1) {
-    console.error('loginflow bench: --repeat takes a whole number >= 1');
-    return 2;
+    console.error('loginflow bench: error [INPUT_INVALID] --repeat takes a whole number >= 1');
+    return exitCodeFor('INPUT_INVALID');
   }
   const reports = path.resolve(values.reports ?? path.join(projectRoot(), 'reports', 'bench'));
   const workflows = workflowsWithReference();

@@ -9,6 +9,7 @@ import type { Verdict } from '../checks/check';
 import { projectRoot } from '../spec/diagram';
 import { findWorkflow, workflowsWithReference } from '../workflow/registry';
 import { EnvironmentPool } from '../workflow/session';
+import { exitCodeFor, KitError } from '../errors';
 
 /**
  * `loginflow checks [--workflow W] [--json]`: every check id of every workflow, with its
@@ -21,16 +22,16 @@ export async function main(argv: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({ args: argv, options: { workflow: { type: 'string', short: 'w' }, json: { type: 'boolean' }, update: { type: 'boolean' } }, strict: true }));
   } catch (err) {
-    console.error(`loginflow checks: ${(err as Error).message}`);
-    return 2;
+    console.error(`loginflow checks: error [INPUT_INVALID] ${(err as Error).message}`);
+    return exitCodeFor('INPUT_INVALID');
   }
   if (values.update) return update();
   const catalogue = loadCatalogue();
   const workflows = values.workflow ? [values.workflow] : Object.keys(catalogue);
   const unknown = workflows.filter((w) => !catalogue[w]);
   if (unknown.length) {
-    console.error(`loginflow checks: unknown workflow "${unknown[0]}" (known: ${Object.keys(catalogue).join(', ')})`);
-    return 2;
+    console.error(`loginflow checks: error [INPUT_INVALID] unknown workflow "${unknown[0]}" (known: ${Object.keys(catalogue).join(', ')})`);
+    return exitCodeFor('INPUT_INVALID');
   }
   if (values.json) {
     console.log(JSON.stringify(Object.fromEntries(workflows.map((w) => [w, catalogue[w]])), null, 2));
@@ -52,7 +53,7 @@ export async function referenceVerdicts(workflow: string, browser: 'http' | 'chr
   try {
     for (const variant of runMatrix(configFile, {}, workflow)) {
       const r = await runWorkflow(workflow, { configFile, reports, quiet: true, variant, browser, pool: pool ?? owner });
-      if (r.exitCode !== 0) throw new Error(`the ${workflow} reference did not conform (${browser} mode, ${JSON.stringify(variant)}): exit ${r.exitCode}${r.kitError ? `: ${r.kitError}` : ''}`);
+      if (r.exitCode !== 0) throw new KitError(`the ${workflow} reference did not conform (${browser} mode, ${JSON.stringify(variant)}): exit ${r.exitCode}${r.kitError ? `: ${r.kitError}` : ''}`, 'INTERNAL');
       verdicts.push(...r.scenarios.flatMap((s) => s.verdicts));
     }
   } finally {
@@ -83,12 +84,12 @@ export async function recordCatalogue(workflows = workflowsWithReference(), with
 async function update(): Promise<number> {
   const root = projectRoot();
   if (root.split(path.sep).includes('node_modules')) {
-    console.error('loginflow checks --update: rewrites the kit\'s own catalogue and README; run it in the loginflow repository, not in an installed copy');
-    return 2;
+    console.error('loginflow checks --update: error [INPUT_INVALID] rewrites the kit\'s own catalogue and README; run it in the loginflow repository, not in an installed copy');
+    return exitCodeFor('INPUT_INVALID');
   }
   if (!chromiumAvailable()) {
-    console.error('loginflow checks --update: needs Chromium to record the SPA\'s browser-mode checks (apt-get install chromium, or LOGINFLOW_CHROMIUM)');
-    return 2;
+    console.error('loginflow checks --update: error [BROWSER_MISSING] needs Chromium to record the SPA\'s browser-mode checks (apt-get install chromium, or LOGINFLOW_CHROMIUM)');
+    return exitCodeFor('BROWSER_MISSING');
   }
   const catalogue = await recordCatalogue();
   fs.writeFileSync(CATALOGUE_FILE.replace(/dist[\\/]/, ''), `${JSON.stringify(catalogue, null, 2)}\n`);

@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { CONFIG_SCHEMA_PATH, ConfigError, configSchema, validateConfig } from '../backend/config';
 import { CONTRACT_ENV_NAMES } from '../backend/contract';
 import { findWorkflow, workflowIds } from '../workflow/registry';
+import { type ErrorCode, exitCodeFor } from '../errors';
 
 const USAGE = `usage: loginflow init --workflow <W> [--store-command CMD | --store-url URL] [--forums-command CMD | --forums-url URL]
                      [--cwd DIR] [--store-env NAME=VALUE]... [--forums-env NAME=VALUE]... [--env-map APP_NAME=CONTRACT_NAME]...
@@ -71,9 +72,9 @@ function terminalIo(): InitIo {
 type Target = { command?: string | string[]; url?: string; cwd?: string; env?: Record<string, string> };
 
 export async function main(argv: string[], io: InitIo = terminalIo()): Promise<number> {
-  const fail = (msg: string, usage = false): number => {
-    io.err(`loginflow init: ${msg}${usage ? `\n\n${USAGE}` : ''}`);
-    return 2;
+  const fail = (msg: string, usage = false, code: ErrorCode = 'INPUT_INVALID'): number => {
+    io.err(`loginflow init: error [${code}] ${msg}${usage ? `\n\n${USAGE}` : ''}`);
+    return exitCodeFor(code);
   };
   let values;
   try {
@@ -153,7 +154,7 @@ export async function main(argv: string[], io: InitIo = terminalIo()): Promise<n
     await askTarget('forums', forums, store.command ?? store.url);
     declared = await declarations(workflow, values, io);
   } catch (err) {
-    if (err instanceof ConfigError) return fail(err.message);
+    if (err instanceof ConfigError) return fail(err.message, false, err.code);
     throw err;
   }
 
@@ -195,7 +196,7 @@ export async function main(argv: string[], io: InitIo = terminalIo()): Promise<n
   try {
     validateConfig(config, shown); // the same check `loginflow run` makes
   } catch (err) {
-    if (err instanceof ConfigError) return fail(`not written, the config would be invalid:\n${err.message}`);
+    if (err instanceof ConfigError) return fail(`not written, the config would be invalid:\n${err.message}`, false, err.code);
     throw err;
   }
   fs.mkdirSync(outDir, { recursive: true });
@@ -286,7 +287,7 @@ function pairs(flag: string, list: string[] | undefined): Record<string, string>
   const out: Record<string, string> = {};
   for (const item of list) {
     const eq = item.indexOf('=');
-    if (eq <= 0) throw new Error(`${flag} ${item}: expected NAME=VALUE`);
+    if (eq <= 0) throw new ConfigError(`${flag} ${item}: expected NAME=VALUE`, 'INPUT_INVALID');
     out[item.slice(0, eq)] = item.slice(eq + 1);
   }
   return out;

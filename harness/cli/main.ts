@@ -2,8 +2,11 @@
  * `loginflow <command>`: each command lives next to the module it drives and is loaded
  * only when asked for, so `loginflow fusionauth` does not pay for cucumber, and so on.
  * Exit codes, for every command: 0 ok, 1 a MUST failed (or a check failed), 2 kit or
- * config error.
+ * config error. A LoginflowError a command lets escape is printed with its code, and its
+ * code decides the exit (harness/errors.ts).
  */
+import { describeError, exitCodeFor, LoginflowError } from '../errors';
+
 type Command = { summary: string; load: () => { main(argv: string[]): Promise<number> } };
 
 const commands: Record<string, Command> = {
@@ -23,10 +26,16 @@ export async function main(argv: string[]): Promise<number> {
   }
   const cmd = commands[name];
   if (!cmd) {
-    console.error(`loginflow: unknown command "${name}"\n\n${usage()}`);
-    return 2;
+    console.error(`loginflow: error [INPUT_INVALID] unknown command "${name}"\n\n${usage()}`);
+    return exitCodeFor('INPUT_INVALID');
   }
-  return cmd.load().main(rest);
+  try {
+    return await cmd.load().main(rest);
+  } catch (err) {
+    if (!(err instanceof LoginflowError)) throw err; // a defect: bin/loginflow.js prints its stack, exit 2
+    console.error(`loginflow ${name}: ${describeError(err)}`);
+    return exitCodeFor(err.code);
+  }
 }
 
 function usage(): string {

@@ -5,13 +5,14 @@ import type * as messages from '@cucumber/messages';
 import { type IRunOptions, loadConfiguration, loadSupport, runCucumber } from '@cucumber/cucumber/api';
 // worldParameters must be JSON; the expected-failures entries are plain JSON objects.
 type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
-import { ConfigError, type LoadedConfig, loadConfig } from '../backend/config';
+import { type LoadedConfig, loadConfig } from '../backend/config';
 import { Configs } from './configs';
 export { Configs } from './configs';
+import { codeOf, describeError, type ErrorCode, exitCodeFor, failureCode, isErrorCode, LoginflowError, worstExit } from '../errors';
 import { stopAll } from '../backend/launcher';
-import { type BrowserChoice, BrowserSetupError, chooseBrowser } from '../browser/mode';
+import { type BrowserChoice, chooseBrowser } from '../browser/mode';
 import { describeFailure, type Verdict } from '../checks';
-import { type ExpectedFailure, ExpectedFailuresError, gate, loadExpectedFailures } from '../gate';
+import { type ExpectedFailure, gate, loadExpectedFailures } from '../gate';
 import { stepRefs } from '../spec/feature';
 import { loadDiagram } from '../spec/diagram';
 import type { ScenarioResult, WorkflowResult } from '../result/model';
@@ -35,6 +36,12 @@ const ROOT = projectRoot();
 // JavaScript compiled to dist/ in an installed package (no compiler at start).
 const COMPILED = !__filename.endsWith('.ts');
 const STEPS = path.join(__dirname, '..', '..', 'steps', COMPILED ? '*.js' : '*.ts');
+
+/** A flag or argument `run` cannot take: said with its code (harness/errors.ts), whose exit code it returns. */
+function refuse(message: string, code: ErrorCode = 'INPUT_INVALID'): number {
+  console.error(`loginflow run: error [${code}] ${message}`);
+  return exitCodeFor(code);
+}
 
 /** The bundled reference config of a workflow (the registry's). */
 export function referenceConfig(workflow: string): string {
@@ -69,8 +76,7 @@ export async function main(argv: string[]): Promise<number> {
       strict: true,
     }));
   } catch (err) {
-    console.error(`loginflow run: ${(err as Error).message}`);
-    return 2;
+    return refuse((err as Error).message);
   }
   const known = workflowIds();
   const configs = new Configs();
@@ -79,22 +85,19 @@ export async function main(argv: string[]): Promise<number> {
     try {
       values.workflow = configs.get(values.config).workflow;
     } catch (err) {
-      console.error(`loginflow: config error: ${(err as Error).message}`);
-      return 2;
+      console.error(`loginflow: config ${describeError(err)}`);
+      return exitCodeFor(codeOf(err));
     }
     if (!values.workflow) {
-      console.error(`loginflow run: ${values.config} names no "workflow"; add one (${known.join(', ')}) or say --workflow`);
-      return 2;
+      return refuse(`${values.config} names no "workflow"; add one (${known.join(', ')}) or say --workflow`, 'CONFIG_INVALID');
     }
   }
   const workflows = values.all ? workflowsWithReference() : values.workflow ? [values.workflow] : [];
   if (!workflows.length) {
-    console.error(`loginflow run: say --workflow <${known.join('|')}>, --config FILE (with its "workflow") or --all`);
-    return 2;
+    return refuse(`say --workflow <${known.join('|')}>, --config FILE (with its "workflow") or --all`);
   }
   if (values.workflow && !known.includes(values.workflow)) {
-    console.error(`loginflow run: unknown workflow "${values.workflow}" (known: ${known.join(', ')})`);
-    return 2;
+    return refuse(`unknown workflow "${values.workflow}" (known: ${known.join(', ')})`);
   }
   // The caller's ./reports (never inside the kit: it may be an installed package).
   const reports = path.resolve(values.reports ?? 'reports');
@@ -102,12 +105,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     variant = parseVariants(values.variant ?? []);
   } catch (err) {
-    console.error(`loginflow run: ${(err as Error).message}`);
-    return 2;
+    return refuse((err as Error).message);
   }
   if (values.browser && !['http', 'chromium', 'auto'].includes(values.browser)) {
-    console.error(`loginflow run: --browser must be http, chromium or auto, not "${values.browser}"`);
-    return 2;
+    return refuse(`--browser must be http, chromium or auto, not "${values.browser}"`);
   }
   // Decided once, before any backend starts: --browser chromium without Chromium is a
   // setup error (exit 2, how to install it), auto says which mode it took and why.
@@ -116,34 +117,30 @@ export async function main(argv: string[]): Promise<number> {
     try {
       browser = chooseBrowser(values.browser as 'http' | 'chromium' | 'auto');
     } catch (err) {
-      if (!(err instanceof BrowserSetupError)) throw err;
-      console.error(`loginflow run: ${err.message}`);
-      return 2;
+      if (!(err instanceof LoginflowError)) throw err;
+      console.error(`loginflow run: ${describeError(err)}`);
+      return exitCodeFor(err.code);
     }
     values.browser = browser.mode;
     if (!values.quiet || browser.requested === 'auto') console.log(`browser: ${browser.mode}: ${browser.reason}`);
   }
   const parallel = values.parallel === undefined ? 0 : Number(values.parallel);
   if (!Number.isInteger(parallel) || parallel < 0) {
-    console.error(`loginflow run: --parallel takes a whole number of worker processes, not "${values.parallel}"`);
-    return 2;
+    return refuse(`--parallel takes a whole number of worker processes, not "${values.parallel}"`);
   }
   let expected: ExpectedFailure[] | undefined;
   try {
     if (values['expected-failures']) expected = loadExpectedFailures(values['expected-failures']);
   } catch (err) {
-    if (err instanceof ExpectedFailuresError) {
-      console.error(`loginflow run: ${err.message}`);
-      return 2;
-    }
-    throw err;
+    if (!(err instanceof LoginflowError)) throw err;
+    console.error(`loginflow run: ${describeError(err)}`);
+    return exitCodeFor(err.code);
   }
   // With --all the workflows run at once by default: nothing waits on the wall clock any
   // more (the world clock), so they only share the CPU; --jobs 1 runs them one by one.
   const jobs = values.jobs === undefined ? (values.all ? Math.max(1, workflows.length) : 1) : Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) {
-    console.error(`loginflow run: --jobs takes a whole number of workflows to run at once, not "${values.jobs}"`);
-    return 2;
+    return refuse(`--jobs takes a whole number of workflows to run at once, not "${values.jobs}"`);
   }
   const all: WorkflowResult[] = [];
   // The environments of this run: started by the hooks on first use, in this process,
@@ -272,9 +269,9 @@ function parseVariants(list: string[]): Record<string, string | number> {
   const allowed = Object.fromEntries(VARIANT_NAMES.map((n) => [n, VARIANTS[n].values as readonly (string | number)[]])) as Record<string, readonly (string | number)[]>;
   for (const item of list) {
     const [k, v] = item.split('=');
-    if (!allowed[k]) throw new Error(`--variant ${item}: unknown variant "${k}" (allowed: ${Object.keys(allowed).join(', ')})`);
+    if (!allowed[k]) throw new LoginflowError('INPUT_INVALID', `--variant ${item}: unknown variant "${k}" (allowed: ${Object.keys(allowed).join(', ')})`);
     const val = /^\d+$/.test(v ?? '') ? Number(v) : v;
-    if (!allowed[k].includes(val)) throw new Error(`--variant ${item}: ${k} must be one of ${allowed[k].join(', ')}`);
+    if (!allowed[k].includes(val)) throw new LoginflowError('INPUT_INVALID', `--variant ${item}: ${k} must be one of ${allowed[k].join(', ')}`);
     out[k] = val;
   }
   return out;
@@ -322,13 +319,12 @@ async function runWorkflowIn(workflow: string, o: Parameters<typeof runWorkflow>
     loaded = (o.configs ?? new Configs()).get(o.configFile);
     for (const w of loaded.warnings ?? []) console.error(`loginflow: warning: ${w}`);
   } catch (err) {
-    if (err instanceof ConfigError || (err as NodeJS.ErrnoException).code === 'ENOENT') {
-      console.error(`loginflow: config error: ${(err as Error).message}`);
-      result.kitError = (err as Error).message;
-      result.exitCode = 2;
-      return result;
-    }
-    throw err;
+    if (!(err instanceof LoginflowError)) throw err;
+    console.error(`loginflow: config ${describeError(err)}`);
+    result.kitError = err.message;
+    result.kitErrorCode = err.code;
+    result.exitCode = exitCodeFor(err.code);
+    return result;
   }
   log(`\n${workflow}  (config ${path.relative(process.cwd(), o.configFile)})`);
   const profileFile = path.resolve('cucumber.js');
@@ -376,16 +372,26 @@ async function runWorkflowIn(workflow: string, o: Parameters<typeof runWorkflow>
   result.exercisedSteps = collector.exercisedSteps();
   if (collector.clock) result.clock = collector.clock;
   const env = collector.kitError;
-  if (env) result.kitError = env.message;
+  if (env) {
+    result.kitError = env.message;
+    result.kitErrorCode = isErrorCode(env.code) ? env.code : 'INTERNAL';
+  }
   // The workflow's own result, before the expected-failures list (the gate applies that).
   const mustFailed = result.scenarios.some((s) => s.verdicts.some((v) => v.level === 'MUST' && v.result === 'fail'));
   const otherFailure = result.scenarios.some((s) => s.status === 'FAILED' && !s.verdicts.some((v) => v.level === 'MUST' && v.result === 'fail'));
-  result.exitCode = result.kitError || result.undefinedSteps.length ? 2 : mustFailed || otherFailure || !success ? 1 : 0;
+  // The exit code follows from the codes the run met (harness/errors.ts ERROR_CODES).
+  const met: ErrorCode[] = [
+    ...(result.kitErrorCode ? [result.kitErrorCode] : []),
+    ...(result.undefinedSteps.length ? (['STEP_UNDEFINED'] as const) : []),
+    ...(mustFailed ? (['CHECK_FAILED'] as const) : []),
+    ...(otherFailure || !success ? (['STEP_FAILED'] as const) : []),
+  ];
+  result.exitCode = worstExit(met);
   printTable(result, log);
   const waited = result.scenarios.reduce((n, s) => n + (s.waits ?? []).reduce((m, w) => m + w.ms, 0), 0);
   const moved = result.scenarios.reduce((n, s) => n + (s.advances ?? []).reduce((m, w) => m + w.ms, 0), 0);
   log(`  ${result.scenarios.length} scenarios in ${Date.now() - started} ms, of which ${waited} ms deliberate waits (session TTL proofs)${result.clock ? `; ${result.clock.kind} clock${result.clock.kind === 'world' ? `, moved ${formatDuration(moved)} instead of waiting` : ''}` : ''}`);
-  if (result.kitError) console.error(`\nloginflow: kit error: ${result.kitError}`);
+  if (result.kitError) console.error(`\nloginflow: kit error [${result.kitErrorCode}]: ${result.kitError}`);
   return result;
 }
 
@@ -419,7 +425,7 @@ export class MessageCollector {
   private skipped = new Set<string>();
   undefinedSteps: string[] = [];
   /** A kit error a worker process reported (parallel runs): the environment did not start. */
-  kitError: { message: string } | undefined;
+  kitError: { message: string; code?: ErrorCode } | undefined;
   /** The clock the run's environment is on (from the first scenario). */
   clock: ClockReport | undefined;
 
@@ -510,14 +516,22 @@ export class MessageCollector {
       const msg = m.testStepFinished.testStepResult.message;
       if (st === 'FAILED' && msg) {
         s.result.errors.push(msg);
-        const kind = failureKind(m.testStepFinished.testStepResult.exception?.type ?? msg.split(':')[0]);
+        const exception = m.testStepFinished.testStepResult.exception;
+        const type = exception?.type ?? msg.split(/[ :]/)[0];
+        const code = failureCode(type, exception?.stackTrace ?? msg);
+        const kind = failureKind(type, exception?.stackTrace ?? msg);
         // check: already printed in full with its verdict. kit: a defect in the kit, so its
         // stack trace is what the kit's developers need (and the run exits 2). Otherwise
-        // the step failed because of the backend: its message, without the kit's stack.
+        // its message, without the kit's stack: the step failed because of the backend, or
+        // the kit cannot go on for a reason its code names (a config, a backend that never
+        // started: exit 2 as well).
         if (kind === 'kit') {
-          this.kitError ??= { message: `${msg.split('\n')[0]} (in step "${ps?.text ?? 'a hook'}")` };
+          this.kitError ??= { message: `${msg.split('\n')[0]} (in step "${ps?.text ?? 'a hook'}")`, code };
           this.loud(indent(msg, '        '));
-        } else if (kind === 'backend') this.loud(indent(msg.split('\n').filter((l) => !/^\s+at /.test(l)).join('\n'), '        '));
+        } else if (kind === 'backend') {
+          if (exitCodeFor(code) === 2) this.kitError ??= { message: exception?.message ?? msg.split('\n')[0], code };
+          this.loud(indent(msg.split('\n').filter((l) => !/^\s+at /.test(l)).join('\n'), '        '));
+        }
       }
     }
     if (m.testCaseFinished) {
@@ -566,14 +580,15 @@ function indent(text: string, pad: string): string {
 }
 
 /**
- * Why a step failed, from the error's type: a check that failed (CheckFailure, already
- * printed with its verdict), a defect in the kit (a JavaScript error such as TypeError, or
- * a KitError: stack trace, exit 2), or anything else the steps throw about the backend
- * (a precondition that did not hold, a backend that exited: message only).
+ * Why a step failed, from the error's type and code (harness/errors.ts failureCode): a
+ * check that failed (CheckFailure, already printed with its verdict), a defect in the kit
+ * (INTERNAL: a JavaScript error such as TypeError, or a KitError without a code: stack
+ * trace, exit 2), or anything else, printed as its message only: what the steps throw about
+ * the backend (a precondition that did not hold, a backend that exited: exit 1) and the
+ * coded errors that stop the kit (a config the backend refuses, a kit gap: exit 2).
  */
-export function failureKind(type: string): 'check' | 'kit' | 'backend' {
+export function failureKind(type: string, text?: unknown): 'check' | 'kit' | 'backend' {
   if (type === 'CheckFailure') return 'check';
-  if (/^(TypeError|ReferenceError|RangeError|SyntaxError|KitError|AssertionError)$/.test(type)) return 'kit';
-  return 'backend';
+  return failureCode(type, text) === 'INTERNAL' ? 'kit' : 'backend';
 }
 

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { KitError } from '../errors';
 
 /**
  * The world clock: the one wall clock everything under test reads. The FusionAuth double
@@ -157,7 +158,7 @@ export class WorldClock {
 
   /** Moves the world forward by `ms` (never back). Throws on the real clock: callers check `kind`. */
   async advance(ms: number): Promise<void> {
-    if (this.kind !== 'world') throw new Error('the real clock cannot be advanced');
+    if (this.kind !== 'world') throw new KitError('the real clock cannot be advanced', 'INTERNAL');
     if (!(ms > 0)) return;
     this.offset += ms;
     this.advancedMs += ms;

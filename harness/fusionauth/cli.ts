@@ -11,6 +11,7 @@ import { VARIANTS, type VariantName } from '../backend/variants';
 function oneOf<K extends VariantName>(name: K, value: unknown): value is (typeof VARIANTS)[K]['values'][number] {
   return (VARIANTS[name].values as readonly unknown[]).includes(value);
 }
+import { codeOf } from '../errors';
 
 const USAGE = `usage: loginflow fusionauth [--port 9011] [--config FILE] [--signing HS256|RS256]
                             [--refresh-failure-status 400|404] [--refresh-token-policy Reusable|OneTimeUse]
@@ -49,7 +50,7 @@ export async function main(argv: string[], io: CliIo = { out: (l) => console.log
       allowPositionals: false,
     }));
   } catch (err) {
-    io.err(`loginflow fusionauth: ${(err as Error).message}\n${USAGE}`);
+    io.err(`loginflow fusionauth: error [INPUT_INVALID] ${(err as Error).message}\n${USAGE}`);
     return 2;
   }
   if (values.help) {
@@ -62,13 +63,13 @@ export async function main(argv: string[], io: CliIo = { out: (l) => console.log
     try {
       raw = JSON.parse(fs.readFileSync(values.config, 'utf8'));
     } catch (err) {
-      io.err(`loginflow fusionauth: cannot read --config ${values.config}: ${(err as Error).message}`);
+      io.err(`loginflow fusionauth: error [${(err as NodeJS.ErrnoException).code ? 'CONFIG_NOT_FOUND' : 'CONFIG_INVALID'}] cannot read --config ${values.config}: ${(err as Error).message}`);
       return 2;
     }
     try {
       Object.assign(opts, doubleOptionsFrom(fusionauthSectionOf(raw, values.config)));
     } catch (err) {
-      io.err(`loginflow fusionauth: config error:\n${(err as Error).message}`);
+      io.err(`loginflow fusionauth: config error [${codeOf(err)}]:\n${(err as Error).message}`);
       return 2;
     }
   }
@@ -100,7 +101,7 @@ export async function main(argv: string[], io: CliIo = { out: (l) => console.log
   } catch (err) {
     await double.close();
     const code = (err as NodeJS.ErrnoException).code;
-    io.err(code === 'EADDRINUSE' ? `loginflow fusionauth: port ${port} is already in use on 127.0.0.1; pick another with --port` : `loginflow fusionauth: cannot listen on ${port}: ${(err as Error).message}`);
+    io.err(code === 'EADDRINUSE' ? `loginflow fusionauth: error [PORT_IN_USE] port ${port} is already in use on 127.0.0.1; pick another with --port` : `loginflow fusionauth: error [PORT_IN_USE] cannot listen on ${port}: ${(err as Error).message}`);
     return 2;
   }
 
@@ -149,7 +150,7 @@ export async function main(argv: string[], io: CliIo = { out: (l) => console.log
 }
 
 function usageError(io: CliIo, msg: string): number {
-  io.err(`loginflow fusionauth: ${msg}\n${USAGE}`);
+  io.err(`loginflow fusionauth: error [INPUT_INVALID] ${msg}\n${USAGE}`);
   return 2;
 }
 

@@ -7,6 +7,7 @@ import { CALLER_HEADER, HOST_HEADER, startRelay, type Relay } from './relay';
 import { decideCors, type CorsSettings } from './cors';
 import { fusionAuthOperation } from './openapi';
 import { OAuthServer, type OAuthCall } from './oauth';
+import { KitError } from '../errors';
 
 /**
  * The FusionAuth double. Its behaviour is defined once, as persistent nock interceptors with
@@ -240,7 +241,7 @@ export class FusionAuthDouble {
   }
 
   async relay(caller: string, port = 0): Promise<Relay> {
-    if (this.closed) throw new Error('FusionAuth double is closed');
+    if (this.closed) throw new KitError('FusionAuth double is closed', 'INTERNAL');
     const r = await startRelay(this.origin, caller, port, () => this.relays.delete(r));
     this.relays.add(r);
     return r;
@@ -275,9 +276,9 @@ export class FusionAuthDouble {
 
   async mintJwt(user: string, app: string, o: MintOptions = {}): Promise<string> {
     const u = this.findUser(user);
-    if (!u) throw new Error(`mintJwt: unknown user ${user}`);
+    if (!u) throw new KitError(`mintJwt: unknown user ${user}`, 'INTERNAL');
     const found = this.findApp(app);
-    if (!found) throw new Error(`mintJwt: unknown application ${app}`);
+    if (!found) throw new KitError(`mintJwt: unknown application ${app}`, 'INTERNAL');
     const now = Math.floor(this.now() / 1000);
     const ttl = o.ttlSeconds ?? this.options.jwtTtlSeconds;
     const iat = o.expired ? now - ttl - 60 : now;
@@ -296,9 +297,9 @@ export class FusionAuthDouble {
 
   issueRefreshToken(user: string, app: string): string {
     const u = this.findUser(user);
-    if (!u) throw new Error(`issueRefreshToken: unknown user ${user}`);
+    if (!u) throw new KitError(`issueRefreshToken: unknown user ${user}`, 'INTERNAL');
     const found = this.findApp(app);
-    if (!found) throw new Error(`issueRefreshToken: unknown application ${app}`);
+    if (!found) throw new KitError(`issueRefreshToken: unknown application ${app}`, 'INTERNAL');
     return this.newRefreshToken(u, found[1].id, Math.floor(this.now() / 1000), randomUUID()).token;
   }
 

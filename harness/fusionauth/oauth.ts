@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Redactor } from '../trace';
 import type { Directory, DirectoryApplication, DirectoryUser } from './directory';
 import { expectedLoginStatus } from './directory';
+import { KitError } from '../errors';
 
 /**
  * FusionAuth as an OAuth 2.0 / OpenID Connect authorization server: the half of the double the
@@ -170,7 +171,7 @@ export class OAuthServer {
   /** Adds an Authorized redirect URL to an application (by key or id). */
   authorizeRedirectUri(app: string, uri: string): void {
     const found = this.host.findApp(app);
-    if (!found) throw new Error(`authorizeRedirectUri: unknown application ${app}`);
+    if (!found) throw new KitError(`authorizeRedirectUri: unknown application ${app}`, 'INTERNAL');
     const list = (found[1].redirectUris ??= []);
     if (!list.includes(uri)) list.push(uri);
   }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import YAML from 'yaml';
+import { KitError } from '../errors';
 
 /**
  * Validate bodies against the schemas of FusionAuth's published OpenAPI description
@@ -60,7 +61,7 @@ export class OpenApiValidator {
     let v = this.compiled.get(schemaName);
     if (!v) {
       const got = this.ajv.getSchema(schemaName);
-      if (!got) throw new Error(`no schema ${schemaName} in the FusionAuth OpenAPI description`);
+      if (!got) throw new KitError(`no schema ${schemaName} in the FusionAuth OpenAPI description`, 'INTERNAL');
       v = got;
       this.compiled.set(schemaName, v);
     }
@@ -72,7 +73,7 @@ export class OpenApiValidator {
   /** Throws with the ajv errors when `value` does not match `schemaName`. */
   assert(schemaName: string, value: unknown): void {
     const r = this.check(schemaName, value);
-    if (!r.valid) throw new Error(`body does not match FusionAuth schema ${schemaName}:\n${r.message}`);
+    if (!r.valid) throw new KitError(`body does not match FusionAuth schema ${schemaName}:\n${r.message}`, 'INTERNAL');
   }
 }
 

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import type { Verdict } from '../checks/check';
+import { LoginflowError } from '../errors';
 
 /**
  * The expected-failures file, for teams adopting the kit on a backend that does not yet
@@ -16,7 +17,11 @@ export interface ExpectedFailure {
   reason: string;
 }
 
-export class ExpectedFailuresError extends Error {}
+export class ExpectedFailuresError extends LoginflowError {
+  constructor(message: string) {
+    super('EXPECTED_FAILURES_INVALID', message);
+  }
+}
 
 export function loadExpectedFailures(file: string): ExpectedFailure[] {
   let raw: unknown;

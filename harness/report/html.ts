@@ -111,7 +111,7 @@ function workflowSection(x: IndexInput, w: string, r: WorkflowResult | undefined
         `<p class="clock">clock: <b>${clock.kind}</b> (${clock.backends.map((b) => `${esc(b.name)} ${b.clock}`).join(', ')}): ${esc(clock.reason)} · session TTL ${clock.sessionTtlSeconds} s · ` +
           `moved ${Math.round(clock.advancedMs / 1000)} s instead of waiting · deliberate waits ${clock.waitedMs} ms${clock.kind === 'world' ? " · in browser mode the page's clock follows it" : ''}</p>`,
       );
-    if (r.kitError) out.push(`<p class="fail">kit error: ${esc(r.kitError)}</p>`);
+    if (r.kitError) out.push(`<p class="fail">kit error${r.kitErrorCode ? ` [${r.kitErrorCode}]` : ''}: ${esc(r.kitError)}</p>`);
     if (r.undefinedSteps.length) out.push(`<p class="fail">undefined steps: ${r.undefinedSteps.map(esc).join('; ')}</p>`);
     const stitched = path.join(x.dir, w, STITCHED);
     out.push(`<h3 id="${id('side', w)}">As specified vs as observed</h3><div class="side"><div id="${id('spec', w)}">${figure(x, spec, `${w}: as specified (diagrams/${w}.puml)`, true)}</div><div id="${id('observed', w)}">${figure(x, stitched, `${w}: as observed, scenarios stitched in step order`, true)}</div></div>`);

@@ -60,7 +60,7 @@ function suite(r: WorkflowResult): { xml: string; tests: number; failures: numbe
     const open = `    <testcase classname="${attr(r.workflow)}" name="${attr(s.name)}" assertions="${s.verdicts.length}"`;
     cases.push(body.length ? `${open}>\n${body.join('\n')}\n    </testcase>` : `${open}/>`);
   }
-  const kitProblems = [r.kitError && `kit error: ${r.kitError}`, ...r.undefinedSteps.map((t) => `undefined step: ${t}`)].filter((x): x is string => !!x);
+  const kitProblems = [r.kitError && `kit error${r.kitErrorCode ? ` [${r.kitErrorCode}]` : ''}: ${r.kitError}`, ...r.undefinedSteps.map((t) => `undefined step: ${t}`)].filter((x): x is string => !!x);
   if (kitProblems.length) {
     errors++;
     cases.push(`    <testcase classname="${attr(r.workflow)}" name="kit">\n      <error type="kit" message="${attr(kitProblems[0])}">${text(kitProblems.join('\n'))}</error>\n    </testcase>`);

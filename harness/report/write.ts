@@ -86,6 +86,7 @@ export function summary(all: WorkflowResult[], rendering?: RenderReport) {
       config: r.configFile,
       exitCode: r.exitCode,
       kitError: r.kitError,
+      ...(r.kitErrorCode ? { kitErrorCode: r.kitErrorCode } : {}),
       undefinedSteps: r.undefinedSteps,
       ...(r.clock ? { clock: clockSummary(r) } : {}),
       scenarios: r.scenarios.map((s) => ({

@@ -1,5 +1,6 @@
 import type { Verdict } from '../checks/check';
 import type { ClockReport } from '../clock/world-clock';
+import type { ErrorCode } from '../errors';
 import type { Exchange } from '../trace';
 
 /**
@@ -29,6 +30,8 @@ export interface WorkflowResult {
   configFile: string;
   scenarios: ScenarioResult[];
   kitError?: string;
+  /** The kitError's stable code (harness/errors.ts), for scripts: CONFIG_INVALID, BACKEND_START... */
+  kitErrorCode?: ErrorCode;
   undefinedSteps: string[];
   exitCode: number;
   /** The run-level variant of this run, when the config declares a matrix. */

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { checkAll } from './traceability';
 import { workflowIds } from '../workflow/registry';
+import { exitCodeFor } from '../errors';
 
 /** `loginflow check-spec [--workflow W]`: exit 0 when every diagram is fully covered. */
 export async function main(argv: string[]): Promise<number> {
@@ -11,8 +12,8 @@ export async function main(argv: string[]): Promise<number> {
   const known = workflowIds();
   const unknown = workflows.filter((w) => !known.includes(w));
   if (unknown.length) {
-    console.error(`check-spec: no diagram for ${unknown.join(', ')} (known: ${known.join(', ')})`);
-    return 2;
+    console.error(`check-spec: error [INPUT_INVALID] no diagram for ${unknown.join(', ')} (known: ${known.join(', ')})`);
+    return exitCodeFor('INPUT_INVALID');
   }
   let bad = 0;
   for (const r of checkAll(undefined, workflows)) {

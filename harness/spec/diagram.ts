@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { LoginflowError } from '../errors';
 
 /**
  * The spec model: a workflow's PlantUML sequence diagram parsed into participants,
@@ -38,7 +39,11 @@ const ARROW = /^([A-Za-z_][\w]*)\s*(<?-{1,2}(?:\[[^\]]*\])?(?:>>?|x|\\\\|\/\/)?|
 const PHASE = /^==\s*(.*?)\s*==$/;
 const AUTONUMBER = /^autonumber(?:\s+(stop|resume|\d+))?/;
 
-export class DiagramError extends Error {}
+export class DiagramError extends LoginflowError {
+  constructor(message: string) {
+    super('SPEC_INVALID', message);
+  }
+}
 
 export function parseDiagram(text: string, file = '<diagram>', workflow = path.basename(file, '.puml')): Diagram {
   const d: Diagram = { workflow, file, participants: [], phases: [], arrows: [] };

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AstBuilder, GherkinClassicTokenMatcher, Parser } from '@cucumber/gherkin';
 import { IdGenerator } from '@cucumber/messages';
-import { projectRoot } from './diagram';
+import { DiagramError, projectRoot } from './diagram';
 
 /**
  * Features name the diagram steps each Gherkin step exercises, at the end of the step
@@ -40,7 +40,7 @@ export function parseStepNumbers(spec: string): number[] {
       const [a, b] = [Number(range[1]), Number(range[2])];
       for (let n = Math.min(a, b); n <= Math.max(a, b); n++) out.push(n);
     } else if (/^\d+$/.test(p)) out.push(Number(p));
-    else throw new Error(`cannot read step numbers from "${spec}"`);
+    else throw new DiagramError(`cannot read step numbers from "${spec}"`);
   }
   return out;
 }

@@ -12,6 +12,7 @@ import {
   faketimeLibrary,
 } from '../clock/world-clock';
 import { TransportError } from '../browser/errors';
+import { LoginflowError } from '../errors';
 import type { LogicalNetwork } from '../browser/network';
 import { type CorsSettings, type DoubleOptions, type DoubleSettings, FusionAuthDouble, INFER_CALLER } from '../fusionauth';
 import { doubleOptionsFrom } from '../fusionauth/config-section';
@@ -129,7 +130,7 @@ export class Environment {
           const shared = await double.relay(INFER_CALLER, port);
           log(`FusionAuth double for backends started elsewhere: ${shared.url}`);
         } catch (err) {
-          throw new KitError(`cannot listen on port ${port} for the FusionAuth double that your already-running backends call (${(err as Error).message}); free the port or set fusionauth.port in the config`);
+          throw new KitError(`cannot listen on port ${port} for the FusionAuth double that your already-running backends call (${(err as Error).message}); free the port or set fusionauth.port in the config`, 'PORT_IN_USE');
         }
       }
       for (const actor of ['Browser', 'Hacker'] as const) fusionauthFor[actor] = (await double.relay(actor)).url;
@@ -285,7 +286,7 @@ export class Environment {
    * briefly for the exit to be noticed: the dropped connection can arrive first.
    */
   async explain(err: unknown): Promise<BackendExitedError | undefined> {
-    if (!(err instanceof TransportError) || !CONNECTION_LOST.has(err.code)) return undefined;
+    if (!(err instanceof TransportError) || !CONNECTION_LOST.has(err.transportCode)) return undefined;
     const until = Date.now() + 500;
     for (;;) {
       const dead = this.exitedApp();
@@ -315,13 +316,14 @@ const CONNECTION_LOST = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'UND_ERR
 const OUTPUT_LINES = 12;
 
 /** A backend under test exited while the kit was using it: a failure of the backend (exit 1), not of the kit. */
-export class BackendExitedError extends Error {
+export class BackendExitedError extends LoginflowError {
   constructor(readonly app: AppTarget, when: string, cause?: unknown) {
     const st = app.target.exited();
     const how = st?.signal ? `was killed by signal ${st.signal}` : `exited with code ${st?.code}`;
     const lines = app.target.output().replace(/\s+$/, '').split('\n');
     const tail = lines.slice(-OUTPUT_LINES).join('\n') || '(no output)';
     super(
+      'BACKEND_EXITED',
       `the ${app.name} backend ${how} ${when}; it must keep running for the whole run (look at its output for the crash)\n` +
         `--- last output of ${app.name} backend ---\n${lines.length > OUTPUT_LINES ? `... (${lines.length - OUTPUT_LINES} earlier lines)\n` : ''}${tail}`,
       { cause },

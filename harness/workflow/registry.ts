@@ -11,6 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { projectRoot } from '../spec/diagram';
+import { KitError } from '../errors';
 
 // The one table of variants lives with the config format that declares them (harness/backend
 // reads it without climbing up to the workflows); the registry's entries name them.
@@ -127,7 +128,7 @@ export function findWorkflow(id: string): WorkflowEntry | undefined {
 /** The entry of a workflow the kit must know. */
 export function workflow(id: string): WorkflowEntry {
   const w = findWorkflow(id);
-  if (!w) throw new Error(`unknown workflow "${id}" (known: ${workflowIds().join(', ')})`);
+  if (!w) throw new KitError(`unknown workflow "${id}" (known: ${workflowIds().join(', ')})`, 'INPUT_INVALID');
   return w;
 }
 

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type * as messages from '@cucumber/messages';
-import { type LoadedConfig, loadConfig } from '../backend/config';
+import { ConfigError, type LoadedConfig, loadConfig } from '../backend/config';
+import { codeOf, exitCodeFor, LoginflowError } from '../errors';
 import type { Verdict } from '../checks';
 import type { ExpectedFailure } from '../gate';
 import { Environment, type RunVariant } from './environment';
@@ -15,9 +16,10 @@ export const CLOCK_MEDIA_TYPE = 'application/vnd.loginflow.clock+json';
 /** Attached when the environment cannot start, so a parallel run's coordinator can exit 2. */
 export const KIT_ERROR_MEDIA_TYPE = 'application/vnd.loginflow.kit-error+json';
 
-export class EnvironmentError extends Error {
+/** The environment did not start: always exit 2, with the cause's code (BACKEND_START when the cause's own code would not stop the run). */
+export class EnvironmentError extends LoginflowError {
   constructor(readonly cause: unknown) {
-    super(cause instanceof Error ? cause.message : String(cause));
+    super(exitCodeFor(codeOf(cause)) === 2 ? codeOf(cause) : 'BACKEND_START', cause instanceof Error ? cause.message : String(cause));
     this.name = 'EnvironmentError';
   }
 }
@@ -70,7 +72,7 @@ export class EnvironmentPool {
 
   async environmentFor(params: EnvironmentParams): Promise<Environment> {
     const configFile = params.config?.configFile ?? params.configFile;
-    if (!configFile) throw new EnvironmentError(new Error('no backend config: pass worldParameters.configFile (cucumber-js --world-parameters), or run through `loginflow run --config FILE`'));
+    if (!configFile) throw new EnvironmentError(new ConfigError('no backend config: pass worldParameters.configFile (cucumber-js --world-parameters), or run through `loginflow run --config FILE`', 'CONFIG_NOT_FOUND'));
     // Only what the backends are started with makes a new environment; the double's own
     // options (signing and the like) are switched on the running one.
     const { refreshEndpoint, ...doubleVariant } = (params.variant ?? {}) as RunVariant;

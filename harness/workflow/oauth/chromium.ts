@@ -24,7 +24,7 @@ export interface OAuthChromium {
 const browsers = new WeakMap<object, Promise<ChromiumActor>>();
 
 export async function oauthChromium(s: Scenario): Promise<OAuthChromium> {
-  if (!chromiumAvailable()) throw new KitError("browser mode needs Chromium: install Debian's package (apt-get install chromium) or set LOGINFLOW_CHROMIUM to its path");
+  if (!chromiumAvailable()) throw new KitError("browser mode needs Chromium: install Debian's package (apt-get install chromium) or set LOGINFLOW_CHROMIUM to its path", 'BROWSER_MISSING');
   let b = browsers.get(s.env);
   if (!b) {
     b = ChromiumActor.launch({ name: 'Browser', ...s.env.network('Browser'), journal: s.journal, timeoutMs: s.env.config.timeouts?.requestMs });

@@ -169,7 +169,7 @@ function browserFor(s: Scenario, profile = 'Browser'): Promise<ChromiumActor> {
 }
 
 useChromiumSpa(async (s: Scenario, profile?: string) => {
-  if (!chromiumAvailable()) throw new KitError("browser mode needs Chromium: install Debian's package (apt-get install chromium) or set LOGINFLOW_CHROMIUM to its path");
+  if (!chromiumAvailable()) throw new KitError("browser mode needs Chromium: install Debian's package (apt-get install chromium) or set LOGINFLOW_CHROMIUM to its path", 'BROWSER_MISSING');
   const browser = await browserFor(s, profile);
   // The page clock follows the world clock, so the app's own JavaScript sees its JWT expire.
   await browser.newSession(s.journal, s.worldClock ? { clock: s.now() } : {});
