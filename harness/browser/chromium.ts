@@ -311,6 +311,29 @@ export class ChromiumActor {
     await this.settle(this.timeoutMs, { since });
   }
 
+  /**
+   * Waits until the app has reacted to an action: a JWT shows up in the local storage of
+   * `origin` (when the page is on it), or the page's visible text is no longer `before`
+   * (an error message, the user's data, a spinner). A condition re-evaluated in the page
+   * every few milliseconds, not an idle window: it returns as soon as the app has done
+   * something, and only an app that does nothing at all costs the bound. False on timeout.
+   */
+  async waitForReaction(o: { before: string; origin?: string }, timeoutMs = this.timeoutMs): Promise<boolean> {
+    const arg = { before: o.before, origin: o.origin ? new URL(o.origin).origin : '' };
+    const reacted = ({ before, origin }: { before: string; origin: string }) => {
+      if (origin && location.origin === origin) {
+        for (let i = 0; i < localStorage.length; i++) if (/eyJ[A-Za-z0-9_-]+\.eyJ/.test(localStorage.getItem(localStorage.key(i)!) ?? '')) return true;
+      }
+      return (document.body ? document.body.innerText : '') !== before;
+    };
+    try {
+      await this.current.waitForFunction(reacted, arg, { polling: 10, timeout: timeoutMs });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** True once the page's visible text contains `text`; false after the bound (never throws on timeout). */
   async waitForText(text: string, timeoutMs = this.timeoutMs): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;

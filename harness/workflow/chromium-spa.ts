@@ -70,10 +70,12 @@ class ChromiumSpa implements SpaDriver {
         throw new Error(`the ${app.origin} app shows no login form (no password field) to log in with${app.reveal ? ` (nothing to click for login.reveal ${JSON.stringify(app.reveal)})` : app.loginRoute ? ` at ${app.loginRoute} either` : '; if a click or a route shows it, set login.reveal or routes.login in the config'}`);
       await this.browser.settle(300);
     }
+    const before = await this.browser.text().catch(() => '');
     await this.browser.fillAndSubmitLogin({ loginId, password }, this.fields);
-    // The app stores the JWT right after FusionAuth's answer: give it that moment, bounded.
-    const deadline = Date.now() + 2000;
-    while (!(await this.hasJwt(app)) && Date.now() < deadline) await this.browser.settle(50);
+    // The app handles FusionAuth's answer right after it: a JWT in local storage, or what it
+    // shows instead (an error). Wait for either, not for a fixed moment (bounded: an app
+    // that shows nothing costs the bound).
+    await this.browser.waitForReaction({ before, origin: app.origin }, 2000);
   }
 
   /**
