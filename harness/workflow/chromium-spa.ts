@@ -152,9 +152,11 @@ class ChromiumSpa implements SpaDriver {
 }
 
 /**
- * One browser per environment (run) and profile; each scenario gets a fresh context in it.
- * A second profile (another user's browser in the two-user scenarios) is its own Chromium,
- * launched on first use, since a context switch would log the first user out.
+ * One actor per environment and profile, all of them contexts of the run's one Chromium
+ * (launched by the first, closed with the last); each scenario gets a fresh context. A
+ * second profile (another user's browser in the two-user scenarios) is its own actor with
+ * its own context and proxy, made on first use, since a context switch would log the first
+ * user out.
  */
 const browsers = new WeakMap<object, Map<string, Promise<ChromiumActor>>>();
 
