@@ -150,6 +150,7 @@ async function acquireBrowser(executablePath: string, secureOrigins: string[], t
       } catch {
         pids = [];
       }
+      launches++;
       const shared: SharedBrowser = { browser, marker, pids, users: 0 };
       live.add(shared);
       installExitHook();
@@ -179,6 +180,12 @@ async function releaseBrowser(key: string, shared: SharedBrowser): Promise<void>
     killPids(shared.pids);
     live.delete(shared);
   }
+}
+
+let launches = 0;
+/** How many Chromiums this process has launched so far (the bench shows it: one per run). */
+export function browserLaunches(): number {
+  return launches;
 }
 
 /** How many Chromiums this process has launched and not yet closed (one per run is the goal). */

@@ -10,7 +10,7 @@ import { shutdown } from '../workflow/session';
 import { referenceConfig, runMatrix, runWorkflow, variantTags } from './run';
 import * as fs from 'node:fs';
 import { spawn } from 'node:child_process';
-import { chromiumAvailable } from '../browser/chromium';
+import { browserLaunches, chromiumAvailable } from '../browser/chromium';
 
 /**
  * `loginflow bench [--repeat N]` (npm run bench): the full suite (every workflow, its
@@ -43,6 +43,8 @@ interface ModeResult {
   results: WorkflowResult[];
   peak: number;
   replay: number;
+  /** Chromium processes launched for the mode (one per run is the goal). */
+  launches: number;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -119,6 +121,7 @@ async function runSuite(mode: Mode, reports: string): Promise<ModeResult> {
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
   sampler.unref();
+  const launchedBefore = browserLaunches();
   const started = performance.now();
   // As `run --all` does: workflows at once, each workflow's variants in turn.
   const perWorkflow = await Promise.all(
@@ -134,7 +137,7 @@ async function runSuite(mode: Mode, reports: string): Promise<ModeResult> {
   const wall = performance.now() - started;
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);
-  return { mode, wall, results: perWorkflow.flat(), peak, replay: 0 };
+  return { mode, wall, results: perWorkflow.flat(), peak, replay: 0, launches: browserLaunches() - launchedBefore };
 }
 
 function printTable(measured: ModeResult[]): void {
@@ -142,6 +145,8 @@ function printTable(measured: ModeResult[]): void {
     ['workflows x variants', (m) => `${m.results.length} runs, ${m.results.reduce((n, r) => n + r.scenarios.length, 0)} scenarios`],
     ['clock', (m) => [...new Set(m.results.map((r) => r.clock?.kind ?? '?'))].join('/') + `, session TTL ${[...new Set(m.results.map((r) => r.clock?.sessionTtlSeconds).filter((x) => x !== undefined))].join('/') || '-'} s`],
     ['wall time', (m) => `${Math.round(m.wall)} ms`],
+    ['per scenario', (m) => `${Math.round(m.wall / Math.max(1, m.results.reduce((n, r) => n + r.scenarios.length, 0)))} ms`],
+    ['Chromium launches', (m) => (m.mode.browser === 'chromium' ? `${m.launches} (a context per scenario)` : '-')],
     ['HTTP exchanges', (m) => { const e = exchangesOf(m); return `${e.all.length} (${e.actor.length} by actors)`; }],
     ['waiting on backends', (m) => `${Math.round(exchangesOf(m).actor.reduce((n, e) => n + e.durationMs, 0))} ms`],
     ['deliberate waits', (m) => `${Math.round(sumOf(m, 'waits'))} ms`],
