@@ -305,6 +305,38 @@ test('one Chromium per run: two actors are two contexts of one browser, each jou
   assert.ok(await until(() => pgrep(a.marker.slice(2)).length === 0, 5000), 'no process with the marker left');
 });
 
+test('the page clock follows the world clock from scenario to scenario: at its time in a fresh context, moved when it jumps', { skip, timeout: 30_000 }, async () => {
+  chromium.require();
+  const store = await startServer(storeHandler);
+  const journal = new Journal();
+  const a = await ChromiumActor.launch({ hosts: { 'store.example.test': store.origin }, participants: { 'store.example.test': 'Store' }, journal, timeoutMs: 5000 });
+  try {
+    const pageNow = async () => {
+      await a.goto('http://store.example.test/');
+      return a.page.evaluate(() => Date.now());
+    };
+    const day = 86_400_000;
+    // The world a day ahead of real time: the first clocked context starts there.
+    await a.newSession(journal, { clock: Date.now() + day });
+    let skew = (await pageNow()) - Date.now();
+    assert.ok(Math.abs(skew - day) < 5000, `page clock a day ahead, not ${skew} ms`);
+    // The world jumps an hour further within the scenario: the page follows.
+    await a.setClock(Date.now() + day + 3_600_000);
+    skew = (await pageNow()) - Date.now();
+    assert.ok(Math.abs(skew - day - 3_600_000) < 5000, `page clock moved with the world, not ${skew} ms`);
+    // Next scenarios: the spare context was made before the jump, so it is set to the world's time;
+    // then one with no jump in between keeps running on the same offset.
+    for (const what of ['after a jump', 'without a jump']) {
+      await a.newSession(journal, { clock: Date.now() + day + 3_600_000 });
+      skew = (await pageNow()) - Date.now();
+      assert.ok(Math.abs(skew - day - 3_600_000) < 5000, `fresh context ${what}: page clock at the world's time, not ${skew} ms off real time`);
+    }
+  } finally {
+    await a.close();
+    await store.close();
+  }
+});
+
 test('a process that exits without close() takes its Chromium with it', { skip, timeout: 30_000 }, async () => {
   chromium.require();
   const store = await startServer(storeHandler);
