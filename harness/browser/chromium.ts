@@ -13,7 +13,8 @@ import { KitError } from '../errors';
  * Browser mode: a real headless Chromium (Debian's, driven by playwright-core, never a
  * downloaded one) whose every request goes through the recording proxy (proxy.ts), so the
  * SPA's own JavaScript calls land in the same Journal as the rest of the scenario. One
- * ChromiumActor is one user's browser profile (one browser context, fresh user-data-dir).
+ * ChromiumActor is one user's browser profile (a browser context with its own proxy), a
+ * context of the one Chromium the run shares (see acquireBrowser).
  */
 export interface ChromiumOptions extends LogicalNetwork {
   /** Journal participant; default 'Browser'. */
@@ -63,16 +64,134 @@ export function chromiumAvailable(executablePath?: string): boolean {
   }
 }
 
-/** Every live actor, so a process exit never leaves a Chromium behind. */
-const live = new Set<ChromiumActor>();
+/**
+ * One Chromium per run: every actor (each scenario's browser profile, a second user's) is a
+ * context of the same browser process, launched on first use and closed when its last actor
+ * closes (the environments close theirs at the end of the run). Starting Chromium costs
+ * seconds; a context, milliseconds. Keyed by what a launch fixes for good (the executable
+ * and the origins treated as secure): environments that map other hosts get a browser of
+ * their own rather than a wrong switch.
+ */
+interface SharedBrowser {
+  browser: Browser;
+  /** Unique switch on the browser's command line: how its processes are found. */
+  marker: string;
+  pids: number[];
+  users: number;
+}
+const sharedBrowsers = new Map<string, Promise<SharedBrowser>>();
+/** Every launched browser until it is closed, so a process exit never leaves a Chromium behind. */
+const live = new Set<SharedBrowser>();
 let exitHookInstalled = false;
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  // 'exit' handlers must be synchronous: kill what is left by pid.
+  // 'exit' handlers must be synchronous (the launcher turns SIGINT/SIGTERM into an exit too): kill what is left by pid.
   process.on('exit', () => {
-    for (const a of live) a.killNow();
+    for (const b of live) killPids(b.pids);
   });
+}
+
+function killPids(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/**
+ * The switches, and why:
+ * - no browser-wide proxy: each actor's contexts get its own recording proxy (Playwright's
+ *   per-context proxy, loopback included: it adds `<-loopback>`), so every request a page
+ *   makes lands in its scenario's journal; nothing goes around it.
+ * - `--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1`: Chromium itself resolves no
+ *   name, so even a request that skipped the proxy (the browser's own, outside any context)
+ *   could not leave the machine.
+ * - `--unsafely-treat-insecure-origin-as-secure=<every logical http origin>`: the deployment
+ *   is https; this makes the logical origins secure contexts (crypto.subtle, Secure cookies)
+ *   as they would be there.
+ * - `--disable-quic`, `--disable-background-networking`, `--disable-component-update`,
+ *   `--disable-sync`, `--no-first-run`: no traffic of Chromium's own.
+ */
+async function acquireBrowser(executablePath: string, secureOrigins: string[], timeoutMs: number): Promise<{ key: string; shared: SharedBrowser }> {
+  const key = JSON.stringify([executablePath, [...secureOrigins].sort()]);
+  let p = sharedBrowsers.get(key);
+  if (!p) {
+    const launching: Promise<SharedBrowser> = (async () => {
+      const marker = `--loginflow-actor=${randomBytes(8).toString('hex')}`;
+      const { chromium } = await import('playwright-core');
+      const browser = await chromium.launch({
+        executablePath,
+        headless: true,
+        chromiumSandbox: false,
+        timeout: Math.max(timeoutMs, 30_000),
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
+          ...(secureOrigins.length ? [`--unsafely-treat-insecure-origin-as-secure=${secureOrigins.join(',')}`] : []),
+          marker,
+        ],
+      });
+      let pids: number[] = [];
+      try {
+        pids = execFileSync('pgrep', ['-f', '--', marker.slice(2)], { encoding: 'utf8', timeout: 5000 })
+          .split('\n')
+          .map((x) => Number(x.trim()))
+          .filter((n) => n > 0 && n !== process.pid);
+      } catch {
+        pids = [];
+      }
+      launches++;
+      const shared: SharedBrowser = { browser, marker, pids, users: 0 };
+      live.add(shared);
+      installExitHook();
+      browser.on('disconnected', () => {
+        live.delete(shared);
+        if (sharedBrowsers.get(key) === launching) sharedBrowsers.delete(key);
+      });
+      return shared;
+    })();
+    p = launching;
+    sharedBrowsers.set(key, launching);
+    launching.catch(() => sharedBrowsers.get(key) === launching && sharedBrowsers.delete(key));
+  }
+  const shared = await p;
+  shared.users++;
+  return { key, shared };
+}
+
+/** An actor is done with its browser; the last one closes it (bounded) and kills what is left of it. */
+async function releaseBrowser(key: string, shared: SharedBrowser): Promise<void> {
+  if (--shared.users > 0) return;
+  const mine = sharedBrowsers.get(key);
+  if (mine && (await mine.catch(() => undefined)) === shared) sharedBrowsers.delete(key);
+  try {
+    await withTimeout(shared.browser.close().catch(() => {}), 5000);
+  } finally {
+    killPids(shared.pids);
+    live.delete(shared);
+  }
+}
+
+let launches = 0;
+/** How many Chromiums this process has launched so far (the bench shows it: one per run). */
+export function browserLaunches(): number {
+  return launches;
+}
+
+/** How many Chromiums this process has launched and not yet closed (one per run is the goal). */
+export function liveBrowsers(): number {
+  return live.size;
 }
 
 export class ChromiumActor {
@@ -84,93 +203,63 @@ export class ChromiumActor {
   private requests = 0;
   private readonly quietWaiters = new Set<() => void>();
   private closing: Promise<void> | undefined;
-  private pids: number[] = [];
 
   private constructor(
-    private readonly browser: Browser,
+    private readonly shared: SharedBrowser,
+    private readonly sharedKey: string,
     private ctx: BrowserContext,
     private current: Page,
     private readonly proxy: RecordingProxy,
     private readonly timeoutMs: number,
-    /** Unique switch on the browser's command line: how its processes are found. */
-    readonly marker: string,
     o: ChromiumOptions,
   ) {
     this.name = o.name ?? 'Browser';
     this.attach(ctx, current);
-    try {
-      this.pids = execFileSync('pgrep', ['-f', '--', marker.slice(2)], { encoding: 'utf8', timeout: 5000 })
-        .split('\n')
-        .map((s) => Number(s.trim()))
-        .filter((n) => n > 0 && n !== process.pid);
-    } catch {
-      this.pids = [];
-    }
+  }
+
+  private get browser(): Browser {
+    return this.shared.browser;
+  }
+
+  /** Unique switch on the (shared) browser's command line: how its processes are found. */
+  get marker(): string {
+    return this.shared.marker;
   }
 
   /**
-   * The switches, and why:
-   * - proxy (Playwright's --proxy-server) + `--proxy-bypass-list=<-loopback>`: every request,
-   *   loopback included, goes through the recording proxy; nothing goes around it.
-   * - `--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1`: Chromium itself resolves no
-   *   name, so even a request that skipped the proxy could not leave the machine.
-   * - `--unsafely-treat-insecure-origin-as-secure=<every logical http origin>`: the deployment
-   *   is https; this makes the logical origins secure contexts (crypto.subtle, Secure cookies)
-   *   as they would be there.
-   * - `--disable-quic`, `--disable-background-networking`, `--disable-component-update`,
-   *   `--disable-sync`, `--no-first-run`: no traffic of Chromium's own.
+   * A browser profile (its own context and recording proxy) in the run's Chromium, which the
+   * first actor launches (acquireBrowser says with which switches).
    */
   static async launch(o: ChromiumOptions): Promise<ChromiumActor> {
     const executablePath = chromiumPath(o.executablePath);
     if (!chromiumAvailable(executablePath)) throw new KitError(`no Chromium at ${executablePath} (set LOGINFLOW_CHROMIUM or executablePath)`, 'BROWSER_MISSING');
     const timeoutMs = o.timeoutMs ?? 10_000;
-    const proxy = await startRecordingProxy({
-      name: o.name ?? 'Browser',
-      hosts: o.hosts,
-      participants: o.participants,
-      journal: o.journal,
-      unrecordedHosts: o.unrecordedHosts,
-      timeoutMs,
-      quietDomains: o.quietDomains ?? CHROMIUM_SERVICE_DOMAINS,
-    });
-    const marker = `--loginflow-actor=${randomBytes(8).toString('hex')}`;
     const secureOrigins = Object.keys(o.hosts).map((h) => `http://${h.toLowerCase()}`);
-    let browser: Browser | undefined;
+    // The browser and the proxy start at once: neither needs the other until the context.
+    const [acquired, proxy] = await Promise.allSettled([
+      acquireBrowser(executablePath, secureOrigins, timeoutMs),
+      startRecordingProxy({
+        name: o.name ?? 'Browser',
+        hosts: o.hosts,
+        participants: o.participants,
+        journal: o.journal,
+        unrecordedHosts: o.unrecordedHosts,
+        timeoutMs,
+        quietDomains: o.quietDomains ?? CHROMIUM_SERVICE_DOMAINS,
+      }),
+    ]);
+    if (acquired.status === 'rejected' || proxy.status === 'rejected') {
+      if (acquired.status === 'fulfilled') await releaseBrowser(acquired.value.key, acquired.value.shared);
+      if (proxy.status === 'fulfilled') await proxy.value.close();
+      throw acquired.status === 'rejected' ? acquired.reason : (proxy as PromiseRejectedResult).reason;
+    }
+    const { key, shared } = acquired.value;
     try {
-      const { chromium } = await import('playwright-core');
-      browser = await chromium.launch({
-        executablePath,
-        headless: true,
-        chromiumSandbox: false,
-        timeout: Math.max(timeoutMs, 30_000),
-        proxy: { server: proxy.url },
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--proxy-bypass-list=<-loopback>',
-          '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-          ...(secureOrigins.length ? [`--unsafely-treat-insecure-origin-as-secure=${secureOrigins.join(',')}`] : []),
-          marker,
-        ],
-      });
-      const context = await browser.newContext({ serviceWorkers: 'block', viewport: { width: 1024, height: 768 } });
-      context.setDefaultTimeout(timeoutMs);
-      context.setDefaultNavigationTimeout(timeoutMs);
-      const page = await context.newPage();
-      const actor = new ChromiumActor(browser, context, page, proxy, timeoutMs, marker, o);
-      live.add(actor);
-      installExitHook();
-      browser.on('disconnected', () => live.delete(actor));
-      return actor;
+      const made = await makeContext(shared.browser, proxy.value.url, timeoutMs);
+      return new ChromiumActor(shared, key, made.context, made.page, proxy.value, timeoutMs, o);
     } catch (err) {
-      await browser?.close().catch(() => {});
-      await proxy.close();
+      await releaseBrowser(key, shared);
+      await proxy.value.close();
       throw err;
     }
   }
@@ -210,7 +299,9 @@ export class ChromiumActor {
     let next = await this.spare?.catch(() => undefined);
     this.spare = undefined;
     if (next && next.clocked === clocked) {
-      if (clocked) await next.context.clock.setSystemTime(o.clock!);
+      // The spare's page clock has run on from the world's time when it was made: set it
+      // only when the world clock has jumped since (one round trip to the browser saved).
+      if (clocked && Math.abs(o.clock! - Date.now() - next.offsetMs) > 1000) await next.context.clock.setSystemTime(o.clock!);
     } else {
       if (next) void withTimeout(next.context.close().catch(() => {}), 5000);
       next = await this.makeContext(o.clock);
@@ -225,20 +316,18 @@ export class ChromiumActor {
     this.spare.catch(() => undefined);
   }
 
-  private spare: Promise<{ context: BrowserContext; page: Page; clocked: boolean }> | undefined;
+  private spare: Promise<{ context: BrowserContext; page: Page; clocked: boolean; offsetMs: number }> | undefined;
 
   /**
    * A fresh context and its page. On the world clock the page's Date starts at the world's
    * time and runs on from there; setClock moves it with the world (Chromium's cookie store
    * keeps real time).
    */
-  private async makeContext(clock?: number): Promise<{ context: BrowserContext; page: Page; clocked: boolean }> {
-    const context = await this.browser.newContext({ serviceWorkers: 'block', viewport: { width: 1024, height: 768 } });
-    context.setDefaultTimeout(this.timeoutMs);
-    context.setDefaultNavigationTimeout(this.timeoutMs);
-    if (clock !== undefined) await context.clock.install({ time: clock });
-    const page = await context.newPage();
-    return { context, page, clocked: clock !== undefined };
+  private async makeContext(clock?: number): Promise<{ context: BrowserContext; page: Page; clocked: boolean; offsetMs: number }> {
+    // The offset from real time, as the world clock keeps it: the same while the world does not jump.
+    const offsetMs = clock === undefined ? 0 : clock - Date.now();
+    const made = await makeContext(this.browser, this.proxy.url, this.timeoutMs, clock);
+    return { ...made, clocked: clock !== undefined, offsetMs };
   }
 
   /** Moves the page clock (Date in every page of the context) to `now`, as a system clock jump: no timer fires early. */
@@ -253,7 +342,7 @@ export class ChromiumActor {
 
   /** Pids of the browser's processes seen at launch (for leak checks). */
   get processIds(): number[] {
-    return [...this.pids];
+    return [...this.shared.pids];
   }
 
   useJournal(j: Journal): void {
@@ -310,6 +399,29 @@ export class ChromiumActor {
     if ((await submit.count()) > 0) await submit.click({ timeout: this.timeoutMs });
     else await password.press('Enter', { timeout: this.timeoutMs });
     await this.settle(this.timeoutMs, { since });
+  }
+
+  /**
+   * Waits until the app has reacted to an action: a JWT shows up in the local storage of
+   * `origin` (when the page is on it), or the page's visible text is no longer `before`
+   * (an error message, the user's data, a spinner). A condition re-evaluated in the page
+   * every few milliseconds, not an idle window: it returns as soon as the app has done
+   * something, and only an app that does nothing at all costs the bound. False on timeout.
+   */
+  async waitForReaction(o: { before: string; origin?: string }, timeoutMs = this.timeoutMs): Promise<boolean> {
+    const arg = { before: o.before, origin: o.origin ? new URL(o.origin).origin : '' };
+    const reacted = ({ before, origin }: { before: string; origin: string }) => {
+      if (origin && location.origin === origin) {
+        for (let i = 0; i < localStorage.length; i++) if (/eyJ[A-Za-z0-9_-]+\.eyJ/.test(localStorage.getItem(localStorage.key(i)!) ?? '')) return true;
+      }
+      return (document.body ? document.body.innerText : '') !== before;
+    };
+    try {
+      await this.current.waitForFunction(reacted, arg, { polling: 10, timeout: timeoutMs });
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** True once the page's visible text contains `text`; false after the bound (never throws on timeout). */
@@ -412,7 +524,7 @@ export class ChromiumActor {
     });
   }
 
-  /** Closes Chromium and the proxy. Idempotent. */
+  /** Closes this profile's contexts and proxy, and Chromium with the run's last actor. Idempotent. */
   close(): Promise<void> {
     if (!this.closing) {
       this.closing = (async () => {
@@ -421,10 +533,8 @@ export class ChromiumActor {
           this.spare = undefined;
           if (spare) await withTimeout(spare.context.close().catch(() => {}), 5000);
           await withTimeout(this.ctx.close().catch(() => {}), 5000);
-          await withTimeout(this.browser.close().catch(() => {}), 5000);
         } finally {
-          this.killNow();
-          live.delete(this);
+          await releaseBrowser(this.sharedKey, this.shared);
           await this.proxy.close();
         }
       })();
@@ -432,15 +542,9 @@ export class ChromiumActor {
     return this.closing;
   }
 
-  /** Synchronous last resort (process exit): SIGKILL whatever of this browser still runs. */
+  /** Synchronous last resort (process exit): SIGKILL whatever of this actor's browser still runs. */
   killNow(): void {
-    for (const pid of this.pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    killPids(this.shared.pids);
   }
 
   // ---- internals ----
@@ -476,6 +580,23 @@ export class ChromiumActor {
     }
   }
 }
+
+/** A fresh context (no cookies, no storage) whose every request goes through `proxyUrl`, and its page. */
+async function makeContext(browser: Browser, proxyUrl: string, timeoutMs: number, clock?: number): Promise<{ context: BrowserContext; page: Page }> {
+  // Loopback included: with no bypass given, Playwright adds `<-loopback>` to the context's bypass list.
+  const context = await browser.newContext({ serviceWorkers: 'block', viewport: { width: 1024, height: 768 }, proxy: { server: proxyUrl } });
+  try {
+    context.setDefaultTimeout(timeoutMs);
+    context.setDefaultNavigationTimeout(timeoutMs);
+    // On the world clock the page's Date starts at the world's time and runs on from there.
+    if (clock !== undefined) await context.clock.install({ time: clock });
+    return { context, page: await context.newPage() };
+  } catch (err) {
+    await context.close().catch(() => {});
+    throw err;
+  }
+}
+
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

@@ -11,7 +11,7 @@ import { EnvironmentPool } from '../workflow/session';
 import { referenceConfig, runMatrix, runWorkflow, variantTags } from './run';
 import * as fs from 'node:fs';
 import { spawn } from 'node:child_process';
-import { chromiumAvailable } from '../browser/chromium';
+import { browserLaunches, chromiumAvailable } from '../browser/chromium';
 import { exitCodeFor } from '../errors';
 
 /**
@@ -45,6 +45,8 @@ interface ModeResult {
   results: WorkflowResult[];
   peak: number;
   replay: number;
+  /** Chromium processes launched for the mode (one per run is the goal). */
+  launches: number;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -121,6 +123,7 @@ async function runSuite(mode: Mode, reports: string): Promise<ModeResult> {
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
   sampler.unref();
+  const launchedBefore = browserLaunches();
   const started = performance.now();
   // As `run --all` does: one owner of the environments, workflows at once, each workflow's variants in turn.
   const pool = new EnvironmentPool();
@@ -137,7 +140,7 @@ async function runSuite(mode: Mode, reports: string): Promise<ModeResult> {
   const wall = performance.now() - started;
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);
-  return { mode, wall, results: perWorkflow.flat(), peak, replay: 0 };
+  return { mode, wall, results: perWorkflow.flat(), peak, replay: 0, launches: browserLaunches() - launchedBefore };
 }
 
 function printTable(measured: ModeResult[]): void {
@@ -145,6 +148,8 @@ function printTable(measured: ModeResult[]): void {
     ['workflows x variants', (m) => `${m.results.length} runs, ${m.results.reduce((n, r) => n + r.scenarios.length, 0)} scenarios`],
     ['clock', (m) => [...new Set(m.results.map((r) => r.clock?.kind ?? '?'))].join('/') + `, session TTL ${[...new Set(m.results.map((r) => r.clock?.sessionTtlSeconds).filter((x) => x !== undefined))].join('/') || '-'} s`],
     ['wall time', (m) => `${Math.round(m.wall)} ms`],
+    ['per scenario', (m) => `${Math.round(m.wall / Math.max(1, m.results.reduce((n, r) => n + r.scenarios.length, 0)))} ms`],
+    ['Chromium launches', (m) => (m.mode.browser === 'chromium' ? `${m.launches} (a context per scenario)` : '-')],
     ['HTTP exchanges', (m) => { const e = exchangesOf(m); return `${e.all.length} (${e.actor.length} by actors)`; }],
     ['waiting on backends', (m) => `${Math.round(exchangesOf(m).actor.reduce((n, e) => n + e.durationMs, 0))} ms`],
     ['deliberate waits', (m) => `${Math.round(sumOf(m, 'waits'))} ms`],

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ChromiumActor } from '../../harness/browser/chromium';
+import { ChromiumActor, liveBrowsers } from '../../harness/browser/chromium';
 import { chromium } from '../prerequisites';
 import { FusionAuthDouble } from '../../harness/fusionauth';
 import { Journal, header, headerAll } from '../../harness/trace';
@@ -267,6 +267,73 @@ test('waitForText gives up with false, unknown hosts reach nobody, close() leave
       alive = false;
     }
     assert.equal(alive, false, `browser pid ${pid} is gone`);
+  }
+});
+
+test('one Chromium per run: two actors are two contexts of one browser, each journalling its own traffic; the last close() ends it', { skip, timeout: 30_000 }, async () => {
+  chromium.require();
+  const store = await startServer(storeHandler);
+  const net = { hosts: { 'store.example.test': store.origin }, participants: { 'store.example.test': 'Store' }, timeoutMs: 5000 };
+  const [ja, jb] = [new Journal(), new Journal()];
+  const before = liveBrowsers();
+  const [a, b] = await Promise.all([ChromiumActor.launch({ ...net, journal: ja }), ChromiumActor.launch({ ...net, name: 'Browser:bob', journal: jb })]);
+  try {
+    assert.equal(a.marker, b.marker, 'the same browser process');
+    assert.equal(liveBrowsers(), before + 1, 'one launch for both actors');
+    await Promise.all([a.goto('http://store.example.test/'), b.goto('http://store.example.test/')]);
+    // Each context has its own proxy, so each scenario's journal holds its own page loads only
+    // (and, depending on timing, the page's favicon).
+    const loads = (j: Journal) => j.all().filter((e) => e.request.path !== '/favicon.ico').map((e) => `${e.from} ${e.request.method} ${e.request.path}`);
+    assert.deepEqual(loads(ja), ['Browser GET /']);
+    assert.deepEqual(loads(jb), ['Browser:bob GET /']);
+    // Profiles do not share storage.
+    await a.setLocalStorage('http://store.example.test', 'jwt', 'a');
+    assert.deepEqual(await b.localStorage('http://store.example.test'), {});
+    // A new scenario: a fresh context, the browser stays.
+    await a.newSession(ja);
+    assert.deepEqual(await a.localStorage('http://store.example.test'), {});
+    await a.close();
+    assert.ok(pgrep(b.marker.slice(2)).length > 0, 'the browser outlives the first actor');
+    await b.goto('http://store.example.test/');
+    assert.deepEqual(loads(jb), ['Browser:bob GET /', 'Browser:bob GET /']);
+  } finally {
+    await a.close();
+    await b.close();
+    await store.close();
+  }
+  assert.equal(liveBrowsers(), before);
+  assert.ok(await until(() => pgrep(a.marker.slice(2)).length === 0, 5000), 'no process with the marker left');
+});
+
+test('the page clock follows the world clock from scenario to scenario: at its time in a fresh context, moved when it jumps', { skip, timeout: 30_000 }, async () => {
+  chromium.require();
+  const store = await startServer(storeHandler);
+  const journal = new Journal();
+  const a = await ChromiumActor.launch({ hosts: { 'store.example.test': store.origin }, participants: { 'store.example.test': 'Store' }, journal, timeoutMs: 5000 });
+  try {
+    const pageNow = async () => {
+      await a.goto('http://store.example.test/');
+      return a.page.evaluate(() => Date.now());
+    };
+    const day = 86_400_000;
+    // The world a day ahead of real time: the first clocked context starts there.
+    await a.newSession(journal, { clock: Date.now() + day });
+    let skew = (await pageNow()) - Date.now();
+    assert.ok(Math.abs(skew - day) < 5000, `page clock a day ahead, not ${skew} ms`);
+    // The world jumps an hour further within the scenario: the page follows.
+    await a.setClock(Date.now() + day + 3_600_000);
+    skew = (await pageNow()) - Date.now();
+    assert.ok(Math.abs(skew - day - 3_600_000) < 5000, `page clock moved with the world, not ${skew} ms`);
+    // Next scenarios: the spare context was made before the jump, so it is set to the world's time;
+    // then one with no jump in between keeps running on the same offset.
+    for (const what of ['after a jump', 'without a jump']) {
+      await a.newSession(journal, { clock: Date.now() + day + 3_600_000 });
+      skew = (await pageNow()) - Date.now();
+      assert.ok(Math.abs(skew - day - 3_600_000) < 5000, `fresh context ${what}: page clock at the world's time, not ${skew} ms off real time`);
+    }
+  } finally {
+    await a.close();
+    await store.close();
   }
 });
 

@@ -42,13 +42,17 @@ class ChromiumSpa implements SpaDriver {
   }
 
   async showsLoginForm(): Promise<boolean> {
-    // The app may render the form from a template a moment after load; give it the bound.
-    const deadline = Date.now() + 5000;
-    do {
-      if (await this.loginVisible()) return true;
-      await this.browser.settle(500);
-    } while (Date.now() < deadline);
-    return false;
+    // The app may render the form from a template a moment after load: wait for it to show
+    // (an element, not a polling loop), within the bound.
+    if (await this.loginVisible()) return true;
+    await this.loginShown().waitFor({ state: 'attached', timeout: 5000 }).catch(() => undefined);
+    return this.loginVisible();
+  }
+
+  /** What shows the login (as loginVisible counts it): a password field, or what login.reveal names. */
+  private loginShown(app = this.app) {
+    const password = this.browser.page.locator('input[type=password]');
+    return (app?.reveal ? password.or(this.revealTarget(app.reveal)) : password).first();
   }
 
   async logIn(app: SpaApp, loginId: string, password: string): Promise<void> {
@@ -68,12 +72,15 @@ class ChromiumSpa implements SpaDriver {
       }
       if (Date.now() - started > 5000)
         throw new Error(`the ${app.origin} app shows no login form (no password field) to log in with${app.reveal ? ` (nothing to click for login.reveal ${JSON.stringify(app.reveal)})` : app.loginRoute ? ` at ${app.loginRoute} either` : '; if a click or a route shows it, set login.reveal or routes.login in the config'}`);
-      await this.browser.settle(300);
+      // Until the form (or what reveals it) shows, bounded; no fixed pause.
+      await this.loginShown(app).waitFor({ state: 'attached', timeout: 300 }).catch(() => undefined);
     }
+    const before = await this.browser.text().catch(() => '');
     await this.browser.fillAndSubmitLogin({ loginId, password }, this.fields);
-    // The app stores the JWT right after FusionAuth's answer: give it that moment, bounded.
-    const deadline = Date.now() + 2000;
-    while (!(await this.hasJwt(app)) && Date.now() < deadline) await this.browser.settle(50);
+    // The app handles FusionAuth's answer right after it: a JWT in local storage, or what it
+    // shows instead (an error). Wait for either, not for a fixed moment (bounded: an app
+    // that shows nothing costs the bound).
+    await this.browser.waitForReaction({ before, origin: app.origin }, 2000);
   }
 
   /**
@@ -150,9 +157,11 @@ class ChromiumSpa implements SpaDriver {
 }
 
 /**
- * One browser per environment (run) and profile; each scenario gets a fresh context in it.
- * A second profile (another user's browser in the two-user scenarios) is its own Chromium,
- * launched on first use, since a context switch would log the first user out.
+ * One actor per environment and profile, all of them contexts of the run's one Chromium
+ * (launched by the first, closed with the last); each scenario gets a fresh context. A
+ * second profile (another user's browser in the two-user scenarios) is its own actor with
+ * its own context and proxy, made on first use, since a context switch would log the first
+ * user out.
  */
 const browsers = new WeakMap<object, Map<string, Promise<ChromiumActor>>>();
 
