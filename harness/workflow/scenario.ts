@@ -89,7 +89,7 @@ export class Scenario {
   private sessionBefore: string | undefined;
   /** The session id the browser's jar holds after the last login (what it will really send). */
   private sessionAfter: { value?: string; login?: Exchange } = {};
-  private slidingLoads: { at: number; shown: boolean; exchange: Exchange }[] = [];
+  private slidingLoads: { at: number; exchange: Exchange }[] = [];
   private stolen: 'refresh' | 'jwt' | 'session' | undefined;
   /** Token values the browser held before the last load, for "replaced" / "spent" checks. */
   private remembered: TokenCookies = {};
@@ -554,7 +554,7 @@ export class Scenario {
       else await this.wait(this.loginAt + 0.65 * ttl * k - Date.now(), `use of the session ${0.65 * k} TTL after login`);
       const r = await this.load(actor, app, page);
       prev = this.now();
-      this.slidingLoads.push({ at: prev, shown: checks.showsUser({ page, user: this.user, proof: this.proof(app), response: r.exchange }), exchange: r.exchange });
+      this.slidingLoads.push({ at: prev, exchange: r.exchange });
     }
   }
 
@@ -798,7 +798,7 @@ export class Scenario {
   }
 
   sessionExtended(app: TargetName, page: PageName): void {
-    this.verify(checks.sessionExtendedOnUse, { app, page, user: this.user, ttlMs: this.ttlMs(), loginAt: this.loginAt, loads: this.slidingLoads });
+    this.verify(checks.sessionExtendedOnUse, { app, page, user: this.user, proof: this.proof(app), ttlMs: this.ttlMs(), loginAt: this.loginAt, loads: this.slidingLoads });
   }
 
   pageShown(page: PageName, user: string): void {
@@ -917,23 +917,19 @@ export class Scenario {
   // ---- attack vectors (INFO) ---------------------------------------------------------
 
   attackRefreshed(app: TargetName): void {
-    const calls = this.sinceLast().filter((e) => e.from === this.app(app).participant && isRefreshCall(e));
-    const ok = calls.some((e) => e.response?.status === 200);
-    this.verify(checks.stolenRefreshTokenRefreshed, { attack: `${app} refreshed the JWT with the stolen refresh token`, worked: ok, how: ok ? 'FusionAuth issued a new JWT for the stolen refresh token' : calls.length ? `the refresh answered ${calls.map((e) => e.response?.status).join(', ')}` : `${app} made no refresh call`, evidence: calls });
+    this.verify(checks.stolenRefreshTokenRefreshed, { attack: `${app} refreshed the JWT with the stolen refresh token`, caller: this.app(app).participant, exchanges: this.sinceLast() });
   }
 
   attackGotPage(app: TargetName, withNewJwt: boolean): void {
     const check = withNewJwt ? checks.stolenRefreshTokenOpensPage : this.stolen === 'session' ? checks.stolenSessionOpensPage : checks.stolenJwtOpensPage;
-    const res = this.lastResponse();
     const page = app === 'store' ? 'cart' : 'posts';
-    const shown = checks.showsUser({ page, user: this.user, proof: this.proof(app), response: res });
-    const newJwt = setCookiesOf(res).some((c) => this.roleOf(c.cookie.value) === 'jwt');
-    const worked = shown && (!withNewJwt || newJwt);
     this.verify(check, {
       attack: `the hacker got ${this.user}'s ${page}${withNewJwt ? ' and a new JWT' : ''}`,
-      worked,
-      how: `${res.response?.status ?? res.error}: page ${shown ? 'shown' : 'not shown'}${withNewJwt ? `, new JWT cookie ${newJwt ? 'set' : 'not set'}` : ''}`,
-      evidence: [res],
+      page,
+      user: this.user,
+      proof: this.proof(app),
+      response: this.lastResponse(),
+      ...(withNewJwt ? { newJwtAmong: this.env.double.issued().jwts } : {}),
     });
   }
 }

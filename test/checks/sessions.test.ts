@@ -86,9 +86,9 @@ test('session-id-entropy (SHOULD): the estimate against the minimum', () => {
 test('session-extended: loads under the TTL keep the session past the TTL from login', () => {
   const k = sessionExtendedOnUse;
   assert.deepEqual([k.kind, k.name, k.level], ['session-extended', 'sessionSlidesOnUse', 'MUST']);
-  const base = { app: 'the store', page: 'shopping cart', user: 'Richard', ttlMs: 1000, loginAt: 10_000 };
+  const base = { app: 'the store', page: 'shopping cart', user: 'Richard', proof: 'richard@example.test', ttlMs: 1000, loginAt: 10_000 };
   assert.equal(k.ensures({ ...base, loads: [] }), "each use extends the store's session: loads spaced under the TTL (1000 ms) keep showing Richard's shopping cart past the TTL counted from login");
-  const l = (at: number, shown: boolean, status = shown ? 200 : 302) => ({ at: 10_000 + at, shown, exchange: ex({ path: '/cart', status }) });
+  const l = (at: number, shown: boolean, status = shown ? 200 : 302) => ({ at: 10_000 + at, exchange: ex({ path: '/cart', status, resBody: shown ? '<p>richard@example.test</p>' : '' }) });
   const good = [l(600, true), l(1200, true), l(1800, true)];
   assert.deepEqual(v(k.evaluate({ ...base, loads: good })), [true, '3 loads at 600 ms, 1200 ms, 1800 ms after login all showed the shopping cart', good.map((x) => x.exchange)]);
   assert.deepEqual(v(k.evaluate({ ...base, loads: [] })), [false, 'no load was made', []]);
@@ -96,6 +96,8 @@ test('session-extended: loads under the TTL keep the session past the TTL from l
   assert.equal(k.evaluate({ ...base, loads: [l(600, true), l(1001, true)] }).ok, true);
   const bad = [l(600, true), l(1200, false), l(1800, false)];
   assert.deepEqual(v(k.evaluate({ ...base, loads: bad })), [false, '1200 ms after login (under the TTL since the previous use) the shopping cart was not shown: 302', [bad[1].exchange]]);
-  const err = { at: 10_500, shown: false, exchange: ex({ path: '/cart', error: 'ECONNRESET' }) };
+  const err = { at: 10_500, exchange: ex({ path: '/cart', error: 'ECONNRESET' }) };
+  const other = { at: 10_600, exchange: ex({ path: '/cart', status: 200, resBody: '<p>someone@example.test</p>' }) };
+  assert.equal(k.evaluate({ ...base, loads: [other, l(1200, true)] }).actual, '600 ms after login (under the TTL since the previous use) the shopping cart was not shown: 200', "another user's page is not the user's");
   assert.equal(k.evaluate({ ...base, loads: [err, l(1500, true)] }).actual, '500 ms after login (under the TTL since the previous use) the shopping cart was not shown: ECONNRESET');
 });
