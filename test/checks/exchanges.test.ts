@@ -95,3 +95,11 @@ test('new-session-id says "session fixation" when the id held after login is the
   assert.equal(checks.newSessionIdAtLogin.evaluate({ app: 'store', before: 'abc', after: 'def', evidence: [] }).ok, true);
   assert.match(checks.newSessionIdAtLogin.evaluate({ app: 'store', before: 'abc', evidence: [] }).actual, /holds no session cookie after the login/);
 });
+
+test('variant-applies: recorded only as not applicable, naming what the scenario needs', () => {
+  const k = checks.scenarioApplies;
+  assert.deepEqual([k.kind, k.name, k.level], ['variant-applies', 'scenarioAppliesToVariant', 'MUST']);
+  const a = { needs: 'refreshFailureStatus=404' };
+  assert.equal(k.ensures(a), 'the scenario runs where the variant in force has refreshFailureStatus=404');
+  assert.deepEqual(k.evaluate(a), { ok: true, actual: 'not run: needs refreshFailureStatus=404', evidence: [], notApplicable: 'not run: needs refreshFailureStatus=404' });
+});
