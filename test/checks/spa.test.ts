@@ -57,10 +57,10 @@ test('spa-login-called / spa-refresh-called: the app itself calls FusionAuth', (
   const last = call({ path: '/api/login?x=1' });
   assert.deepEqual(v(k.evaluate({ ...login, exchanges: [first, last] })), [true, 'POST /api/login, FusionAuth answered 200', [last]]);
   const page = ex({ from: 'Browser', to: 'Store', path: '/' });
-  const others = [page, call({ from: 'Store' }), call({ method: 'GET' }), call({ to: 'Store' }), call({ path: '/api/login/x' })];
+  const others = [page, call({ from: 'Store' }), call({ method: 'GET' }), call({ to: 'Store' }), call({ path: '/api/login/x' }), call({ from: 'Store' })];
   const none = k.evaluate({ ...login, exchanges: others });
   assert.deepEqual(v(none).slice(0, 2), [false, 'the Browser made no POST /api/login call to FusionAuth']);
-  assert.deepEqual(none.evidence, [others[2], others[3], others[4]], 'the last three of the actor\'s exchanges');
+  assert.deepEqual(none.evidence, [others[2], others[3], others[4]], 'the last three of the actor\'s exchanges (not the Store\'s)');
   const wrongApp = call({ body: JSON.stringify({ applicationId: 'other' }), status: 401 });
   assert.deepEqual(v(k.evaluate({ ...login, exchanges: [wrongApp] })), [false, 'applicationId was "other"; FusionAuth answered 401', [wrongApp]]);
   assert.equal(k.evaluate({ ...login, exchanges: [call({ body: 'not json' })] }).actual, 'applicationId was undefined');
@@ -68,10 +68,12 @@ test('spa-login-called / spa-refresh-called: the app itself calls FusionAuth', (
   delete noBody.request.body;
   assert.equal(k.evaluate({ ...login, exchanges: [noBody] }).actual, 'applicationId was undefined');
   assert.equal(k.evaluate({ ...login, applicationId: undefined, exchanges: [call({ body: 'not json' })] }).ok, true, 'no applicationId asked: the body is not read');
+  assert.equal(k.evaluate({ ...login, applicationId: undefined, exchanges: [call({ body: JSON.stringify({ applicationId: 'any' }) })] }).ok, true, 'no applicationId asked: any is fine');
 
   const withCookie = call({ path: '/api/jwt/refresh', body: '', cookie: 'x=1; refresh_token=rt', status: 400 });
   assert.deepEqual(v(k.evaluate({ ...refresh, exchanges: [withCookie] })), [true, 'POST /api/jwt/refresh, FusionAuth answered 400', [withCookie]]);
   assert.equal(k.evaluate({ ...refresh, exchanges: [call({ path: '/api/jwt/refresh', body: '', cookie: 'refresh_token=rt', status: 400 })] }).ok, true, 'the first cookie');
+  assert.equal(k.evaluate({ ...refresh, exchanges: [call({ path: '/api/jwt/refresh', body: '', cookie: 'x=1;refresh_token=rt', status: 400 })] }).ok, true, 'after a ; with no space');
   const noCookie = call({ path: '/api/jwt/refresh', body: '', cookie: 'my_refresh_token=rt', error: 'ECONNRESET' });
   assert.deepEqual(v(k.evaluate({ ...refresh, exchanges: [noCookie] })), [false, 'the refresh_token cookie was not sent (fetch without credentials: "include"?); FusionAuth answered ECONNRESET', [noCookie]]);
   assert.equal(k.evaluate({ ...refresh, exchanges: [call({ path: '/api/jwt/refresh', body: '', status: 400 })] }).ok, false, 'no cookie header at all');
@@ -186,6 +188,8 @@ test('INFO outcomes of the SPA workflow say YES or NO', () => {
   assert.deepEqual(v(storeCookieSentToFusionAuth.evaluate({ what: w, exchanges: [other], storeRefreshToken: RT })), [false, 'NO: the login request did not carry it', [other]]);
   assert.deepEqual(v(storeCookieSentToFusionAuth.evaluate({ what: w, exchanges: [sent] })), [false, 'NO: the login request did not carry it', [sent]], 'no store token held: nothing to send');
   assert.deepEqual(v(storeCookieSentToFusionAuth.evaluate({ what: w, exchanges: [login()], storeRefreshToken: RT })).slice(0, 2), [false, 'NO: the login request did not carry it']);
+  const withQuery = call({ path: '/api/login?locale=en', cookie: `refresh_token=${RT}` });
+  assert.deepEqual(v(storeCookieSentToFusionAuth.evaluate({ what: w, exchanges: [withQuery], storeRefreshToken: RT })), [true, 'YES: the login request carried it', [withQuery]], 'a login with a query string');
   const notLogin = [preflight, call({ from: 'Forums', cookie: `refresh_token=${RT}` }), call({ to: 'Forums', cookie: `refresh_token=${RT}` }), call({ path: '/api/jwt/refresh', cookie: `refresh_token=${RT}` })];
   assert.deepEqual(v(storeCookieSentToFusionAuth.evaluate({ what: w, exchanges: notLogin, storeRefreshToken: RT })), [false, 'NO: no login request was seen', []]);
 
@@ -210,9 +214,13 @@ test('INFO outcomes of the SPA workflow say YES or NO', () => {
   assert.deepEqual(v(stolenRefreshCookieWorks.evaluate({ ...s, refresh: refreshed, api: denied })), [false, 'NO: refresh 200, API 401', [refreshed, denied]]);
   assert.equal(stolenRefreshCookieWorks.evaluate({ ...s, refresh: refreshed, api: api(200, '{"user":"someone-else"}') }).ok, false, "another user's data is not the attack working");
   assert.deepEqual(v(stolenRefreshCookieWorks.evaluate(s)), [false, 'NO: refresh not called, API not called', []]);
+  const reset = ex({ from: 'Hacker', to: 'FusionAuth', method: 'POST', path: '/api/jwt/refresh', error: 'ECONNRESET' });
+  const apiReset = ex({ from: 'Hacker', path: '/api/cart', error: 'ECONNRESET' });
+  assert.deepEqual(v(stolenRefreshCookieWorks.evaluate({ ...s, refresh: reset, api: apiReset })), [false, 'NO: refresh not called, API not called', [reset, apiReset]], 'no answer at all');
 
   assert.equal(stolenLocalStorageJwtWorks.ensures(s), 'report whether the stolen cookie worked');
   assert.deepEqual(v(stolenLocalStorageJwtWorks.evaluate({ ...s, api: cart })), [true, 'YES: API 200', [cart]]);
   assert.deepEqual(v(stolenLocalStorageJwtWorks.evaluate({ ...s, api: denied })), [false, 'NO: API 401', [denied]]);
   assert.deepEqual(v(stolenLocalStorageJwtWorks.evaluate(s)), [false, 'NO: API not called', []]);
+  assert.deepEqual(v(stolenLocalStorageJwtWorks.evaluate({ ...s, api: apiReset })), [false, 'NO: API not called', [apiReset]]);
 });
