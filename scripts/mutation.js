@@ -34,6 +34,8 @@ function testsFor(m) {
   const own = {
     'checks/verifier': ['verifier', 'exchanges'],
     'checks/check': ['verifier', 'exchanges', 'spa'],
+    // The redactor's exact expectations (known fingerprints of known tokens) are in redactor-exact.
+    'trace/redact': ['redact', 'redactor-exact'],
   }[`${dir}/${name}`] ?? (fs.existsSync(path.join(root, 'test', dir, `${name}.test.ts`)) ? [name] : undefined);
   return own ? own.map((t) => `.stryker-build/test/${dir}/${t}.test.js`) : [`.stryker-build/test/${dir}/*.test.js`];
 }
