@@ -150,5 +150,6 @@ test('extra-fusionauth-call: exact words; drawnEndpoints reads every METHOD /pat
   assert.deepEqual(checks.drawnEndpoints(arrows, 'Store'), ['POST /api/login', 'GET /api/user-info', 'DELETE /api/jwt/refresh/x.y']);
   assert.deepEqual(checks.drawnEndpoints(arrows, 'Store', 'IdP'), ['PATCH /other']);
   assert.deepEqual(checks.drawnEndpoints([{ from: 'S', to: 'FusionAuth', label: 'POST /a and POST /a' }], 'S'), ['POST /a'], 'each once');
+  assert.deepEqual(checks.drawnEndpoints([{ from: 'S', to: 'FusionAuth', label: 'POST  /spaced' }], 'S'), ['POST /spaced'], 'any space between method and path');
   assert.equal(checks.endpointOf(ex('Store', 'FusionAuth', 'POST', '/oauth2/token?grant_type=x', now)), 'POST /oauth2/token');
 });
