@@ -2,6 +2,7 @@ import type { Exchange } from '../trace';
 import { defineCheck, fail, outcome, pass } from './check';
 import { candidates } from './cookie-tokens';
 import { type SetCookie, setCookiesOf } from './cookies';
+import { showsUser } from './pages';
 
 /** Checks specific to server-side sessions: what reaches the browser, and how ids are made. */
 
@@ -147,9 +148,12 @@ export interface SlidingArgs {
   app: string;
   page: string;
   user: string;
+  /** The text that proves a load showed the user's page (see `pageShowsUser`). */
+  proof: string;
   ttlMs: number;
   loginAt: number;
-  loads: { at: number; shown: boolean; exchange: Exchange }[];
+  /** Each load of the page: when (world clock, ms) and what came back. */
+  loads: { at: number; exchange: Exchange }[];
 }
 
 export const sessionExtendedOnUse = defineCheck<SlidingArgs>({
@@ -161,7 +165,7 @@ export const sessionExtendedOnUse = defineCheck<SlidingArgs>({
     if (!a.loads.length) return fail('no load was made');
     const lastAt = a.loads[a.loads.length - 1].at - a.loginAt;
     if (lastAt <= a.ttlMs) return fail(`the last load was only ${lastAt} ms after login: nothing proven`);
-    const bad = a.loads.find((l) => !l.shown);
+    const bad = a.loads.find((l) => !showsUser({ page: a.page, user: a.user, proof: a.proof, response: l.exchange }));
     if (bad) return fail(`${bad.at - a.loginAt} ms after login (under the TTL since the previous use) the ${a.page} was not shown: ${bad.exchange.response?.status ?? bad.exchange.error}`, [bad.exchange]);
     return pass(`${a.loads.length} loads at ${a.loads.map((l) => `${l.at - a.loginAt} ms`).join(', ')} after login all showed the ${a.page}`, a.loads.map((l) => l.exchange));
   },

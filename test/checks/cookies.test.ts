@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Cookie } from 'tough-cookie';
 import {
   browserHoldsCurrentToken,
   cookieHasSameSite,
@@ -28,6 +29,8 @@ test('setCookiesOf parses every Set-Cookie of the response, with tough-cookie', 
   assert.equal(cs[0].raw, GOOD);
   assert.equal(cs[0].exchange, e);
   assert.deepEqual(setCookiesOf(undefined), []);
+  // Loose parsing, as browsers do: a Set-Cookie without "=" is a cookie with an empty name.
+  assert.deepEqual(setCookiesOf(ex({ status: 200, resHeaders: { 'set-cookie': 'bare-value' } })).map((c) => [c.cookie.key, c.cookie.value]), [['', 'bare-value']]);
   assert.deepEqual(setCookiesOf(ex({ error: 'refused' })), []);
   assert.equal(setCookiesOf(ex({ status: 200, resHeaders: { 'set-cookie': 'one=1' } })).length, 1, 'a single header, not an array');
 });
@@ -67,6 +70,9 @@ test('cookie-host-only: no Domain, or Domain naming the host itself', () => {
   const hostOnly = cookieIsHostOnly.evaluate(targs(GOOD));
   assert.deepEqual([hostOnly.ok, hostOnly.actual, hostOnly.evidence.length], [true, 'host-only (no Domain attribute)', 1]);
   assert.deepEqual(Object.values(pick(cookieIsHostOnly.evaluate(targs('a=1; Domain=.Store.Example.Test')))), [true, 'Domain=store.example.test']);
+  // A SetCookie not from tough-cookie's parser (which drops the dot) keeps its leading dot: still the host.
+  const dotted = { ...targs(GOOD).cookie!, cookie: new Cookie({ key: 'a', value: '1', domain: '.Store.Example.Test' }) };
+  assert.deepEqual(Object.values(pick(cookieIsHostOnly.evaluate({ ...targs(GOOD), cookie: dotted }))), [true, 'Domain=store.example.test']);
   assert.deepEqual(Object.values(pick(cookieIsHostOnly.evaluate({ ...targs('a=1; Domain=store.example.test'), host: 'STORE.example.test' }))), [true, 'Domain=store.example.test']);
   const parent = targs('a=1; Domain=example.test');
   const o = cookieIsHostOnly.evaluate(parent);
@@ -123,6 +129,7 @@ test('no-sso-cookies: none of the other app\'s cookie names arrive', () => {
   const own = req('forums_jwt=app_jwt');
   const ok = noCookiesFromOtherApp.evaluate({ app: 'the forums', request: own, foreign: ['app_jwt'] });
   assert.deepEqual([ok.ok, ok.actual, ok.evidence], [true, "cookies sent: forums_jwt (none of the other app's)", [own]]);
+  assert.equal(noCookiesFromOtherApp.evaluate({ app: 'the forums', request: req('forums_jwt=f; theme=dark'), foreign: ['app_jwt'] }).actual, "cookies sent: forums_jwt, theme (none of the other app's)");
   const empty = noCookiesFromOtherApp.evaluate({ app: 'the forums', request: req(''), foreign: ['app_jwt'] });
   assert.deepEqual([empty.ok, empty.actual], [true, 'no cookies sent']);
   const absent = noCookiesFromOtherApp.evaluate({ app: 'the forums', request: undefined, foreign: [''] });

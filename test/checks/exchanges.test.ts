@@ -95,3 +95,61 @@ test('new-session-id says "session fixation" when the id held after login is the
   assert.equal(checks.newSessionIdAtLogin.evaluate({ app: 'store', before: 'abc', after: 'def', evidence: [] }).ok, true);
   assert.match(checks.newSessionIdAtLogin.evaluate({ app: 'store', before: 'abc', evidence: [] }).actual, /holds no session cookie after the login/);
 });
+
+test('variant-applies: recorded only as not applicable, naming what the scenario needs', () => {
+  const k = checks.scenarioApplies;
+  assert.deepEqual([k.kind, k.name, k.level], ['variant-applies', 'scenarioAppliesToVariant', 'MUST']);
+  const a = { needs: 'refreshFailureStatus=404' };
+  assert.equal(k.ensures(a), 'the scenario runs where the variant in force has refreshFailureStatus=404');
+  assert.deepEqual(k.evaluate(a), { ok: true, actual: 'not run: needs refreshFailureStatus=404', evidence: [], notApplicable: 'not run: needs refreshFailureStatus=404' });
+});
+
+test('refresh-only-expired: exact words, on the world clock, with the query left out', () => {
+  const k = checks.refreshOnlyExpiredJwt;
+  assert.deepEqual([k.kind, k.name], ['refresh-only-expired', 'refreshesOnlyAnExpiredJwt']);
+  assert.equal(k.ensures({ caller: 'Forums', refresh }), "Forums calls FusionAuth's refresh API only when the JWT it was sent has expired (or is missing or invalid), not on a request whose JWT is still valid");
+  const r = ex('Store', 'FusionAuth', 'POST', '/api/jwt/refresh?x=1', now + 1);
+  const t = ex('Browser', 'Store', 'GET', '/shopping-cart?page=2', now);
+  const s = now / 1000;
+  const say = (a: Partial<checks.RefreshNeedArgs>) => {
+    const o = k.evaluate({ caller: 'Store', refresh: r, trigger: t, ...a });
+    return [o.ok, o.actual, o.evidence, o.notApplicable];
+  };
+  assert.deepEqual(say({ trigger: undefined }), [true, 'no browser request was in flight when Store called POST /api/jwt/refresh, so the JWT it acted on is unknown', [r], 'no browser request was in flight when Store called POST /api/jwt/refresh, so the JWT it acted on is unknown']);
+  assert.deepEqual(say({}), [true, 'GET /shopping-cart carried no JWT, so Store refreshed (POST /api/jwt/refresh)', [r], undefined]);
+  assert.deepEqual(say({ jwt: { value: 'v', genuine: false, exp: s + 60 } }), [true, 'GET /shopping-cart carried a JWT that does not verify, so Store refreshed (POST /api/jwt/refresh)', [r], undefined]);
+  assert.deepEqual(say({ jwt: { value: 'v', genuine: true, exp: s - 5 } }), [true, 'GET /shopping-cart carried a JWT that had expired 5 s before, so Store refreshed (POST /api/jwt/refresh)', [r], undefined]);
+  assert.deepEqual(say({ jwt: { value: 'v', genuine: true, exp: s } }), [true, 'GET /shopping-cart carried a JWT that had expired 0 s before, so Store refreshed (POST /api/jwt/refresh)', [r], undefined], 'exp reached is expired');
+  const load = 'a refresh on every request multiplies the load on FusionAuth and rotates tokens for nothing';
+  assert.deepEqual(say({ jwt: { value: 'v', genuine: true, exp: s + 1 } }), [false, `Store called POST /api/jwt/refresh while serving GET /shopping-cart, whose JWT was valid for another 1 s: ${load}`, [r, t], undefined]);
+  assert.deepEqual(say({ jwt: { value: 'v', genuine: true } }), [false, `Store called POST /api/jwt/refresh while serving GET /shopping-cart, whose JWT was with no exp: ${load}`, [r, t], undefined]);
+  // The world clock (faketime) is what the backend judged the JWT by, not the wall clock.
+  const later = { ...t, worldAt: now + 120_000 };
+  assert.equal(k.evaluate({ caller: 'Store', refresh: r, trigger: later, jwt: { value: 'v', genuine: true, exp: s + 60 } }).actual, 'GET /shopping-cart carried a JWT that had expired 60 s before, so Store refreshed (POST /api/jwt/refresh)');
+  assert.equal(k.evaluate({ caller: 'Store', refresh: r, trigger: { ...t, at: now + 999 }, jwt: { value: 'v', genuine: true, exp: s } }).ok, true, 'seconds rounded down');
+});
+
+test('extra-fusionauth-call: exact words; drawnEndpoints reads every METHOD /path of the caller\'s arrows to FusionAuth only', () => {
+  const k = checks.extraFusionAuthCall;
+  assert.deepEqual([k.kind, k.name, k.level], ['extra-fusionauth-call', 'fusionAuthCallNotInDiagram', 'INFO']);
+  const e = ex('Store', 'FusionAuth', 'GET', '/api/user', now);
+  assert.equal(k.ensures({ caller: 'Store', exchange: e, endpoint: 'GET /api/user', drawn: ['POST /api/login', 'POST /api/jwt/refresh'] }), 'report every call Store makes to FusionAuth that the diagram does not draw (it draws: POST /api/login, POST /api/jwt/refresh)');
+  assert.equal(k.ensures({ caller: 'Store', exchange: e, endpoint: 'GET /api/user', drawn: [] }), 'report every call Store makes to FusionAuth that the diagram does not draw (it draws: none)');
+  assert.deepEqual(k.evaluate({ caller: 'Store', exchange: e, endpoint: 'GET /api/user', drawn: [] }), { ok: true, actual: 'Store called GET /api/user on FusionAuth (answered 200), a call the diagram does not draw', evidence: [e] });
+  const broken: Exchange = { ...e, response: undefined, error: 'ECONNRESET' };
+  assert.equal(k.evaluate({ caller: 'Store', exchange: broken, endpoint: 'GET /api/user', drawn: [] }).actual, 'Store called GET /api/user on FusionAuth (answered ECONNRESET), a call the diagram does not draw');
+  const silent: Exchange = { ...e, response: undefined };
+  assert.equal(k.evaluate({ caller: 'Store', exchange: silent, endpoint: 'GET /api/user', drawn: [] }).actual, 'Store called GET /api/user on FusionAuth (answered nothing), a call the diagram does not draw');
+  const arrows = [
+    { from: 'Store', to: 'FusionAuth', label: 'POST /api/login (loginId, password)\nGET /api/user-info or DELETE /api/jwt/refresh/x.y' },
+    { from: 'Store', to: 'Browser', label: 'GET /not-fusionauth' },
+    { from: 'Forums', to: 'FusionAuth', label: 'PUT /api/forums' },
+    { from: 'Store', to: 'IdP', label: 'PATCH /other' },
+    { from: 'Store', to: 'FusionAuth', label: 'post /lowercase is no method; HEAD /neither' },
+  ];
+  assert.deepEqual(checks.drawnEndpoints(arrows, 'Store'), ['POST /api/login', 'GET /api/user-info', 'DELETE /api/jwt/refresh/x.y']);
+  assert.deepEqual(checks.drawnEndpoints(arrows, 'Store', 'IdP'), ['PATCH /other']);
+  assert.deepEqual(checks.drawnEndpoints([{ from: 'S', to: 'FusionAuth', label: 'POST /a and POST /a' }], 'S'), ['POST /a'], 'each once');
+  assert.deepEqual(checks.drawnEndpoints([{ from: 'S', to: 'FusionAuth', label: 'POST  /spaced' }], 'S'), ['POST /spaced'], 'any space between method and path');
+  assert.equal(checks.endpointOf(ex('Store', 'FusionAuth', 'POST', '/oauth2/token?grant_type=x', now)), 'POST /oauth2/token');
+});

@@ -5,6 +5,9 @@ import * as checks from '../../harness/checks';
 import { Verifier } from '../../harness/checks';
 import { type Exchange, Redactor } from '../../harness/trace';
 
+/** What an app-side check says when the kit played the app (HTTP mode). */
+const KIT_NA = { ok: true, actual: 'not checked in HTTP mode (use --browser chromium)', evidence: [], notApplicable: 'not checked in HTTP mode (use --browser chromium)' };
+
 /** The identity, failed-login and URL-secret checks on hand-built exchanges: pass, fail, not applicable. */
 
 let seq = 0;
@@ -128,22 +131,32 @@ describe('failed logins', () => {
   });
 
   test('SPA: a JWT kept in local storage fails; an empty storage passes', () => {
-    const a = { ...base, tokens: [JWT], evidence: [] };
+    const a = { ...base, appRunBy: 'browser' as const, tokens: [JWT], evidence: [] };
     assert.equal(checks.spaFailedLoginStoresNothing.evaluate({ ...a, storage: {} }).ok, true);
     const o = checks.spaFailedLoginStoresNothing.evaluate({ ...a, storage: { jwt: JWT } });
     assert.equal(o.ok, false);
     assert.match(o.actual, /jwt/);
+    assert.deepEqual(checks.spaFailedLoginStoresNothing.evaluate({ ...a, appRunBy: 'kit', storage: { jwt: JWT } }), KIT_NA, 'HTTP mode: the storage is the kit\'s');
   });
   test('SPA: the form again with a message passes; no form, or no message, fails; a form the browser would not send passes', () => {
-    const a = { attempt: base.attempt, evidence: [] };
-    assert.equal(checks.spaFailedLoginExplained.evaluate({ ...a, formShown: true, added: ['Your account is locked.'], notSent: false }).ok, true);
-    assert.equal(checks.spaFailedLoginExplained.evaluate({ ...a, formShown: false, added: ['x'], notSent: false }).ok, false);
-    assert.equal(checks.spaFailedLoginExplained.evaluate({ ...a, formShown: true, added: [], notSent: false }).ok, false);
-    assert.equal(checks.spaFailedLoginExplained.evaluate({ ...a, formShown: true, added: [], notSent: true }).ok, true);
+    const posted = [ex({ method: 'POST', path: '/api/login', status: 401 })];
+    const before = 'Shop\nLog in\n  Email  \nPassword';
+    const a = { attempt: base.attempt, appRunBy: 'browser' as const, before, calls: posted };
+    const ok = checks.spaFailedLoginExplained.evaluate({ ...a, formShown: true, after: `${before}\n  Your account is locked.  \n\n` });
+    assert.deepEqual([ok.ok, ok.actual, ok.evidence], [true, 'the login form again, with "Your account is locked."', posted]);
+    assert.deepEqual(checks.spaFailedLoginExplained.evaluate({ ...a, formShown: false, after: 'x' }), { ok: false, actual: 'the app shows no login form', evidence: posted });
+    const same = checks.spaFailedLoginExplained.evaluate({ ...a, formShown: true, after: 'Log in\nShop\n   \nEmail' });
+    assert.deepEqual([same.ok, same.actual], [false, 'the login form again, but with no message it did not show before'], 'lines seen before (trimmed, any order) and blank lines are no message');
+    const options = [ex({ method: 'OPTIONS', path: '/api/login', status: 204 })];
+    const unsent = checks.spaFailedLoginExplained.evaluate({ ...a, formShown: true, after: before, calls: options });
+    assert.deepEqual([unsent.ok, unsent.actual, unsent.evidence], [true, 'the login form is still shown; the browser did not send the incomplete form', options]);
+    assert.equal(checks.spaFailedLoginExplained.evaluate({ ...a, formShown: false, after: before, calls: [] }).ok, false, 'not sent, but no form either');
+    assert.equal(checks.spaFailedLoginExplained.evaluate({ ...a, formShown: true, after: `${before}\n${'x'.repeat(200)}` }).actual, `the login form again, with "${'x'.repeat(120)}"`);
+    assert.deepEqual(checks.spaFailedLoginExplained.evaluate({ ...a, appRunBy: 'kit', formShown: false, after: '' }), KIT_NA);
   });
   test('SPA in HTTP mode: recorded as not applicable, with the reason, never as a pass', () => {
     const v = new Verifier({ workflow: 'spa-localstorage-jwt', prefix: 'SLJ' });
-    const r = v.notApplicable(checks.spaFailedLoginStoresNothing, { ...base, storage: {}, tokens: [], evidence: [] }, [7], 'not checked in HTTP mode (use --browser chromium)');
+    const r = v.verify(checks.spaFailedLoginStoresNothing, { ...base, appRunBy: 'kit', storage: {}, tokens: [], evidence: [] }, [7]);
     assert.equal(r.result, 'na');
     assert.equal(r.id, 'SLJ-7.failed-login-no-credential');
     assert.match(r.reason!, /use --browser chromium/);

@@ -109,6 +109,8 @@ test('page-shown: 2xx and the right user', () => {
   assert.deepEqual(v(k.evaluate(user(page(300, { location: '/x' })))).slice(0, 2), [false, 'answered 300 to /x']);
   assert.deepEqual(v(k.evaluate(user(page(399, { location: '/y' })))).slice(0, 2), [false, 'answered 399 to /y']);
   assert.deepEqual(v(k.evaluate(user(page(401, { location: '/z' })))).slice(0, 2), [false, 'answered 401']);
+  assert.deepEqual(v(k.evaluate(user(page(400, { location: '/z' })))).slice(0, 2), [false, 'answered 400'], 'a 400 is no redirect');
+  assert.equal(k.evaluate({ ...user(page(204)), proof: 'was' }).ok, false, 'an answer without a body shows nobody');
   assert.deepEqual(v(k.evaluate(user(page(199)))).slice(0, 2), [false, 'answered 199']);
   assert.deepEqual(v(k.evaluate(user(page(299, { body: 'richard@example.com' })))).slice(0, 2), [true, '299, contains "richard@example.com"']);
   const err = page(undefined, { error: 'timeout' });

@@ -34,6 +34,13 @@ test('tokens-not-in-browser: no issued token in any answer header or body', () =
   assert.equal(k.evaluate({ actor: 'Browser', exchanges: [bodyWithCookie], tokens }).actual, 'a token FusionAuth issued reached the Browser: GET /b → the body');
   const noBody = ex({ path: '/n', status: 204, resHeaders: {} });
   assert.equal(k.evaluate({ actor: 'Browser', exchanges: [noBody], tokens: ['rt-BBBB'] }).ok, true);
+  assert.equal(k.evaluate({ actor: 'Browser', exchanges: [noBody], tokens: ['was'] }).ok, true, 'no body is not a body that could hold a token');
+  // Wrapped so that the raw header does not show it (base64 JSON): still a cookie that holds it.
+  const wrapped = ex({ method: 'POST', path: '/login', status: 302, resHeaders: { 'set-cookie': `s=${Buffer.from(JSON.stringify({ jwt: 'jwt-AAAA' })).toString('base64')}; HttpOnly` } });
+  assert.ok(!JSON.stringify(wrapped.response!.headers).includes('jwt-AAAA'));
+  assert.deepEqual(v(k.evaluate({ actor: 'Browser', exchanges: [wrapped], tokens })), [false, 'a token FusionAuth issued reached the Browser: POST /login → a Set-Cookie header', [wrapped]]);
+  const beside = ex({ path: '/x', status: 200, resHeaders: { 'set-cookie': 'sid=1', 'x-jwt': 'jwt-AAAA' } });
+  assert.equal(k.evaluate({ actor: 'Browser', exchanges: [beside], tokens }).actual, 'a token FusionAuth issued reached the Browser: GET /x → a Set-Cookie header', 'a header of an answer that sets cookies is reported as the Set-Cookie one');
 });
 
 test('new-session-id (SHOULD): a session id the browser held before is not kept', () => {
@@ -53,6 +60,9 @@ test('estimateEntropyBits: duplicates, counters, and random ids from their alpha
   assert.deepEqual(estimateEntropyBits(['abc', 'abd', 'abc']), { bits: 0, reason: 'the same id was issued twice' });
   assert.deepEqual(estimateEntropyBits(['sess-0001-x', 'sess-0002-x', 'sess-0004-x']), { bits: Math.log2(3), reason: 'sequential: consecutive ids differ by at most 2' });
   assert.deepEqual(estimateEntropyBits(['9', '1', '5']), { bits: Math.log2(5), reason: 'sequential: consecutive ids differ by at most 4' }, 'sorted before the steps are taken');
+  assert.deepEqual(estimateEntropyBits(['1', '9', '5']), { bits: Math.log2(5), reason: 'sequential: consecutive ids differ by at most 4' }, 'sorted ascending (unsorted the step would be 8)');
+  assert.deepEqual(estimateEntropyBits(['1', '9', '5', '13']), { bits: Math.log2(5), reason: 'sequential: consecutive ids differ by at most 4' });
+  assert.deepEqual(estimateEntropyBits(['1e3', '2e4']), { bits: 3 * 4, reason: '3 varying characters from an alphabet of 16' }, 'only all-digit parts are counters, not numbers JavaScript would read');
   assert.deepEqual(estimateEntropyBits(['0', '65536']), { bits: 4, reason: '1 varying characters from an alphabet of 16' }, 'a step of 65536 is no counter (digits count as hex)');
   assert.deepEqual(estimateEntropyBits(['0', '65535']), { bits: 16, reason: 'sequential: consecutive ids differ by at most 65535' });
   // Hex: 16 symbols, whatever digits appear.
@@ -86,9 +96,9 @@ test('session-id-entropy (SHOULD): the estimate against the minimum', () => {
 test('session-extended: loads under the TTL keep the session past the TTL from login', () => {
   const k = sessionExtendedOnUse;
   assert.deepEqual([k.kind, k.name, k.level], ['session-extended', 'sessionSlidesOnUse', 'MUST']);
-  const base = { app: 'the store', page: 'shopping cart', user: 'Richard', ttlMs: 1000, loginAt: 10_000 };
+  const base = { app: 'the store', page: 'shopping cart', user: 'Richard', proof: 'richard@example.test', ttlMs: 1000, loginAt: 10_000 };
   assert.equal(k.ensures({ ...base, loads: [] }), "each use extends the store's session: loads spaced under the TTL (1000 ms) keep showing Richard's shopping cart past the TTL counted from login");
-  const l = (at: number, shown: boolean, status = shown ? 200 : 302) => ({ at: 10_000 + at, shown, exchange: ex({ path: '/cart', status }) });
+  const l = (at: number, shown: boolean, status = shown ? 200 : 302) => ({ at: 10_000 + at, exchange: ex({ path: '/cart', status, resBody: shown ? '<p>richard@example.test</p>' : '' }) });
   const good = [l(600, true), l(1200, true), l(1800, true)];
   assert.deepEqual(v(k.evaluate({ ...base, loads: good })), [true, '3 loads at 600 ms, 1200 ms, 1800 ms after login all showed the shopping cart', good.map((x) => x.exchange)]);
   assert.deepEqual(v(k.evaluate({ ...base, loads: [] })), [false, 'no load was made', []]);
@@ -96,6 +106,8 @@ test('session-extended: loads under the TTL keep the session past the TTL from l
   assert.equal(k.evaluate({ ...base, loads: [l(600, true), l(1001, true)] }).ok, true);
   const bad = [l(600, true), l(1200, false), l(1800, false)];
   assert.deepEqual(v(k.evaluate({ ...base, loads: bad })), [false, '1200 ms after login (under the TTL since the previous use) the shopping cart was not shown: 302', [bad[1].exchange]]);
-  const err = { at: 10_500, shown: false, exchange: ex({ path: '/cart', error: 'ECONNRESET' }) };
+  const err = { at: 10_500, exchange: ex({ path: '/cart', error: 'ECONNRESET' }) };
+  const other = { at: 10_600, exchange: ex({ path: '/cart', status: 200, resBody: '<p>someone@example.test</p>' }) };
+  assert.equal(k.evaluate({ ...base, loads: [other, l(1200, true)] }).actual, '600 ms after login (under the TTL since the previous use) the shopping cart was not shown: 200', "another user's page is not the user's");
   assert.equal(k.evaluate({ ...base, loads: [err, l(1500, true)] }).actual, '500 ms after login (under the TTL since the previous use) the shopping cart was not shown: ECONNRESET');
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CheckFailure, Verifier, defineCheck, describeExchange, describeFailure, fail, notApplicable, outcome, pass, type Verdict } from '../../harness/checks';
+import { CheckFailure, ScenarioFailed, Verifier, defineCheck, describeExchange, describeFailure, fail, notApplicable, outcome, pass, type Verdict } from '../../harness/checks';
 import { Redactor } from '../../harness/trace';
 import { ex } from './hand-built';
 
@@ -118,4 +118,53 @@ test('describeExchange: cookies, bodies (truncated at 300), status, Location, ev
   assert.deepEqual(describeExchange(err), [`#${err.seq} Browser -> Store: GET store.example.test/`, '    ! ECONNREFUSED']);
   const nothing = ex({});
   assert.deepEqual(describeExchange(nothing), [`#${nothing.seq} Browser -> Store: GET store.example.test/`]);
+});
+
+test('unexcusedFailures: failed MUSTs only; failed(kind): the last failure, by id or by kind; verifyAfter skips absent dependencies', () => {
+  const vf = new Verifier({ workflow: 'w', prefix: 'W' });
+  vf.verify(check('SHOULD', fail('no')), { x: 'a' }, [3]);
+  vf.verify(check('INFO', fail('no')), { x: 'a' }, [3]);
+  assert.deepEqual(vf.unexcusedFailures(), [], 'a failed SHOULD or INFO does not fail the scenario');
+  const first = vf.verify(check('MUST', fail('first')), { x: 'a' }, [4]);
+  const last = vf.verify(check('MUST', fail('last')), { x: 'a' }, [4]);
+  vf.verify(check('MUST', pass('held')), { x: 'a' }, [4]);
+  assert.deepEqual(vf.unexcusedFailures(), [first, last]);
+  assert.equal(vf.failed('thing-holds'), last, 'the latest failure');
+  assert.equal(vf.failed('W-4.thing-holds'), last, 'by its whole id');
+  assert.equal(vf.failed('holds'), undefined, 'a kind is matched whole, after the dot');
+  const after = vf.verifyAfter([undefined, undefined], check('MUST', pass('ran')), { x: 'a' }, [5]);
+  assert.equal(after.result, 'pass', 'absent dependencies (no such check ran) do not stop it');
+});
+
+test('a verdict records the Gherkin step it was made at, and declaredBy only for a not-applicable one', () => {
+  const vf = new Verifier({ workflow: 'w', prefix: 'W' });
+  vf.gherkinStep = 'When the user logs in';
+  const na = vf.notApplicable(check('MUST', pass('x')), { x: 'a' }, [2], 'JSON login: no form', 'store.login.mode');
+  assert.deepEqual([na.result, na.reason, na.declaredBy, na.gherkinStep], ['na', 'JSON login: no form', 'store.login.mode', 'When the user logs in']);
+  assert.ok(!('declaredBy' in vf.notApplicable(check('MUST', pass('x')), { x: 'a' }, [2], 'why')), 'no key when none declared');
+  const declaredButRan = vf.verify(check('MUST', { ...pass('held'), declaredBy: 'store.login.mode' }), { x: 'a' }, [2]);
+  assert.ok(!('declaredBy' in declaredButRan), 'a verdict that was made declares nothing');
+  const failed = vf.verify(check('MUST', fail('broke')), { x: 'a' }, [2]);
+  assert.match(describeFailure(failed), /\n {2}in step "When the user logs in"\n/);
+  vf.gherkinStep = undefined;
+  assert.ok(!('gherkinStep' in vf.verify(check('MUST', pass('x')), { x: 'a' }, [2])));
+});
+
+test('stopOnFailure throws only for a failed MUST', () => {
+  const vf = new Verifier({ workflow: 'w', prefix: 'W', stopOnFailure: true });
+  assert.doesNotThrow(() => vf.verify(check('SHOULD', fail('no')), { x: 'a' }, [1]));
+  assert.doesNotThrow(() => vf.verify(check('MUST', pass('yes')), { x: 'a' }, [1]));
+  assert.doesNotThrow(() => vf.verify(check('MUST', notApplicable('n/a')), { x: 'a' }, [1]));
+  assert.throws(() => vf.verify(check('MUST', fail('no')), { x: 'a' }, [1]), CheckFailure);
+});
+
+test('ScenarioFailed: the failed ids once each on the first line, then each failure', () => {
+  const vf = new Verifier({ workflow: 'w', prefix: 'W' });
+  const a = vf.verify(check('MUST', fail('a broke')), { x: 'a' }, [4]);
+  const b = vf.verify({ ...check('MUST', fail('b broke')), kind: 'other' }, { x: 'b' }, [6]);
+  const e = new ScenarioFailed([a, b, a]);
+  assert.equal(e.name, 'ScenarioFailed');
+  assert.equal(e.message, ['MUST check(s) failed in this scenario: W-4.thing-holds, W-6.other', describeFailure(a), describeFailure(b), describeFailure(a)].join('\n'));
+  assert.equal(e.stack, `ScenarioFailed [CHECK_FAILED]: ${e.message}`);
+  assert.equal(new ScenarioFailed([a], true).message.split('\n')[0], 'MUST check(s) failed in this scenario: W-4.thing-holds (before the step that failed above, which may be a consequence)');
 });

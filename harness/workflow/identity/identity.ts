@@ -23,6 +23,8 @@ export const HTTP_MODE_REASON = 'not checked in HTTP mode (use --browser chromiu
 /** How the Examples name the password typed. */
 export type PasswordKind = 'the password' | 'a wrong password' | 'a blank password';
 
+/** Who ran the SPA's JavaScript, for the app-side checks to judge whether they apply: the kit plays it in HTTP mode. */
+const appRunBy = (d: { mode: string }): checks.AppRunBy => (d.mode === 'http' ? 'kit' : 'browser');
 const WRONG_PASSWORD = 'not-the-password-7f3a';
 
 interface Load {
@@ -297,10 +299,10 @@ export class IdentityFlow {
   async spaNothingStored(): Promise<void> {
     const a = this.requireAttempt();
     const d = a.driver!;
-    const noCred = { attempt: a.attempt, fusionauth: this.fusionauthAnswer(), storage: {}, tokens: [] as string[], evidence: [] as Exchange[] };
+    const noCred = { attempt: a.attempt, fusionauth: this.fusionauthAnswer(), appRunBy: appRunBy(d), storage: {}, tokens: [] as string[], evidence: [] as Exchange[] };
     if (d.mode === 'http') {
-      // The kit plays the app: what it stores and shows is the kit's, not evidence about the app.
-      this.s.verifier.notApplicable(checks.spaFailedLoginStoresNothing, noCred, this.s.journal.steps, HTTP_MODE_REASON);
+      // The kit plays the app: what it stores and shows is the kit's, not evidence about the app (the check says so).
+      this.s.verifier.verify(checks.spaFailedLoginStoresNothing, noCred, this.s.journal.steps);
       return;
     }
     const spa = this.spaApp(a.app, a.user);
@@ -312,20 +314,16 @@ export class IdentityFlow {
   async spaFormAgain(): Promise<void> {
     const a = this.requireAttempt();
     const d = a.driver!;
-    const args = { attempt: a.attempt, formShown: false, added: [] as string[], notSent: false, evidence: [] as Exchange[] };
+    const args = { attempt: a.attempt, appRunBy: appRunBy(d), formShown: false, before: a.before, after: '', calls: [] as Exchange[] };
     if (d.mode === 'http') {
-      this.s.verifier.notApplicable(checks.spaFailedLoginExplained, args, this.s.journal.steps, HTTP_MODE_REASON);
+      this.s.verifier.verify(checks.spaFailedLoginExplained, args, this.s.journal.steps);
       return;
     }
-    const calls = this.s.journal.since(a.start).filter((e) => e.to === 'FusionAuth');
-    const seen = new Set(a.before.split('\n').map((l) => l.trim()));
-    const after = (await d.text?.()) ?? '';
     this.s.verify(checks.spaFailedLoginExplained, {
       ...args,
       formShown: (await d.showsLoginForm()) ?? false,
-      added: after.split('\n').map((l) => l.trim()).filter((l) => l && !seen.has(l)),
-      notSent: !calls.some((e) => e.request.method === 'POST'),
-      evidence: calls,
+      after: (await d.text?.()) ?? '',
+      calls: this.s.journal.since(a.start).filter((e) => e.to === 'FusionAuth'),
     });
   }
 

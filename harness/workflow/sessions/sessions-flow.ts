@@ -20,7 +20,7 @@ export class SessionsFlow {
 
   /** Session ids seen by `logInTimes`, and before/after a re-login. */
   private sessionSamples: { value: string; exchange: Exchange }[] = [];
-  private slidingLoads: { at: number; shown: boolean; exchange: Exchange }[] = [];
+  private slidingLoads: { at: number; exchange: Exchange }[] = [];
 
   private ttlMs(): number {
     return this.s.env.sessionTtlSeconds * 1000;
@@ -60,7 +60,7 @@ export class SessionsFlow {
       else await this.s.wait(this.web.loginRecord().at + 0.65 * ttl * k - Date.now(), `use of the session ${0.65 * k} TTL after login`);
       const r = await this.s.load(actor, app, page);
       prev = this.s.now();
-      this.slidingLoads.push({ at: prev, shown: checks.showsUser({ page, user: this.s.user, proof: this.s.proof(app), response: r.exchange }), exchange: r.exchange });
+      this.slidingLoads.push({ at: prev, exchange: r.exchange });
     }
   }
 
@@ -116,6 +116,6 @@ export class SessionsFlow {
   }
 
   sessionExtended(app: TargetName, page: PageName): void {
-    this.s.verify(checks.sessionExtendedOnUse, { app, page, user: this.s.user, ttlMs: this.ttlMs(), loginAt: this.web.loginRecord().at, loads: this.slidingLoads });
+    this.s.verify(checks.sessionExtendedOnUse, { app, page, user: this.s.user, proof: this.s.proof(app), ttlMs: this.ttlMs(), loginAt: this.web.loginRecord().at, loads: this.slidingLoads });
   }
 }

@@ -209,55 +209,59 @@ export class SpaFlow {
 
   // ---- checks -----------------------------------------------------------------------
 
-  /** In HTTP mode: record that an app-side check was not made (never a ✓, not coverage). */
-  private notInHttpMode<A>(check: Check<A>, args: A): boolean {
+  /** Who ran the app's JavaScript: the app-side checks judge whether they apply from it. */
+  private get appRunBy(): checks.AppRunBy {
+    return this.browserMode ? 'browser' : 'kit';
+  }
+
+  /** In HTTP mode: the app-side check, told the kit ran the app, says it does not apply (never a ✓, not coverage). */
+  private notInHttpMode<A extends checks.AppRun>(check: Check<A>, args: A): boolean {
     if (this.browserMode) return false;
-    this.s.verifier.notApplicable(check, args, this.s.currentSteps, HTTP_MODE);
+    this.s.verifier.verify(check, args, this.s.currentSteps);
     return true;
   }
 
   async noJwtAndLoginForm(when: 'start' | 'refresh failed'): Promise<void> {
     const text = when === 'start' ? 'on start' : 'when the refresh fails';
-    if (this.notInHttpMode(checks.loginFormShownAgain, { when: text, shown: false, jwtGone: false, evidence: [] })) return;
+    if (this.notInHttpMode(checks.loginFormShownAgain, { when: text, appRunBy: this.appRunBy, formShown: false, storage: {}, jwts: [], evidence: [] })) return;
     const d = await this.driver();
     const app = this.spaApp(this.current);
     const storage = await d.storage(app);
-    const shown = (await d.showsLoginForm()) ?? false;
-    const jwts = new Set(this.s.env.double.issued().jwts);
+    const formShown = (await d.showsLoginForm()) ?? false;
     const deps = when === 'start' ? [] : [this.s.verifier.failed('spa-refresh-called'), this.s.verifier.failed('rejects-expired')];
-    this.s.verifyAfter(deps, checks.loginFormShownAgain, { when: text, shown, jwtGone: !Object.values(storage).some((v) => findToken(v, (t) => (jwts.has(t) ? 'jwt' : undefined))), evidence: this.since().slice(-1) });
+    this.s.verifyAfter(deps, checks.loginFormShownAgain, { when: text, appRunBy: this.appRunBy, formShown, storage, jwts: this.s.env.double.issued().jwts, evidence: this.since().slice(-1) });
   }
 
   calledLogin(app: TargetName): void {
-    const args: checks.SpaCallArgs = { actor: 'Browser', exchanges: this.since(), path: '/api/login', applicationId: this.s.app(app).applicationId, expectStatus: 200 };
+    const args: checks.SpaCallArgs = { actor: 'Browser', exchanges: this.since(), path: '/api/login', applicationId: this.s.app(app).applicationId, expectStatus: 200, appRunBy: this.appRunBy };
     if (this.notInHttpMode(checks.spaCalledLogin, args)) return;
     this.s.verify(checks.spaCalledLogin, args);
   }
 
   async refreshCookieHeld(): Promise<void> {
-    if (this.notInHttpMode(checks.refreshCookieHeld, { host: this.s.env.fusionauthHost, isRefreshToken: false })) return;
+    if (this.notInHttpMode(checks.refreshCookieHeld, { host: this.s.env.fusionauthHost, appRunBy: this.appRunBy, refreshTokens: [] })) return;
     const c = await (await this.driver()).refreshCookie();
     // No login call, no cookie from it: that failure is the login check's, not said again here.
-    this.s.verifyAfter([this.s.verifier.failed('spa-login-called')], checks.refreshCookieHeld, { host: this.s.env.fusionauthHost, cookie: c, isRefreshToken: !!c && this.s.env.double.tokenRole(c.value) === 'refreshToken' });
+    this.s.verifyAfter([this.s.verifier.failed('spa-login-called')], checks.refreshCookieHeld, { host: this.s.env.fusionauthHost, appRunBy: this.appRunBy, cookie: c, refreshTokens: this.s.env.double.issued().refreshTokens });
   }
 
   async jwtInStorage(newest = false): Promise<void> {
     const app = this.spaApp(this.current);
     const what = newest ? 'the JWT FusionAuth just issued' : 'a JWT FusionAuth issued';
-    if (this.notInHttpMode(checks.jwtInLocalStorage, { origin: app.origin, storage: {}, tokens: [], what, evidence: [] })) return;
+    if (this.notInHttpMode(checks.jwtInLocalStorage, { origin: app.origin, appRunBy: this.appRunBy, storage: {}, tokens: [], what, evidence: [] })) return;
     const storage = await (await this.driver()).storage(app);
     const issued = this.s.env.double.issued().jwts;
     const fromThisStep = this.since().filter((e) => e.to === 'FusionAuth' && e.response?.status === 200).map((e) => tokenOf(e)).filter((t): t is string => !!t);
     const tokens = newest ? fromThisStep.slice(-1) : issued;
     // The newest JWT only exists if the app refreshed: if that failed, this cannot apply.
-    this.s.verifyAfter(newest ? [this.s.verifier.failed('spa-refresh-called'), this.s.verifier.failed('rejects-expired')] : [this.s.verifier.failed('spa-login-called')], checks.jwtInLocalStorage, { origin: app.origin, storage, tokens, what: newest ? 'the JWT FusionAuth just issued' : 'a JWT FusionAuth issued', evidence: this.since().filter((e) => e.to === 'FusionAuth').slice(-1) });
+    this.s.verifyAfter(newest ? [this.s.verifier.failed('spa-refresh-called'), this.s.verifier.failed('rejects-expired')] : [this.s.verifier.failed('spa-login-called')], checks.jwtInLocalStorage, { origin: app.origin, appRunBy: this.appRunBy, storage, tokens, what: newest ? 'the JWT FusionAuth just issued' : 'a JWT FusionAuth issued', evidence: this.since().filter((e) => e.to === 'FusionAuth').slice(-1) });
   }
 
   async noRefreshTokenInStorage(): Promise<void> {
     const app = this.spaApp(this.current);
-    if (this.notInHttpMode(checks.noRefreshTokenInStorage, { origin: app.origin, storage: {}, tokens: [], what: 'a refresh token', evidence: [] })) return;
+    if (this.notInHttpMode(checks.noRefreshTokenInStorage, { origin: app.origin, appRunBy: this.appRunBy, storage: {}, tokens: [], what: 'a refresh token', evidence: [] })) return;
     const storage = await (await this.driver()).storage(app);
-    this.s.verify(checks.noRefreshTokenInStorage, { origin: app.origin, storage, tokens: this.s.env.double.issued().refreshTokens, what: 'a refresh token', evidence: [] });
+    this.s.verify(checks.noRefreshTokenInStorage, { origin: app.origin, appRunBy: this.appRunBy, storage, tokens: this.s.env.double.issued().refreshTokens, what: 'a refresh token', evidence: [] });
   }
 
   apiReturns(app: TargetName): void {
@@ -290,36 +294,29 @@ export class SpaFlow {
     const apiVerdict = api
       ? this.s.verify(checks.apiRejectsExpired, expiredArgs)
       : this.s.verifier.notApplicable(checks.apiRejectsExpired, expiredArgs, this.s.currentSteps, "the app refreshed before calling its API with the expired JWT, so the API's expiry check was not exercised here");
-    const args: checks.SpaCallArgs = { actor: 'Browser', exchanges: this.since(), path: '/api/jwt/refresh', withCookie: true, expectStatus: status };
+    const args: checks.SpaCallArgs = { actor: 'Browser', exchanges: this.since(), path: '/api/jwt/refresh', withCookie: true, expectStatus: status, appRunBy: this.appRunBy };
     if (this.notInHttpMode(checks.spaCalledRefresh, args)) return;
     this.s.verifyAfter([apiVerdict], checks.spaCalledRefresh, args);
   }
 
   storeCookieSent(): void {
-    // The POST itself: a real browser sends a CORS preflight (OPTIONS, never with cookies) first.
-    const login = this.since().find((e) => e.from === 'Browser' && e.to === 'FusionAuth' && e.request.method === 'POST' && e.request.path.startsWith('/api/login'));
-    const sent = !!login && !!this.storeRefreshToken && String(login.request.headers['cookie'] ?? '').includes(`refresh_token=${this.storeRefreshToken}`);
-    this.s.verify(checks.storeCookieSentToFusionAuth, { what: "the browser sent the store's refresh token cookie along with the forums' login", happened: sent, how: login ? (sent ? 'the login request carried it' : 'the login request did not carry it') : 'no login request was seen', evidence: login ? [login] : [] });
+    this.s.verify(checks.storeCookieSentToFusionAuth, { what: "the browser sent the store's refresh token cookie along with the forums' login", exchanges: this.since(), storeRefreshToken: this.storeRefreshToken });
   }
 
   async cookieClobbered(): Promise<void> {
     const now = (await (await this.driver()).refreshCookie())?.value;
-    const happened = !!this.storeRefreshToken && !!now && now !== this.storeRefreshToken;
-    this.s.verify(checks.refreshCookieClobbered, { what: "the forums' refresh token cookie replaced the store's on the FusionAuth host", happened, how: happened ? 'refresh_token now holds the forums token; the store app can no longer refresh' : 'the store refresh token is still the one held', evidence: this.since().filter((e) => e.to === 'FusionAuth') });
+    this.s.verify(checks.refreshCookieClobbered, { what: "the forums' refresh token cookie replaced the store's on the FusionAuth host", before: this.storeRefreshToken, now, evidence: this.since().filter((e) => e.to === 'FusionAuth') });
   }
 
   attackRefresh(): void {
     const refresh = this.s.journal.all().filter((e) => e.from === 'Hacker' && e.to === 'FusionAuth').at(-1);
     const api = lastApiCall(this.s.journal.all(), 'Hacker', this.spaApp('store').api);
-    const gotJwt = refresh?.response?.status === 200;
-    const gotData = checks.showsUser({ page: 'api', user: this.s.user, proof: this.s.proof('store'), response: api });
-    this.s.verify(checks.stolenRefreshCookieWorks, { what: 'the stolen refresh token cookie got the hacker a JWT and the cart', happened: gotJwt && gotData, how: `refresh ${refresh?.response?.status ?? 'not called'}, API ${api?.response?.status ?? 'not called'}`, evidence: [refresh, api].filter((e): e is Exchange => !!e) });
+    this.s.verify(checks.stolenRefreshCookieWorks, { what: 'the stolen refresh token cookie got the hacker a JWT and the cart', refresh, api, user: this.s.user, proof: this.s.proof('store') });
   }
 
   attackJwt(): void {
     const api = lastApiCall(this.since(), 'Hacker', this.spaApp('store').api);
-    const got = checks.showsUser({ page: 'api', user: this.s.user, proof: this.s.proof('store'), response: api });
-    this.s.verify(checks.stolenLocalStorageJwtWorks, { what: 'the JWT stolen from local storage opened the cart API', happened: got, how: `API ${api?.response?.status ?? 'not called'}`, evidence: api ? [api] : [] });
+    this.s.verify(checks.stolenLocalStorageJwtWorks, { what: 'the JWT stolen from local storage opened the cart API', api, user: this.s.user, proof: this.s.proof('store') });
   }
 }
 

@@ -408,23 +408,19 @@ export class WebappFlow {
   // ---- attack vectors (INFO) ---------------------------------------------------------
 
   attackRefreshed(app: TargetName): void {
-    const calls = this.s.sinceLast().filter((e) => e.from === this.s.app(app).participant && isRefreshCall(e));
-    const ok = calls.some((e) => e.response?.status === 200);
-    this.s.verify(checks.stolenRefreshTokenRefreshed, { attack: `${app} refreshed the JWT with the stolen refresh token`, worked: ok, how: ok ? 'FusionAuth issued a new JWT for the stolen refresh token' : calls.length ? `the refresh answered ${calls.map((e) => e.response?.status).join(', ')}` : `${app} made no refresh call`, evidence: calls });
+    this.s.verify(checks.stolenRefreshTokenRefreshed, { attack: `${app} refreshed the JWT with the stolen refresh token`, caller: this.s.app(app).participant, exchanges: this.s.sinceLast() });
   }
 
   attackGotPage(app: TargetName, withNewJwt: boolean): void {
     const check = withNewJwt ? checks.stolenRefreshTokenOpensPage : this.stolen === 'session' ? checks.stolenSessionOpensPage : checks.stolenJwtOpensPage;
-    const res = this.s.lastResponse();
     const page = userPageOf(app);
-    const shown = checks.showsUser({ page, user: this.s.user, proof: this.s.proof(app), response: res });
-    const newJwt = setCookiesOf(res).some((c) => this.s.roleOf(c.cookie.value) === 'jwt');
-    const worked = shown && (!withNewJwt || newJwt);
     this.s.verify(check, {
       attack: `the hacker got ${this.s.user}'s ${page}${withNewJwt ? ' and a new JWT' : ''}`,
-      worked,
-      how: `${res.response?.status ?? res.error}: page ${shown ? 'shown' : 'not shown'}${withNewJwt ? `, new JWT cookie ${newJwt ? 'set' : 'not set'}` : ''}`,
-      evidence: [res],
+      page,
+      user: this.s.user,
+      proof: this.s.proof(app),
+      response: this.s.lastResponse(),
+      ...(withNewJwt ? { newJwtAmong: this.s.env.double.issued().jwts } : {}),
     });
   }
 
