@@ -9,7 +9,8 @@ import { LoginflowError } from '../errors';
  * - `chromium`: a real headless Chromium runs the app; asking for it without Chromium is a
  *   setup problem, not a non-conforming backend, so it is an error (exit 2) that says how
  *   to install it, raised before any backend starts.
- * - `auto`: Chromium when it is there, else HTTP mode, and says which and why.
+ * - `auto`: Chromium when it is there, else HTTP mode, and says which and why; `loginflow run`
+ *   uses it only for the workflows whose app runs in the browser (registry `appRunsIn`).
  */
 export type BrowserRequest = 'http' | 'chromium' | 'auto';
 
@@ -37,6 +38,6 @@ export function chooseBrowser(requested: BrowserRequest = 'http', env: NodeJS.Pr
     return { mode: 'chromium', requested, reason: `headless Chromium at ${where} (--browser chromium)` };
   }
   return found
-    ? { mode: 'chromium', requested, reason: `--browser auto: found Chromium at ${where}, so the SPA runs in it` }
+    ? { mode: 'chromium', requested, reason: `--browser auto: found Chromium at ${where}, so the SPA runs in it (server-rendered workflows, fully judged over HTTP, stay in HTTP mode; --browser chromium drives them in Chromium too)` }
     : { mode: 'http', requested, reason: `--browser auto: no Chromium at ${where}, so the kit plays the SPA in HTTP mode (for the real browser: ${CHROMIUM_INSTALL}, or set LOGINFLOW_CHROMIUM)` };
 }

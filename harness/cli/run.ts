@@ -148,6 +148,10 @@ export async function main(argv: string[]): Promise<number> {
   const pool = new EnvironmentPool();
   // --jobs N: N workflows at once in this process (their backends are separate; one
   // workflow's session-TTL waits overlap the others' work); each one's log is printed whole.
+  // --browser auto: Chromium where the app's own code runs in the browser (the SPA), HTTP mode
+  // for server-rendered apps, whose every check HTTP mode judges; --browser chromium drives all.
+  const browserFor = (w: string): 'http' | 'chromium' | undefined =>
+    browser?.requested === 'auto' && browser.mode === 'chromium' && findWorkflow(w)?.appRunsIn === 'server' ? 'http' : (values.browser as 'http' | 'chromium' | undefined);
   const runOne = async (w: string): Promise<WorkflowResult> => {
       const configFile = values.config ?? referenceConfig(w);
       const runs: WorkflowResult[] = [];
@@ -164,7 +168,7 @@ export async function main(argv: string[]): Promise<number> {
         reports,
         quiet: !!values.quiet,
         variant: combo,
-        browser: values.browser as 'http' | 'chromium' | undefined,
+        browser: browserFor(w),
         parallel,
         formats: values.format,
         profiles: values.profile,

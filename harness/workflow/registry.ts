@@ -42,6 +42,13 @@ export interface WorkflowEntry {
   variants: readonly VariantName[];
   /** The flows its steps use (harness/workflow/flows.ts). */
   flows: readonly FlowKind[];
+  /**
+   * Where the app's own code runs: `browser` (an SPA: in HTTP mode the kit plays it, and its
+   * app-side checks are not applicable) or `server` (pages rendered by the backend: HTTP mode
+   * judges every check, Chromium is a second opinion). `--browser auto` uses Chromium for
+   * `browser` workflows only, so the first run stays fast; `--browser chromium` drives all.
+   */
+  appRunsIn: 'browser' | 'server';
   /** Its check modules under harness/checks (the checks its flows judge with, besides the shared ones). */
   checks: readonly string[];
   /** What `loginflow init` writes into a config for it beyond the targets, and asks. */
@@ -69,6 +76,7 @@ export const WORKFLOWS: readonly WorkflowEntry[] = [
     prefix: 'SLJ',
     variants: ALL_VARIANTS,
     flows: ['spa'],
+    appRunsIn: 'browser',
     checks: ['spa', 'fusionauth-calls', 'identity', 'attacks'],
     init: {
       fusionauth: {
@@ -85,6 +93,7 @@ export const WORKFLOWS: readonly WorkflowEntry[] = [
     prefix: 'WJC',
     variants: ALL_VARIANTS,
     flows: ['webapp'],
+    appRunsIn: 'server',
     checks: ['cookies', 'cookie-tokens', 'pages', 'fusionauth-calls', 'exchanges', 'identity', 'attacks'],
   },
   {
@@ -93,6 +102,7 @@ export const WORKFLOWS: readonly WorkflowEntry[] = [
     prefix: 'WS',
     variants: ALL_VARIANTS,
     flows: ['webapp', 'sessions'],
+    appRunsIn: 'server',
     checks: ['sessions', 'cookies', 'pages', 'fusionauth-calls', 'exchanges', 'identity', 'attacks'],
     init: { asksSessionTtl: true },
   },
@@ -102,6 +112,7 @@ export const WORKFLOWS: readonly WorkflowEntry[] = [
     prefix: 'WOS',
     variants: ['signing'],
     flows: ['oauth'],
+    appRunsIn: 'server',
     checks: ['oauth', 'sessions', 'cookies', 'pages', 'fusionauth-calls', 'exchanges', 'identity', 'attacks'],
     init: { asksSessionTtl: true },
   },
@@ -111,6 +122,7 @@ export const WORKFLOWS: readonly WorkflowEntry[] = [
     prefix: 'WOJ',
     variants: ALL_VARIANTS,
     flows: ['oauth'],
+    appRunsIn: 'server',
     checks: ['oauth', 'cookies', 'cookie-tokens', 'pages', 'fusionauth-calls', 'exchanges', 'identity', 'attacks'],
   },
 ];
