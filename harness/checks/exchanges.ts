@@ -13,8 +13,12 @@ import { defineCheck, fail, notApplicable, outcome, pass } from './check';
 export interface SentJwt {
   /** The JWT as sent (cookie or Bearer), already redacted or not: only shown fingerprinted. */
   value: string;
-  /** Signed by FusionAuth with the key in force, for the caller's application. */
-  genuine: boolean;
+  /** Whether FusionAuth's key in force verifies its signature (what FusionAuth's validate API would say). */
+  signatureValid: boolean;
+  /** Its `aud` claim as sent (when it could be read). */
+  aud?: unknown;
+  /** The caller's application id: the audience a JWT for it carries. */
+  audience: string;
   /** Its `exp`, seconds since the epoch (when it could be read). */
   exp?: number;
 }
@@ -39,7 +43,9 @@ export const refreshOnlyExpiredJwt = defineCheck<RefreshNeedArgs>({
     if (!a.trigger) return notApplicable(`no browser request was in flight when ${a.caller} called ${what}, so the JWT it acted on is unknown`, [a.refresh]);
     const on = `${a.trigger.request.method} ${a.trigger.request.path.split('?')[0]}`;
     if (!a.jwt) return pass(`${on} carried no JWT, so ${a.caller} refreshed (${what})`, [a.refresh]);
-    if (!a.jwt.genuine) return pass(`${on} carried a JWT that does not verify, so ${a.caller} refreshed (${what})`, [a.refresh]);
+    // Genuine: FusionAuth's signature, for the caller's application (a JWT of another app is no login here).
+    const forCaller = Array.isArray(a.jwt.aud) ? a.jwt.aud.includes(a.jwt.audience) : a.jwt.aud === a.jwt.audience;
+    if (!a.jwt.signatureValid || !forCaller) return pass(`${on} carried a JWT that does not verify, so ${a.caller} refreshed (${what})`, [a.refresh]);
     // The backend judged the JWT on its own clock: the world clock's time when the request came.
     const at = Math.floor(worldTimeOf(a.trigger) / 1000);
     if (a.jwt.exp !== undefined && a.jwt.exp <= at) return pass(`${on} carried a JWT that had expired ${at - a.jwt.exp} s before, so ${a.caller} refreshed (${what})`, [a.refresh]);

@@ -481,12 +481,10 @@ export class Scenario {
     try {
       ({ exp, aud } = jose.decodeJwt(value));
     } catch {
-      return { value, genuine: false };
+      return { value, signatureValid: false, audience: this.app(app).applicationId };
     }
     const verified = await this.env.double.verifyJwt(value).catch(() => undefined);
-    const appId = this.app(app).applicationId;
-    const genuine = !!verified && (Array.isArray(aud) ? aud.includes(appId) : aud === appId);
-    return { value, genuine, exp };
+    return { value, signatureValid: !!verified, aud, audience: this.app(app).applicationId, exp };
   }
 }
 

@@ -17,16 +17,19 @@ const evalRefresh = (a: Partial<checks.RefreshNeedArgs>) => checks.refreshOnlyEx
 
 test('refresh-only-expired: a refresh of a JWT still valid fails (SHOULD), naming both exchanges', () => {
   assert.equal(checks.refreshOnlyExpiredJwt.level, 'SHOULD');
-  const o = evalRefresh({ jwt: { value: 'eyJ.x.y', genuine: true, exp: now / 1000 + 600 } });
+  const o = evalRefresh({ jwt: { value: 'eyJ.x.y', signatureValid: true, aud: 'app-1', audience: 'app-1', exp: now / 1000 + 600 } });
   assert.equal(o.ok, false);
   assert.match(o.actual, /valid for another 600 s/);
   assert.deepEqual(o.evidence.map((e) => e.seq), [refresh.seq, trigger.seq], 'the refresh call is the evidence, first');
 });
 
 test('refresh-only-expired: an expired, missing or forged JWT justifies the refresh', () => {
-  assert.equal(evalRefresh({ jwt: { value: 'eyJ.x.y', genuine: true, exp: now / 1000 - 5 } }).ok, true);
+  assert.equal(evalRefresh({ jwt: { value: 'eyJ.x.y', signatureValid: true, aud: 'app-1', audience: 'app-1', exp: now / 1000 - 5 } }).ok, true);
   assert.equal(evalRefresh({ jwt: undefined }).ok, true);
-  assert.equal(evalRefresh({ jwt: { value: 'eyJ.x.y', genuine: false, exp: now / 1000 + 600 } }).ok, true);
+  assert.equal(evalRefresh({ jwt: { value: 'eyJ.x.y', signatureValid: false, audience: 'app-1', exp: now / 1000 + 600 } }).ok, true);
+  // Signed by FusionAuth but for another application: not a login here, so refreshing is right.
+  assert.equal(evalRefresh({ jwt: { value: 'eyJ.x.y', signatureValid: true, aud: 'other-app', audience: 'app-1', exp: now / 1000 + 600 } }).ok, true);
+  assert.equal(evalRefresh({ jwt: { value: 'eyJ.x.y', signatureValid: true, aud: ['other-app', 'app-1'], audience: 'app-1', exp: now / 1000 + 600 } }).ok, false, 'an aud array naming the caller is for the caller');
 });
 
 test('refresh-only-expired: not applicable when no browser request was in flight', () => {
@@ -117,16 +120,16 @@ test('refresh-only-expired: exact words, on the world clock, with the query left
   };
   assert.deepEqual(say({ trigger: undefined }), [true, 'no browser request was in flight when Store called POST /api/jwt/refresh, so the JWT it acted on is unknown', [r], 'no browser request was in flight when Store called POST /api/jwt/refresh, so the JWT it acted on is unknown']);
   assert.deepEqual(say({}), [true, 'GET /shopping-cart carried no JWT, so Store refreshed (POST /api/jwt/refresh)', [r], undefined]);
-  assert.deepEqual(say({ jwt: { value: 'v', genuine: false, exp: s + 60 } }), [true, 'GET /shopping-cart carried a JWT that does not verify, so Store refreshed (POST /api/jwt/refresh)', [r], undefined]);
-  assert.deepEqual(say({ jwt: { value: 'v', genuine: true, exp: s - 5 } }), [true, 'GET /shopping-cart carried a JWT that had expired 5 s before, so Store refreshed (POST /api/jwt/refresh)', [r], undefined]);
-  assert.deepEqual(say({ jwt: { value: 'v', genuine: true, exp: s } }), [true, 'GET /shopping-cart carried a JWT that had expired 0 s before, so Store refreshed (POST /api/jwt/refresh)', [r], undefined], 'exp reached is expired');
+  assert.deepEqual(say({ jwt: { value: 'v', signatureValid: false, audience: 'app-1', exp: s + 60 } }), [true, 'GET /shopping-cart carried a JWT that does not verify, so Store refreshed (POST /api/jwt/refresh)', [r], undefined]);
+  assert.deepEqual(say({ jwt: { value: 'v', signatureValid: true, aud: 'app-1', audience: 'app-1', exp: s - 5 } }), [true, 'GET /shopping-cart carried a JWT that had expired 5 s before, so Store refreshed (POST /api/jwt/refresh)', [r], undefined]);
+  assert.deepEqual(say({ jwt: { value: 'v', signatureValid: true, aud: 'app-1', audience: 'app-1', exp: s } }), [true, 'GET /shopping-cart carried a JWT that had expired 0 s before, so Store refreshed (POST /api/jwt/refresh)', [r], undefined], 'exp reached is expired');
   const load = 'a refresh on every request multiplies the load on FusionAuth and rotates tokens for nothing';
-  assert.deepEqual(say({ jwt: { value: 'v', genuine: true, exp: s + 1 } }), [false, `Store called POST /api/jwt/refresh while serving GET /shopping-cart, whose JWT was valid for another 1 s: ${load}`, [r, t], undefined]);
-  assert.deepEqual(say({ jwt: { value: 'v', genuine: true } }), [false, `Store called POST /api/jwt/refresh while serving GET /shopping-cart, whose JWT was with no exp: ${load}`, [r, t], undefined]);
+  assert.deepEqual(say({ jwt: { value: 'v', signatureValid: true, aud: 'app-1', audience: 'app-1', exp: s + 1 } }), [false, `Store called POST /api/jwt/refresh while serving GET /shopping-cart, whose JWT was valid for another 1 s: ${load}`, [r, t], undefined]);
+  assert.deepEqual(say({ jwt: { value: 'v', signatureValid: true, aud: 'app-1', audience: 'app-1' } }), [false, `Store called POST /api/jwt/refresh while serving GET /shopping-cart, whose JWT was with no exp: ${load}`, [r, t], undefined]);
   // The world clock (faketime) is what the backend judged the JWT by, not the wall clock.
   const later = { ...t, worldAt: now + 120_000 };
-  assert.equal(k.evaluate({ caller: 'Store', refresh: r, trigger: later, jwt: { value: 'v', genuine: true, exp: s + 60 } }).actual, 'GET /shopping-cart carried a JWT that had expired 60 s before, so Store refreshed (POST /api/jwt/refresh)');
-  assert.equal(k.evaluate({ caller: 'Store', refresh: r, trigger: { ...t, at: now + 999 }, jwt: { value: 'v', genuine: true, exp: s } }).ok, true, 'seconds rounded down');
+  assert.equal(k.evaluate({ caller: 'Store', refresh: r, trigger: later, jwt: { value: 'v', signatureValid: true, aud: 'app-1', audience: 'app-1', exp: s + 60 } }).actual, 'GET /shopping-cart carried a JWT that had expired 60 s before, so Store refreshed (POST /api/jwt/refresh)');
+  assert.equal(k.evaluate({ caller: 'Store', refresh: r, trigger: { ...t, at: now + 999 }, jwt: { value: 'v', signatureValid: true, aud: 'app-1', audience: 'app-1', exp: s } }).ok, true, 'seconds rounded down');
 });
 
 test('extra-fusionauth-call: exact words; drawnEndpoints reads every METHOD /path of the caller\'s arrows to FusionAuth only', () => {
