@@ -450,6 +450,9 @@ export class OAuthFlow {
   async expireRefreshToken(actor: ActorName, app: TargetName): Promise<void> {
     const rt = await this.heldToken(actor, app, 'refreshToken');
     if (!rt) throw new Error(`the ${actor} holds no refresh-token cookie for the ${app}`);
+    // Past the refresh token's TTL the JWT (shorter-lived) has expired too: the world clock gets
+    // there by moving; on the real clock the browser's JWT is swapped for an expired one.
+    if (!this.s.worldClock) await this.expireJwt(actor, app);
     await this.s.expireRefreshTokenValue(rt, `past the TTL of the ${app}'s refresh token`);
     await this.clockMoved();
   }
