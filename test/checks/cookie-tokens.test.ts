@@ -197,3 +197,32 @@ test('carrierByRemoval: every sentence written out', async () => {
   assert.deepEqual(tried, [['a']]);
   assert.deepEqual(await carrierByRemoval([], async () => true), { cookies: [], trials: [], why: 'the login set no cookie' });
 });
+
+test('candidates, exactly: the depth limit counts every kind of decoding, not only URL-encoding', () => {
+  const four = (v: string) => [1, 2, 3, 4].reduce((x) => encodeURIComponent(x), v);
+  // Four URL-encodings, then a fifth decoding of each kind: what it holds is at depth 5 and is not decoded again.
+  // "WyJ4Il0=" is base64 for ["x"]: decoded one level up, it would show "x". "WyJXeUo0SWwwPSJdIA==" is base64 for '["WyJ4Il0="] '.
+  for (const [inner, via] of [['["WyJ4Il0="]', 'JSON at [0]'], ['j:["WyJ4Il0="]', 'j: JSON at [0]'], ['WyJXeUo0SWwwPSJdIA==', 'base64 JSON at [0]'], [sign('WyJ4Il0='), 'express-signed']] as const) {
+    const got = seen(four(inner));
+    assert.equal(got.length, 6, `${inner}: ${got.join('\n')}`);
+    assert.equal(got[5], `WyJ4Il0= | url-encoded > url-encoded > url-encoded > url-encoded > ${via}${inner.startsWith('s:') ? ' | signed' : ''}`);
+  }
+});
+
+test('candidates, exactly: JSON only from the first character, base64 from 8 characters, the alphabet kept on replace', () => {
+  assert.deepEqual(seen(' ["a"]'), [' ["a"] | ']);
+  assert.deepEqual(seen('WyJhIl0'), ['WyJhIl0 | '], '7 characters');
+  assert.deepEqual(seen('WyJhIl0='), ['WyJhIl0= | ', 'a | base64 JSON at [0]'], '8 characters');
+  const gt = (s: string) => (s === '??>' ? 'jwt' : undefined);
+  // "+" only in the base64 alphabet, "-" only in base64url: each is re-encoded in its own, padded only when it was.
+  assert.equal(findToken('eyJ0IjoiPz8+In0=', gt)!.replace!('a>?'), 'eyJ0IjoiYT4/In0=');
+  assert.equal(findToken('eyJ0IjoiPz8+In0', gt)!.replace!('a>?'), 'eyJ0IjoiYT4/In0');
+  assert.equal(findToken('eyJ0IjoiPz8-In0', gt)!.replace!('a>?'), 'eyJ0IjoiYT4_In0');
+  assert.deepEqual(findToken('eyJ0IjoiPz8-In0', gt)!.via, ['base64url JSON at .t']);
+  assert.deepEqual(findToken('eyJ0IjoiPz8+In0', gt)!.via, ['base64 JSON at .t']);
+});
+
+test('joinSplit: a key that only starts like a chunk keeps its place; carrierByRemoval names every cookie tried', async () => {
+  assert.deepEqual(joinSplit([{ key: 'a.1x', value: '1' }, { key: 'b', value: '2' }]).map((c) => c.key), ['a.1x', 'b']);
+  assert.equal((await carrierByRemoval(['a', 'b'], async () => true)).why, 'no cookie value holds a token the kit can read, and the login survived removing a, b: none of them carries it');
+});

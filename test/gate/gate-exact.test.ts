@@ -175,8 +175,8 @@ test('--fail-on-warn gates SHOULD, not INFO: an entry for an INFO check matches 
 
 test('coverage: the declared steps and the config keys that declare them, each listed once and joined with ", "', () => {
   const na = (id: string, steps: number[], declaredBy: string): Verdict => ({ ...v(id, 'MUST', 'na'), steps, declaredBy });
-  // A passing verdict in the same scenario contributes no config key.
-  const r = wf([na('W-2.b', [2], 'login.mode'), na('W-4.d', [4], 'forums'), na('W-5.e', [4], 'forums'), v('W-1.a', 'MUST', 'pass')], { exercisedSteps: [1, 3] } as Partial<WorkflowResult>);
+  // A passing verdict, and one N/A for another reason, in the same scenario contribute no config key.
+  const r = wf([na('W-2.b', [2], 'login.mode'), na('W-4.d', [4], 'forums'), na('W-5.e', [4], 'forums'), v('W-1.a', 'MUST', 'pass'), v('W-3.c', 'MUST', 'na')], { exercisedSteps: [1, 3] } as Partial<WorkflowResult>);
   assert.deepEqual(gate([r], { coverage: true, arrows: { wf: [1, 2, 3, 4] } }), { exitCode: 0, lines: ['wf: coverage gate: step(s) 2, 4 not applicable as the config declares (login.mode, forums): not counted'] });
 });
 
