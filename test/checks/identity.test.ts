@@ -224,3 +224,23 @@ test('a password in a URL inside a JSON string is masked without eating the clos
   const out = new Redactor().text(json)!;
   assert.deepEqual(JSON.parse(out), { actual: 'GET /login?email=a&password=*****', next: 1 });
 });
+
+// Added for the mutation slice of identity.ts (docs/mutation-testing.md): the first full slice
+// left 232 of 493 mutants unnoticed; this group pins every check's id suffix, name, level and
+// `ensures` sentence, written out.
+test('identity checks: kind, name, level and ensures, written out', () => {
+  const a = { what: 'cart', holder: 'alice', when: 'after login', other: 'bob', params: ['token', 'jwt'], attempt: 'a wrong password', fusionauth: '404 from /api/login', secret: 'the password' } as never;
+  const all = [checks.pageIsHolders, checks.apiIsHolders, checks.queryCredentialRefused, checks.failedLoginNoCredential, checks.failedLoginNoAccess, checks.failedLoginExplained, checks.spaFailedLoginStoresNothing, checks.spaFailedLoginExplained, checks.passwordNotInUrl, checks.tokenNotInUrl] as { kind: string; name: string; level: string; ensures: (a: never) => string }[];
+  assert.deepEqual(all.map((k) => [k.kind, k.name, k.level, k.ensures(a)]), [
+    ['page-is-holders', 'pageBelongsToCredentialHolder', 'MUST', "the cart loaded with alice's credential after login is alice's, never bob's (who is logged in in another browser)"],
+    ['api-is-holders', 'apiAnswersForJwtHolder', 'MUST', "the cart loaded with alice's credential after login is alice's, never bob's (who is logged in in another browser)"],
+    ['query-credential-refused', 'credentialInQueryStringRefused', 'MUST', "a request that carries alice's credential only in the query string (token, jwt) does not get the cart of alice"],
+    ['failed-login-no-credential', 'failedLoginSetsNoCredential', 'MUST', 'a failed login (a wrong password; FusionAuth: 404 from /api/login) sets no JWT, refresh-token or session cookie'],
+    ['failed-login-no-access', 'failedLoginOpensNothing', 'MUST', 'after a failed login (a wrong password) the cart is not shown'],
+    ['failed-login-explained', 'failedLoginSaysWhy', 'SHOULD', 'a failed login (a wrong password) is answered with the login page (or its JSON equivalent) and an error message, not a server error'],
+    ['failed-login-no-credential', 'failedLoginStoresNothing', 'MUST', 'after a failed login (a wrong password; FusionAuth: 404 from /api/login) the app keeps no token in local storage'],
+    ['failed-login-explained', 'failedLoginFormShownWithError', 'SHOULD', 'after a failed login (a wrong password) the app shows its login form again, with an error message'],
+    ['password-not-in-url', 'passwordNeverInUrl', 'MUST', 'the password never appears in a URL: a request line, a Location header, a link or a form action (URLs end up in logs, history and Referer headers)'],
+    ['token-not-in-url', 'tokensAndSessionIdsNeverInUrl', 'MUST', 'the password never appears in a URL: a request line, a Location header, a link or a form action (URLs end up in logs, history and Referer headers)'],
+  ]);
+});
