@@ -217,6 +217,9 @@ test('candidates, exactly: JSON only from the first character, base64 from 8 cha
   // "+" only in the base64 alphabet, "-" only in base64url: each is re-encoded in its own, padded only when it was.
   assert.equal(findToken('eyJ0IjoiPz8+In0=', gt)!.replace!('a>?'), 'eyJ0IjoiYT4/In0=');
   assert.equal(findToken('eyJ0IjoiPz8+In0', gt)!.replace!('a>?'), 'eyJ0IjoiYT4/In0');
+  assert.equal(findToken('eyJ0IjoiPz8+In0', gt)!.replace!('>?'), 'eyJ0IjoiPj8ifQ', 'both padding characters left out');
+  // base64 for '"[abcd"': JSON text, but not an array or object at its start, so not read.
+  assert.deepEqual(seen('IlthYmNkIg=='), ['IlthYmNkIg== | ']);
   assert.equal(findToken('eyJ0IjoiPz8-In0', gt)!.replace!('a>?'), 'eyJ0IjoiYT4_In0');
   assert.deepEqual(findToken('eyJ0IjoiPz8-In0', gt)!.via, ['base64url JSON at .t']);
   assert.deepEqual(findToken('eyJ0IjoiPz8+In0', gt)!.via, ['base64 JSON at .t']);
