@@ -244,3 +244,57 @@ test('identity checks: kind, name, level and ensures, written out', () => {
     ['token-not-in-url', 'tokensAndSessionIdsNeverInUrl', 'MUST', 'the password never appears in a URL: a request line, a Location header, a link or a form action (URLs end up in logs, history and Referer headers)'],
   ]);
 });
+
+describe('identity and failed-login outcomes, written out (the second group of the identity slice\'s survivors)', () => {
+  const named = new Map<Exchange, string>();
+  const n = (name: string, e: Exchange): Exchange => (named.set(e, name), e);
+  const out = (o: { ok: boolean; actual: string; evidence: Exchange[] }) => [o.ok, o.actual, o.evidence.map((e) => named.get(e) ?? '?')];
+  const aliceCart = n('aliceCart', cart('alice@example.com'));
+  const bobCart = n('bobCart', cart('bob@example.com'));
+  const bobByName = n('bobByName', ex({ path: '/shopping-cart', status: 200, type: 'text/html', body: html('<p>Hello bob@example.com</p>') }));
+  const toLogin = n('toLogin', ex({ path: '/shopping-cart', status: 302, location: '/login' }));
+  const plain = n('plain', ex({ path: '/shopping-cart', status: 200, type: 'text/html', body: html('<p>Welcome</p>') }));
+  const noBody = n('noBody', ex({ path: '/shopping-cart', status: 204 }));
+  const reset = n('reset', ex({ path: '/shopping-cart' }));
+  const answer401 = n('answer401', ex({ method: 'POST', path: '/login', status: 401, type: 'text/html', body: html(LOGIN_FORM) }));
+
+  test('page-is-holders', () => {
+    assert.deepEqual([aliceCart, bobCart, bobByName, toLogin, plain, noBody, reset, undefined].map((r) => out(checks.pageIsHolders.evaluate(holder(r)))), [
+      [true, '200: alice@example.com\'s data ("Shopping cart of alice@example.com"), nothing of bob@example.com\'s', ['aliceCart']],
+      [false, '200: the answer to alice@example.com\'s browser shows bob@example.com\'s data ("Shopping cart of bob@example.com")', ['bobCart']],
+      [false, '200: the answer to alice@example.com\'s browser shows bob@example.com\'s data ("bob@example.com")', ['bobByName']],
+      [false, '302 to /login: the answer to alice@example.com\'s browser does not contain "Shopping cart of alice@example.com" (bob@example.com is logged in in another browser)', ['toLogin']],
+      [false, '200: the answer to alice@example.com\'s browser does not contain "Shopping cart of alice@example.com" (bob@example.com is logged in in another browser)', ['plain']],
+      [false, '204: the answer to alice@example.com\'s browser does not contain "Shopping cart of alice@example.com" (bob@example.com is logged in in another browser)', ['noBody']],
+      [false, 'no answer: ECONNRESET', ['reset']],
+      [false, 'no answer: no request was made', []],
+    ]);
+  });
+
+  test('query-credential-refused and failed-login-no-access', () => {
+    const q = (response?: Exchange) => ({ what: 'store cart page', holder: 'alice@example.com', proof: 'Shopping cart of alice@example.com', params: ['sid'], response });
+    assert.deepEqual([aliceCart, toLogin, reset, undefined].map((r) => out(checks.queryCredentialRefused.evaluate(q(r)))), [
+      [false, '200: the store cart page of alice@example.com was shown: the backend accepted a credential from the query string', ['aliceCart']],
+      [true, '302: not shown', ['toLogin']],
+      [false, 'no answer: ECONNRESET', ['reset']],
+      [false, 'no answer: no request was made', []],
+    ]);
+    const a = (response?: Exchange) => ({ attempt: 'a wrong password', what: 'store cart page', user: 'alice@example.com', proof: 'Shopping cart of alice@example.com', response });
+    assert.deepEqual([aliceCart, toLogin, plain, reset, undefined].map((r) => out(checks.failedLoginNoAccess.evaluate(a(r)))), [
+      [false, '200: the store cart page of alice@example.com was shown', ['aliceCart']],
+      [true, '302 to /login: not shown', ['toLogin']],
+      [true, '200: not shown', ['plain']],
+      [false, 'no answer: ECONNRESET', ['reset']],
+      [false, 'no answer: no request was made', []],
+    ]);
+  });
+
+  test('failed-login-no-credential', () => {
+    const base = { attempt: 'a wrong password', fusionauth: 'answered 404' };
+    const c1 = setCookie(`sid=${SID}; HttpOnly`, answer401);
+    const c2 = setCookie(`jwt=${JWT}`, answer401);
+    assert.deepEqual(out(checks.failedLoginNoCredential.evaluate({ ...base, answers: [answer401, reset], credentials: [] })), [true, 'no credential cookie in 2 answer(s) (401, ECONNRESET)', ['answer401', 'reset']]);
+    assert.deepEqual(out(checks.failedLoginNoCredential.evaluate({ ...base, answers: [answer401], credentials: [{ cookie: c1, why: 'a session id' }, { cookie: c2, why: 'a JWT' }] })), [false, 'set sid (a session id), jwt (a JWT)', ['answer401']]);
+    assert.deepEqual(out(checks.failedLoginNoCredential.evaluate({ ...base, answers: [], credentials: [] })), [false, 'the login was not submitted', []]);
+  });
+});
