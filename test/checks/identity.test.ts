@@ -298,3 +298,42 @@ describe('identity and failed-login outcomes, written out (the second group of t
     assert.deepEqual(out(checks.failedLoginNoCredential.evaluate({ ...base, answers: [], credentials: [] })), [false, 'the login was not submitted', []]);
   });
 });
+
+describe('failed-login-explained and the SPA storage check, written out (the third group of the identity slice\'s survivors)', () => {
+  const page = (status: number, body: string, type = 'text/html') => ex({ method: 'POST', path: '/login', status, type, body });
+  const before = html(LOGIN_FORM);
+  const said = (response?: Exchange) => {
+    const o = checks.failedLoginExplained.evaluate({ attempt: 'a wrong password', response, before });
+    return [o.ok, o.actual, o.evidence.length];
+  };
+  test('failed-login-explained: every answer', () => {
+    assert.deepEqual(said(undefined), [false, 'no answer: no request was made', 0]);
+    assert.deepEqual(said(ex({ method: 'POST', path: '/login' })), [false, 'no answer: ECONNRESET', 1]);
+    assert.deepEqual(said(page(500, html(`<p>Wrong password</p>${LOGIN_FORM}`))), [false, 'answered 500, a server error', 1]);
+    assert.deepEqual(said(page(499, html(`<p>Wrong password</p>${LOGIN_FORM}`))), [true, '499: the login form again, with "Wrong password"', 1]);
+    assert.deepEqual(said(page(401, '{"error":"x","message":"y"}', 'application/json')), [true, '401 JSON with error, message', 1]);
+    assert.deepEqual(said(page(400, '{"Reason":"r"}', 'application/problem+json')), [true, '400 JSON with Reason', 1]);
+    assert.deepEqual(said(page(399, '{"error":"x"}', 'application/json')), [false, '399 JSON without an error field (keys: error)', 1]);
+    assert.deepEqual(said(page(401, '{"code":1,"detail":"x"}', 'application/json')), [false, '401 JSON without an error field (keys: code, detail)', 1]);
+    assert.deepEqual(said(page(401, 'not json', 'application/json')), [false, '401 JSON without an error field (keys: none)', 1]);
+    assert.deepEqual(said(page(401, 'null', 'application/json')), [false, '401 JSON without an error field (keys: none)', 1]);
+    assert.deepEqual(said(page(401, html('<p>Wrong password</p>'))), [false, '401: the answer has no login form', 1]);
+    assert.deepEqual(said(page(401, html(LOGIN_FORM))), [false, '401: the login page again, but with no message the plain login page lacks', 1]);
+    assert.deepEqual(said(page(401, html(`<p>Wrong password</p><p>Try again</p><p>Third</p>${LOGIN_FORM}`))), [true, '401: the login form again, with "Wrong password Try again"', 1]);
+    assert.deepEqual(said(page(401, html(`<p>${'x'.repeat(130)}</p>${LOGIN_FORM}`))), [true, `401: the login form again, with "${'x'.repeat(120)}"`, 1]);
+  });
+  test('textLines: the visible text, a line per element, scripts, styles and templates left out', () => {
+    assert.deepEqual(checks.textLines('<p>a&amp;b</p><SCRIPT>x</SCRIPT>keep<script>y</script><style>s</style><template>t</template>  <b>  c \t  d </b>'), ['a b', 'keep', 'c d']);
+    assert.deepEqual(checks.textLines(''), []);
+  });
+  test('failed-login-no-credential (SPA): what local storage holds', () => {
+    const a = { attempt: 'x', fusionauth: 'y', appRunBy: 'browser' as const, tokens: ['issued-token'], evidence: [] };
+    const st = (storage: Record<string, string>) => {
+      const o = checks.spaFailedLoginStoresNothing.evaluate({ ...a, storage });
+      return [o.ok, o.actual];
+    };
+    assert.deepEqual(st({ a: 'x', b: JWT, c: 'eyJx.y.z', d: 'issued-token', e: 'xeyJa.b.c', f: 'eyJa.b' }), [false, 'local storage holds b, c, d']);
+    assert.deepEqual(st({ theme: 'dark', lang: 'en' }), [true, 'local storage: theme, lang']);
+    assert.deepEqual(st({}), [true, 'local storage: empty']);
+  });
+});
