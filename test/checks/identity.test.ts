@@ -337,3 +337,42 @@ describe('failed-login-explained and the SPA storage check, written out (the thi
     assert.deepEqual(st({}), [true, 'local storage: empty']);
   });
 });
+
+describe('secrets in URLs, written out (the fourth group of the identity slice\'s survivors)', () => {
+  const S: checks.UrlSecrets = { passwords: ['password', ''], tokens: [JWT, ''], sessionIds: ['abc123xyz', 'abc12', SID, ''] };
+  test('secretInUrl: a password only as a query or fragment value; a long token anywhere; a short session id only as a value', () => {
+    const cases: [string, string | undefined][] = [
+      ['/login?user=a&pw=password', 'password'],
+      ['/login#pw=password', 'password'],
+      ['/x?a=1#pw=password', 'password'],
+      ['/x?pw=password#frag', 'password'],
+      ['/x?pw=passwordx', undefined],
+      ['/password', undefined],
+      ['/x?a=password#', 'password'],
+      [`/cb#access_token=${JWT}`, 'JWT or refresh token'],
+      [`/x/${JWT}`, 'JWT or refresh token'],
+      ['/x;sid=abc123xyz', 'session id'],
+      ['/x;sid=abc123xyz;other=1', 'session id'],
+      ['/x?s=abc123xyz', 'session id'],
+      ['/abc123xyz', undefined],
+      ['/x?s=abc12', undefined],
+      [`/y/${SID}`, 'session id'],
+      [`/y/${encodeURIComponent(`${SID}`).replace('Z', '%5A')}`, 'session id'],
+      ['/x?a=%E0%A4%A', undefined],
+      ['/', undefined],
+    ];
+    assert.deepEqual(cases.map(([u]) => [u, checks.secretInUrl(u, S)]), cases);
+  });
+  test('password-not-in-url: the first three leaks named without their values, the rest counted; evidence once per exchange', () => {
+    const e1 = ex({ path: '/login?pw=password' });
+    const e2 = ex({ path: '/cb' });
+    const leak = (e: Exchange, where: string, url: string): checks.UrlLeak => ({ exchange: e, where, what: 'password', url });
+    const four = [leak(e1, 'request line', 'GET /login?pw=password&x=1'), leak(e1, 'link', 'http://s/a#pw=password'), leak(e2, 'form action', 'http://s/b;p=password'), leak(e2, 'link', 'http://s/c?pw=password')];
+    const o = checks.passwordNotInUrl.evaluate({ secret: 'the password', leaks: four, examined: 9 });
+    assert.deepEqual([o.ok, o.actual, o.evidence], [false, `password in the request line of #${e1.seq} (GET /login?pw&x); password in the link of #${e1.seq} (http://s/a#pw); password in the form action of #${e2.seq} (http://s/b;p) and 1 more`, [e1, e2]]);
+    const one = checks.passwordNotInUrl.evaluate({ secret: 'the password', leaks: four.slice(0, 1), examined: 9 });
+    assert.deepEqual([one.ok, one.actual], [false, `password in the request line of #${e1.seq} (GET /login?pw&x)`]);
+    assert.deepEqual(checks.tokenNotInUrl.evaluate({ secret: 'x', leaks: [], examined: 2 }), { ok: true, actual: 'none in the 2 exchange(s) of the scenario', evidence: [] });
+    assert.equal(checks.tokenNotInUrl.evaluate({ secret: 'x', leaks: [], examined: 0 }).notApplicable, 'no exchange in this scenario');
+  });
+});
