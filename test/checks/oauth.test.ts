@@ -435,3 +435,19 @@ test('oauth helpers exactly: query, form, authorize and code-exchange calls, cli
   assert.deepEqual(cookieNamesSet(e({ error: 'x' })), []);
   assert.deepEqual(cookieNamesSet(undefined), []);
 });
+
+test('oauth checks: the survivors of the second slice (evidence of a plain PKCE method, whose code exchange counts)', () => {
+  const args = { app: 'store', clientId: CLIENT, host: 'store.example.test' };
+  const plain = authorize({ code_challenge_method: 'plain' });
+  assert.deepEqual(pkceS256.evaluate({ ...args, request: plain }), { ok: false, actual: 'code_challenge_method=plain', evidence: [plain] });
+  const code = { app: 'store', caller: 'Store', code: 'c1', clientSecret: 's3cret' };
+  // Another app exchanging this code is not the caller exchanging it.
+  const forums = tokenCall({ from: 'Forums' });
+  assert.deepEqual(codeExchangedServerSide.evaluate({ ...code, exchanges: [forums] }), { ok: false, actual: "Store never exchanged the code at FusionAuth's /oauth2/token", evidence: [] });
+  // Only exchanges of this code count; with no code known, none does.
+  const c1 = tokenCall();
+  const c2 = tokenCall({ body: { grant_type: 'authorization_code', code: 'c2' } });
+  assert.deepEqual(codeExchangedOnce.evaluate({ ...code, exchanges: [c1, c2] }), { ok: true, actual: 'exchanged once (FusionAuth answered 200)', evidence: [c1] });
+  const noCode = tokenCall({ body: { grant_type: 'authorization_code' } });
+  assert.equal(codeExchangedOnce.evaluate({ ...code, code: undefined, exchanges: [noCode] }).notApplicable, 'not checked: the code was not exchanged (see code-exchanged-server-side)');
+});
