@@ -376,3 +376,35 @@ describe('secrets in URLs, written out (the fourth group of the identity slice\'
     assert.equal(checks.tokenNotInUrl.evaluate({ secret: 'x', leaks: [], examined: 0 }).notApplicable, 'no exchange in this scenario');
   });
 });
+
+describe('identity: boundaries the fifth slice found unpinned', () => {
+  test('a redirect is 300 to 399: its target is named; 400 is not a redirect', () => {
+    const r = (status: number) => ex({ path: '/shopping-cart', status, location: '/login' });
+    assert.deepEqual([300, 399, 400, 299].map((st) => checks.pageIsHolders.evaluate(holder(r(st))).actual), [
+      '300 to /login: the answer to alice@example.com\'s browser does not contain "Shopping cart of alice@example.com" (bob@example.com is logged in in another browser)',
+      '399 to /login: the answer to alice@example.com\'s browser does not contain "Shopping cart of alice@example.com" (bob@example.com is logged in in another browser)',
+      '400: the answer to alice@example.com\'s browser does not contain "Shopping cart of alice@example.com" (bob@example.com is logged in in another browser)',
+      '299: the answer to alice@example.com\'s browser does not contain "Shopping cart of alice@example.com" (bob@example.com is logged in in another browser)',
+    ]);
+    const a = (response: Exchange) => ({ attempt: 'x', what: 'store cart page', user: 'alice@example.com', proof: 'Shopping cart of alice@example.com', response });
+    assert.deepEqual([300, 399, 400, 299].map((st) => checks.failedLoginNoAccess.evaluate(a(r(st))).actual), ['300 to /login: not shown', '399 to /login: not shown', '400: not shown', '299: not shown']);
+  });
+  test('secrets of exactly 16 (anywhere) and 6 (as a value) characters count; exactly three leaks have no "more"', () => {
+    const S: checks.UrlSecrets = { passwords: [], tokens: ['0123456789abcdef'], sessionIds: ['abc123'] };
+    assert.equal(checks.secretInUrl('/x/0123456789abcdef', S), 'JWT or refresh token');
+    assert.equal(checks.secretInUrl('/x?s=abc123', S), 'session id');
+    const e = ex({ path: '/x' });
+    const leak = (url: string): checks.UrlLeak => ({ exchange: e, where: 'link', what: 'password', url });
+    assert.equal(checks.passwordNotInUrl.evaluate({ secret: 'p', leaks: [leak('/a'), leak('/b'), leak('/c')], examined: 1 }).actual, `password in the link of #${e.seq} (/a); password in the link of #${e.seq} (/b); password in the link of #${e.seq} (/c)`);
+  });
+  test('failed-login-explained needs a password field; textLines drops whole scripts, with spaces, between words', () => {
+    const noPassword = ex({ method: 'POST', path: '/login', status: 401, type: 'text/html', body: html('<p>Wrong password</p><form method="post" action="/login"><input type="email" name="email"><button>Go</button></form>') });
+    assert.equal(checks.failedLoginExplained.evaluate({ attempt: 'x', response: noPassword, before: html(LOGIN_FORM) }).actual, '401: the answer has no login form');
+    assert.deepEqual(checks.textLines('<p>a<script>var x = 1;</script>b</p>'), ['a b']);
+  });
+  test('SPA explained: a POST among other calls counts as the form sent', () => {
+    const calls = [ex({ method: 'GET', path: '/api/me', status: 401 }), ex({ method: 'POST', path: '/api/login', status: 401 })];
+    const o = checks.spaFailedLoginExplained.evaluate({ attempt: 'x', appRunBy: 'browser', before: 'Log in', after: 'Log in', formShown: true, calls });
+    assert.deepEqual([o.ok, o.actual], [false, 'the login form again, but with no message it did not show before']);
+  });
+});
