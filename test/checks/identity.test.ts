@@ -408,3 +408,37 @@ describe('identity: boundaries the fifth slice found unpinned', () => {
     assert.deepEqual([o.ok, o.actual], [false, 'the login form again, but with no message it did not show before']);
   });
 });
+
+describe('urlLeaks and cookieValuesSet, written out (the last group of the identity slice\'s survivors)', () => {
+  const S: checks.UrlSecrets = { passwords: ['hunter2'], tokens: [JWT], sessionIds: [SID] };
+  const page = (path: string, body: string, type = 'text/html') => ex({ path, status: 200, type, body });
+  test('urlLeaks: request line, Location, links, form actions and explicit GET login forms; nothing from non-HTML or unanswered exchanges', () => {
+    const e1 = ex({ path: `/cb?token=${JWT}`, status: 302, location: '/next?pw=hunter2' });
+    const e2 = ex({ path: '/ok' });
+    const e3 = page('/p', `<a href="/a?sid=${SID}">x</a><a href="/safe">y</a><form action="/go?pw=hunter2" method="post"><input name="q"></form>`);
+    const e4 = page('/j', `<a href="/a?sid=${SID}">x</a>`, 'application/json');
+    const e5 = page('/f', '<form action="/login"><input type="password" name="password"></form>');
+    const e6 = page('/g', '<form action="/l2" method = get><input type="password" name="password"></form>');
+    const e7 = page('/s', '<form method="get" action="/search"><input name="q"></form>');
+    const e8 = ex({ path: '/empty', status: 200, type: 'text/html' });
+    const leaks = checks.urlLeaks([e1, e2, e3, e4, e5, e6, e7, e8], S);
+    assert.deepEqual(leaks.map((l) => [l.exchange.request.path, l.where, l.what, l.url]), [
+      [`/cb?token=${JWT}`, 'request line', 'JWT or refresh token', `GET /cb?token=${JWT}`],
+      [`/cb?token=${JWT}`, 'Location header', 'password', '/next?pw=hunter2'],
+      ['/p', 'link', 'session id', `http://store.example.test/a?sid=${SID}`],
+      ['/p', 'form action', 'password', 'http://store.example.test/go?pw=hunter2'],
+      ['/g', 'login form with method GET (the browser puts the password in the URL)', 'password', 'GET http://store.example.test/l2'],
+    ]);
+  });
+  test('cookieValuesSet: values of credential cookies the apps set, unquoted and decoded', () => {
+    const set = (to: string, cookies?: string[]) => ({ ...ex({ path: '/login', ...(cookies ? { status: 200, setCookie: cookies } : {}) }), to });
+    const exchanges = [
+      set('Store', ['sid=abc; Path=/', 'session="q%20r"; HttpOnly', 'theme=dark', 'token=', 'broken', ' jwt=j1', 'mine =v2', 'sid2=a"b']),
+      set('FusionAuth', ['sid=fa']),
+      set('Store'),
+    ];
+    const isApp = (p: string) => p === 'Store';
+    assert.deepEqual(checks.cookieValuesSet(exchanges, isApp), ['abc', 'q r', 'j1', 'a"b']);
+    assert.deepEqual(checks.cookieValuesSet(exchanges, isApp, ['mine', 'theme']), ['abc', 'q r', 'dark', 'j1', 'v2', 'a"b']);
+  });
+});
