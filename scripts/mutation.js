@@ -36,6 +36,8 @@ function testsFor(m) {
     'checks/check': ['verifier', 'exchanges', 'spa'],
     // The redactor's exact expectations (known fingerprints of known tokens) are in redactor-exact.
     'trace/redact': ['redact', 'redactor-exact'],
+    // The gate's exact expectations and its not-applicable coverage are in their own files.
+    'gate/gate': ['gate', 'gate-exact', 'coverage-na'],
   }[`${dir}/${name}`] ?? (fs.existsSync(path.join(root, 'test', dir, `${name}.test.ts`)) ? [name] : undefined);
   return own ? own.map((t) => `.stryker-build/test/${dir}/${t}.test.js`) : [`.stryker-build/test/${dir}/*.test.js`];
 }

@@ -100,3 +100,132 @@ test('an opaque (encrypted) cookie holds nothing findable: the carrier is found 
   assert.deepEqual(none.cookies, []);
   assert.match(none.why, /none of them carries it/);
 });
+
+// Added for the mutation slice of cookie-tokens.ts (docs/mutation-testing.md): every candidate
+// list written out, so a changed decoder, regex or depth limit shows as a changed list.
+const seen = (v: string): string[] => candidates(v).map((c) => `${c.value} | ${c.via.join(' > ')}${c.signed ? ' | signed' : ''}`);
+
+test('candidates, exactly: a JWT-shaped value ends the walk only when the whole value is JWT-shaped', () => {
+  assert.deepEqual(seen('plain'), ['plain | ']);
+  assert.deepEqual(seen(JWT), [`${JWT} | `]);
+  assert.deepEqual(seen('q%20a.b.c'), ['q%20a.b.c | ', 'q a.b.c | url-encoded']);
+  assert.deepEqual(seen('a.b.c%20'), ['a.b.c%20 | ', 'a.b.c  | url-encoded']);
+  // "%4" is not an escape; "%41" is, and decoding must change the value.
+  assert.deepEqual(seen('x%4'), ['x%4 | ']);
+  assert.deepEqual(seen('%E0%A4%A'), ['%E0%A4%A | '], 'a broken escape is not decoded');
+});
+
+test('candidates, exactly: base64 and base64url JSON, padded or not, and not a prefix of the value', () => {
+  const url = Buffer.from('{"t":"a?>"}').toString('base64url'); // has "_" or "-": base64url only
+  assert.match(url, /[-_]/);
+  assert.deepEqual(seen(url), [`${url} | `, 'a?> | base64url JSON at .t']);
+  const padded = Buffer.from('{"t":"xy"}').toString('base64'); // ends in "=="
+  assert.equal(padded, 'eyJ0IjoieHkifQ==');
+  assert.deepEqual(seen(padded), [`${padded} | `, 'xy | base64 JSON at .t']);
+  const xy = (s: string) => (s === 'xy' ? 'jwt' : undefined);
+  assert.equal(findToken(padded, xy)!.replace!('yz'), 'eyJ0IjoieXoifQ==', 'a padded value stays padded');
+  assert.equal(findToken('eyJ0IjoieHkifQ', xy)!.replace!('yz'), 'eyJ0IjoieXoifQ', 'an unpadded value stays unpadded');
+  assert.equal(findToken('eyJ0IjoieHkifQ', xy)!.replace!('y'), 'eyJ0IjoieSJ9');
+  // Base64 text only in a part of the value, or too short, is not decoded.
+  assert.deepEqual(seen(`!${padded}`), [`!${padded} | `]);
+  assert.deepEqual(seen(`${padded}!`), [`${padded}! | `]);
+  assert.deepEqual(seen(`~${url}`), [`~${url} | `]);
+  assert.deepEqual(seen(`${url}~`), [`${url}~ | `]);
+  assert.deepEqual(seen('e30='), ['e30= | '], 'fewer than 8 characters: "{}" is not decoded');
+  assert.deepEqual(seen(Buffer.from('  {"t":"x"}').toString('base64')), [`${Buffer.from('  {"t":"x"}').toString('base64')} | `, 'x | base64 JSON at .t'], 'JSON after white space');
+  assert.deepEqual(seen(Buffer.from('x{"t":"x"}').toString('base64')), [`${Buffer.from('x{"t":"x"}').toString('base64')} | `], 'text that is not JSON');
+});
+
+test('candidates, exactly: JSON arrays and objects, j: and plain, and the depth limit', () => {
+  assert.deepEqual(seen('["a",["b"],{"c":"d"},1,null]'), ['["a",["b"],{"c":"d"},1,null] | ', 'a | JSON at [0]', 'b | JSON at [1][0]', 'd | JSON at [2].c']);
+  assert.deepEqual(seen('"a"'), ['"a" | '], 'JSON that is not an array or object is not read');
+  assert.deepEqual(seen('x["a"]'), ['x["a"] | ']);
+  assert.deepEqual(seen('j:"a"'), ['j:"a" | ', 'a | j: JSON at (root)']);
+  assert.deepEqual(seen('j:{'), ['j:{ | '], 'j: that is not JSON');
+  const arr = findToken('["a","b"]', (s) => (s === 'b' ? 'jwt' : undefined))!;
+  assert.equal(arr.replace!('z'), '["a","z"]');
+  // Five levels of decoding at most: a value URL-encoded seven times shows six candidates.
+  let v = 'a b';
+  for (let i = 0; i < 7; i++) v = encodeURIComponent(v);
+  const got = seen(v);
+  assert.equal(got.length, 6);
+  assert.equal(got[5], `${encodeURIComponent(encodeURIComponent('a b'))} | url-encoded > url-encoded > url-encoded > url-encoded > url-encoded`);
+});
+
+test('Express-signed values exactly: the value, the signature kept, a wrong signature is not one', () => {
+  const s = sign('inner');
+  assert.deepEqual(seen(s), [`${s} | `, 'inner | express-signed | signed']);
+  // The signature is kept, not the value's tail (replace is offered only for unsigned candidates, so read it through a JSON wrapper).
+  const inJson = findToken(`["${s}"]`, (x) => (x === s ? 'jwt' : undefined))!;
+  assert.equal(inJson.replace!('n'), '["n"]');
+  assert.deepEqual(seen(`${s}A`), [`${s}A | `], 'a 44-character signature is not cookie-signature\'s');
+  assert.deepEqual(seen(`x${s}`), [`x${s} | `]);
+  assert.deepEqual(seen(`s:.${s.slice(s.lastIndexOf('.') + 1)}`), [`s:.${s.slice(s.lastIndexOf('.') + 1)} | `], 'no value before the signature');
+  assert.deepEqual(unwrapSessionId('plainid12345'), { id: 'plainid12345', via: [] });
+  assert.deepEqual(unwrapSessionId(sign('abc')), { id: 'abc', via: ['express-signed'] });
+  assert.deepEqual(unwrapSessionId('a%20b'), { id: 'a b', via: ['url-encoded'] });
+});
+
+test('joinSplit and resplit exactly', () => {
+  assert.deepEqual(joinSplit([{ key: 'a', value: '1' }, { key: 'b.x', value: '2' }, { key: 'c.1', value: 'B' }, { key: 'c.0', value: 'A' }, { key: 'd.1', value: 'x' }, { key: 'd.2', value: 'y' }, { key: 'e.0', value: 'only' }, { key: '.0', value: 'n' }, { key: 'f.10', value: 'q' }]), [
+    { key: 'a', value: '1', parts: [{ key: 'a', value: '1' }] },
+    { key: 'b.x', value: '2', parts: [{ key: 'b.x', value: '2' }] },
+    { key: '.0', value: 'n', parts: [{ key: '.0', value: 'n' }] },
+    { key: 'c', value: 'AB', parts: [{ key: 'c.0', value: 'A' }, { key: 'c.1', value: 'B' }] },
+    { key: 'd.1', value: 'x', parts: [{ key: 'd.1', value: 'x' }] },
+    { key: 'd.2', value: 'y', parts: [{ key: 'd.2', value: 'y' }] },
+    { key: 'e.0', value: 'only', parts: [{ key: 'e.0', value: 'only' }] },
+    { key: 'f.10', value: 'q', parts: [{ key: 'f.10', value: 'q' }] },
+  ]);
+  assert.deepEqual(joinSplit([{ key: 'g.0', value: 'a' }, { key: 'g.10', value: 'c' }, { key: 'g.2', value: 'b' }]), [{ key: 'g', value: 'abc', parts: [{ key: 'g.0', value: 'a' }, { key: 'g.2', value: 'b' }, { key: 'g.10', value: 'c' }] }]);
+  assert.deepEqual(resplit('abcdef', [{ key: 'x.0', value: 'ab' }, { key: 'x.1', value: 'cde' }, { key: 'x.2', value: '' }]), ['ab', 'cde', 'f']);
+  assert.deepEqual(resplit('abcdef', [{ key: 'x', value: 'zz' }]), ['abcdef']);
+  assert.deepEqual(resplit('abcdef', []), ['abcdef']);
+});
+
+test('carrierByRemoval: every sentence written out', async () => {
+  const opaque = 'no cookie value holds a token the kit can read (opaque or encrypted), so the cookie carrying the login was found by trying';
+  assert.deepEqual(await carrierByRemoval(['a', 'b'], async (w) => !w.includes('a')), { cookies: ['a'], trials: [{ cookie: 'a', lost: true }], why: `${opaque}: without a the logged-in page was lost` });
+  assert.deepEqual(await carrierByRemoval(['a', 'b'], async (w) => w.length < 2), {
+    cookies: ['a', 'b'],
+    trials: [{ cookie: 'a', lost: false }, { cookie: 'b', lost: false }],
+    why: `${opaque}: without any one of a, b the page was still shown, without all of them it was lost: they carry the login together`,
+  });
+  // One cookie whose removal keeps the login: it is not tried a second time as "all of them".
+  const tried: string[][] = [];
+  assert.deepEqual(await carrierByRemoval(['a'], async (w) => (tried.push(w), true)), { cookies: [], trials: [{ cookie: 'a', lost: false }], why: 'no cookie value holds a token the kit can read, and the login survived removing a: none of them carries it' });
+  assert.deepEqual(tried, [['a']]);
+  assert.deepEqual(await carrierByRemoval([], async () => true), { cookies: [], trials: [], why: 'the login set no cookie' });
+});
+
+test('candidates, exactly: the depth limit counts every kind of decoding, not only URL-encoding', () => {
+  const four = (v: string) => [1, 2, 3, 4].reduce((x) => encodeURIComponent(x), v);
+  // Four URL-encodings, then a fifth decoding of each kind: what it holds is at depth 5 and is not decoded again.
+  // "WyJ4Il0=" is base64 for ["x"]: decoded one level up, it would show "x". "WyJXeUo0SWwwPSJdIA==" is base64 for '["WyJ4Il0="] '.
+  for (const [inner, via] of [['["WyJ4Il0="]', 'JSON at [0]'], ['j:["WyJ4Il0="]', 'j: JSON at [0]'], ['WyJXeUo0SWwwPSJdIA==', 'base64 JSON at [0]'], [sign('WyJ4Il0='), 'express-signed']] as const) {
+    const got = seen(four(inner));
+    assert.equal(got.length, 6, `${inner}: ${got.join('\n')}`);
+    assert.equal(got[5], `WyJ4Il0= | url-encoded > url-encoded > url-encoded > url-encoded > ${via}${inner.startsWith('s:') ? ' | signed' : ''}`);
+  }
+});
+
+test('candidates, exactly: JSON only from the first character, base64 from 8 characters, the alphabet kept on replace', () => {
+  assert.deepEqual(seen(' ["a"]'), [' ["a"] | ']);
+  assert.deepEqual(seen('WyJhIl0'), ['WyJhIl0 | '], '7 characters');
+  assert.deepEqual(seen('WyJhIl0='), ['WyJhIl0= | ', 'a | base64 JSON at [0]'], '8 characters');
+  const gt = (s: string) => (s === '??>' ? 'jwt' : undefined);
+  // "+" only in the base64 alphabet, "-" only in base64url: each is re-encoded in its own, padded only when it was.
+  assert.equal(findToken('eyJ0IjoiPz8+In0=', gt)!.replace!('a>?'), 'eyJ0IjoiYT4/In0=');
+  assert.equal(findToken('eyJ0IjoiPz8+In0', gt)!.replace!('a>?'), 'eyJ0IjoiYT4/In0');
+  assert.equal(findToken('eyJ0IjoiPz8+In0', gt)!.replace!('>?'), 'eyJ0IjoiPj8ifQ', 'both padding characters left out');
+  // base64 for '"[abcd"': JSON text, but not an array or object at its start, so not read.
+  assert.deepEqual(seen('IlthYmNkIg=='), ['IlthYmNkIg== | ']);
+  assert.equal(findToken('eyJ0IjoiPz8-In0', gt)!.replace!('a>?'), 'eyJ0IjoiYT4_In0');
+  assert.deepEqual(findToken('eyJ0IjoiPz8-In0', gt)!.via, ['base64url JSON at .t']);
+  assert.deepEqual(findToken('eyJ0IjoiPz8+In0', gt)!.via, ['base64 JSON at .t']);
+});
+
+test('joinSplit: a key that only starts like a chunk keeps its place; carrierByRemoval names every cookie tried', async () => {
+  assert.deepEqual(joinSplit([{ key: 'a.1x', value: '1' }, { key: 'b', value: '2' }]).map((c) => c.key), ['a.1x', 'b']);
+  assert.equal((await carrierByRemoval(['a', 'b'], async () => true)).why, 'no cookie value holds a token the kit can read, and the login survived removing a, b: none of them carries it');
+});

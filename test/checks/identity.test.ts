@@ -224,3 +224,221 @@ test('a password in a URL inside a JSON string is masked without eating the clos
   const out = new Redactor().text(json)!;
   assert.deepEqual(JSON.parse(out), { actual: 'GET /login?email=a&password=*****', next: 1 });
 });
+
+// Added for the mutation slice of identity.ts (docs/mutation-testing.md): the first full slice
+// left 232 of 493 mutants unnoticed; this group pins every check's id suffix, name, level and
+// `ensures` sentence, written out.
+test('identity checks: kind, name, level and ensures, written out', () => {
+  const a = { what: 'cart', holder: 'alice', when: 'after login', other: 'bob', params: ['token', 'jwt'], attempt: 'a wrong password', fusionauth: '404 from /api/login', secret: 'the password' } as never;
+  const all = [checks.pageIsHolders, checks.apiIsHolders, checks.queryCredentialRefused, checks.failedLoginNoCredential, checks.failedLoginNoAccess, checks.failedLoginExplained, checks.spaFailedLoginStoresNothing, checks.spaFailedLoginExplained, checks.passwordNotInUrl, checks.tokenNotInUrl] as { kind: string; name: string; level: string; ensures: (a: never) => string }[];
+  assert.deepEqual(all.map((k) => [k.kind, k.name, k.level, k.ensures(a)]), [
+    ['page-is-holders', 'pageBelongsToCredentialHolder', 'MUST', "the cart loaded with alice's credential after login is alice's, never bob's (who is logged in in another browser)"],
+    ['api-is-holders', 'apiAnswersForJwtHolder', 'MUST', "the cart loaded with alice's credential after login is alice's, never bob's (who is logged in in another browser)"],
+    ['query-credential-refused', 'credentialInQueryStringRefused', 'MUST', "a request that carries alice's credential only in the query string (token, jwt) does not get the cart of alice"],
+    ['failed-login-no-credential', 'failedLoginSetsNoCredential', 'MUST', 'a failed login (a wrong password; FusionAuth: 404 from /api/login) sets no JWT, refresh-token or session cookie'],
+    ['failed-login-no-access', 'failedLoginOpensNothing', 'MUST', 'after a failed login (a wrong password) the cart is not shown'],
+    ['failed-login-explained', 'failedLoginSaysWhy', 'SHOULD', 'a failed login (a wrong password) is answered with the login page (or its JSON equivalent) and an error message, not a server error'],
+    ['failed-login-no-credential', 'failedLoginStoresNothing', 'MUST', 'after a failed login (a wrong password; FusionAuth: 404 from /api/login) the app keeps no token in local storage'],
+    ['failed-login-explained', 'failedLoginFormShownWithError', 'SHOULD', 'after a failed login (a wrong password) the app shows its login form again, with an error message'],
+    ['password-not-in-url', 'passwordNeverInUrl', 'MUST', 'the password never appears in a URL: a request line, a Location header, a link or a form action (URLs end up in logs, history and Referer headers)'],
+    ['token-not-in-url', 'tokensAndSessionIdsNeverInUrl', 'MUST', 'the password never appears in a URL: a request line, a Location header, a link or a form action (URLs end up in logs, history and Referer headers)'],
+  ]);
+});
+
+describe('identity and failed-login outcomes, written out (the second group of the identity slice\'s survivors)', () => {
+  const named = new Map<Exchange, string>();
+  const n = (name: string, e: Exchange): Exchange => (named.set(e, name), e);
+  const out = (o: { ok: boolean; actual: string; evidence: Exchange[] }) => [o.ok, o.actual, o.evidence.map((e) => named.get(e) ?? '?')];
+  const aliceCart = n('aliceCart', cart('alice@example.com'));
+  const bobCart = n('bobCart', cart('bob@example.com'));
+  const bobByName = n('bobByName', ex({ path: '/shopping-cart', status: 200, type: 'text/html', body: html('<p>Hello bob@example.com</p>') }));
+  const toLogin = n('toLogin', ex({ path: '/shopping-cart', status: 302, location: '/login' }));
+  const plain = n('plain', ex({ path: '/shopping-cart', status: 200, type: 'text/html', body: html('<p>Welcome</p>') }));
+  const noBody = n('noBody', ex({ path: '/shopping-cart', status: 204 }));
+  const reset = n('reset', ex({ path: '/shopping-cart' }));
+  const answer401 = n('answer401', ex({ method: 'POST', path: '/login', status: 401, type: 'text/html', body: html(LOGIN_FORM) }));
+
+  test('page-is-holders', () => {
+    assert.deepEqual([aliceCart, bobCart, bobByName, toLogin, plain, noBody, reset, undefined].map((r) => out(checks.pageIsHolders.evaluate(holder(r)))), [
+      [true, '200: alice@example.com\'s data ("Shopping cart of alice@example.com"), nothing of bob@example.com\'s', ['aliceCart']],
+      [false, '200: the answer to alice@example.com\'s browser shows bob@example.com\'s data ("Shopping cart of bob@example.com")', ['bobCart']],
+      [false, '200: the answer to alice@example.com\'s browser shows bob@example.com\'s data ("bob@example.com")', ['bobByName']],
+      [false, '302 to /login: the answer to alice@example.com\'s browser does not contain "Shopping cart of alice@example.com" (bob@example.com is logged in in another browser)', ['toLogin']],
+      [false, '200: the answer to alice@example.com\'s browser does not contain "Shopping cart of alice@example.com" (bob@example.com is logged in in another browser)', ['plain']],
+      [false, '204: the answer to alice@example.com\'s browser does not contain "Shopping cart of alice@example.com" (bob@example.com is logged in in another browser)', ['noBody']],
+      [false, 'no answer: ECONNRESET', ['reset']],
+      [false, 'no answer: no request was made', []],
+    ]);
+  });
+
+  test('query-credential-refused and failed-login-no-access', () => {
+    const q = (response?: Exchange) => ({ what: 'store cart page', holder: 'alice@example.com', proof: 'Shopping cart of alice@example.com', params: ['sid'], response });
+    assert.deepEqual([aliceCart, toLogin, reset, undefined].map((r) => out(checks.queryCredentialRefused.evaluate(q(r)))), [
+      [false, '200: the store cart page of alice@example.com was shown: the backend accepted a credential from the query string', ['aliceCart']],
+      [true, '302: not shown', ['toLogin']],
+      [false, 'no answer: ECONNRESET', ['reset']],
+      [false, 'no answer: no request was made', []],
+    ]);
+    const a = (response?: Exchange) => ({ attempt: 'a wrong password', what: 'store cart page', user: 'alice@example.com', proof: 'Shopping cart of alice@example.com', response });
+    assert.deepEqual([aliceCart, toLogin, plain, reset, undefined].map((r) => out(checks.failedLoginNoAccess.evaluate(a(r)))), [
+      [false, '200: the store cart page of alice@example.com was shown', ['aliceCart']],
+      [true, '302 to /login: not shown', ['toLogin']],
+      [true, '200: not shown', ['plain']],
+      [false, 'no answer: ECONNRESET', ['reset']],
+      [false, 'no answer: no request was made', []],
+    ]);
+  });
+
+  test('failed-login-no-credential', () => {
+    const base = { attempt: 'a wrong password', fusionauth: 'answered 404' };
+    const c1 = setCookie(`sid=${SID}; HttpOnly`, answer401);
+    const c2 = setCookie(`jwt=${JWT}`, answer401);
+    assert.deepEqual(out(checks.failedLoginNoCredential.evaluate({ ...base, answers: [answer401, reset], credentials: [] })), [true, 'no credential cookie in 2 answer(s) (401, ECONNRESET)', ['answer401', 'reset']]);
+    assert.deepEqual(out(checks.failedLoginNoCredential.evaluate({ ...base, answers: [answer401], credentials: [{ cookie: c1, why: 'a session id' }, { cookie: c2, why: 'a JWT' }] })), [false, 'set sid (a session id), jwt (a JWT)', ['answer401']]);
+    assert.deepEqual(out(checks.failedLoginNoCredential.evaluate({ ...base, answers: [], credentials: [] })), [false, 'the login was not submitted', []]);
+  });
+});
+
+describe('failed-login-explained and the SPA storage check, written out (the third group of the identity slice\'s survivors)', () => {
+  const page = (status: number, body: string, type = 'text/html') => ex({ method: 'POST', path: '/login', status, type, body });
+  const before = html(LOGIN_FORM);
+  const said = (response?: Exchange) => {
+    const o = checks.failedLoginExplained.evaluate({ attempt: 'a wrong password', response, before });
+    return [o.ok, o.actual, o.evidence.length];
+  };
+  test('failed-login-explained: every answer', () => {
+    assert.deepEqual(said(undefined), [false, 'no answer: no request was made', 0]);
+    assert.deepEqual(said(ex({ method: 'POST', path: '/login' })), [false, 'no answer: ECONNRESET', 1]);
+    assert.deepEqual(said(page(500, html(`<p>Wrong password</p>${LOGIN_FORM}`))), [false, 'answered 500, a server error', 1]);
+    assert.deepEqual(said(page(499, html(`<p>Wrong password</p>${LOGIN_FORM}`))), [true, '499: the login form again, with "Wrong password"', 1]);
+    assert.deepEqual(said(page(401, '{"error":"x","message":"y"}', 'application/json')), [true, '401 JSON with error, message', 1]);
+    assert.deepEqual(said(page(400, '{"Reason":"r"}', 'application/problem+json')), [true, '400 JSON with Reason', 1]);
+    assert.deepEqual(said(page(399, '{"error":"x"}', 'application/json')), [false, '399 JSON without an error field (keys: error)', 1]);
+    assert.deepEqual(said(page(401, '{"code":1,"detail":"x"}', 'application/json')), [false, '401 JSON without an error field (keys: code, detail)', 1]);
+    assert.deepEqual(said(page(401, 'not json', 'application/json')), [false, '401 JSON without an error field (keys: none)', 1]);
+    assert.deepEqual(said(page(401, 'null', 'application/json')), [false, '401 JSON without an error field (keys: none)', 1]);
+    assert.deepEqual(said(page(401, html('<p>Wrong password</p>'))), [false, '401: the answer has no login form', 1]);
+    assert.deepEqual(said(page(401, html(LOGIN_FORM))), [false, '401: the login page again, but with no message the plain login page lacks', 1]);
+    assert.deepEqual(said(page(401, html(`<p>Wrong password</p><p>Try again</p><p>Third</p>${LOGIN_FORM}`))), [true, '401: the login form again, with "Wrong password Try again"', 1]);
+    assert.deepEqual(said(page(401, html(`<p>${'x'.repeat(130)}</p>${LOGIN_FORM}`))), [true, `401: the login form again, with "${'x'.repeat(120)}"`, 1]);
+  });
+  test('textLines: the visible text, a line per element, scripts, styles and templates left out', () => {
+    assert.deepEqual(checks.textLines('<p>a&amp;b</p><SCRIPT>x</SCRIPT>keep<script>y</script><style>s</style><template>t</template>  <b>  c \t  d </b>'), ['a b', 'keep', 'c d']);
+    assert.deepEqual(checks.textLines(''), []);
+  });
+  test('failed-login-no-credential (SPA): what local storage holds', () => {
+    const a = { attempt: 'x', fusionauth: 'y', appRunBy: 'browser' as const, tokens: ['issued-token'], evidence: [] };
+    const st = (storage: Record<string, string>) => {
+      const o = checks.spaFailedLoginStoresNothing.evaluate({ ...a, storage });
+      return [o.ok, o.actual];
+    };
+    assert.deepEqual(st({ a: 'x', b: JWT, c: 'eyJx.y.z', d: 'issued-token', e: 'xeyJa.b.c', f: 'eyJa.b' }), [false, 'local storage holds b, c, d']);
+    assert.deepEqual(st({ theme: 'dark', lang: 'en' }), [true, 'local storage: theme, lang']);
+    assert.deepEqual(st({}), [true, 'local storage: empty']);
+  });
+});
+
+describe('secrets in URLs, written out (the fourth group of the identity slice\'s survivors)', () => {
+  const S: checks.UrlSecrets = { passwords: ['password', ''], tokens: [JWT, ''], sessionIds: ['abc123xyz', 'abc12', SID, ''] };
+  test('secretInUrl: a password only as a query or fragment value; a long token anywhere; a short session id only as a value', () => {
+    const cases: [string, string | undefined][] = [
+      ['/login?user=a&pw=password', 'password'],
+      ['/login#pw=password', 'password'],
+      ['/x?a=1#pw=password', 'password'],
+      ['/x?pw=password#frag', 'password'],
+      ['/x?pw=passwordx', undefined],
+      ['/password', undefined],
+      ['/x?a=password#', 'password'],
+      [`/cb#access_token=${JWT}`, 'JWT or refresh token'],
+      [`/x/${JWT}`, 'JWT or refresh token'],
+      ['/x;sid=abc123xyz', 'session id'],
+      ['/x;sid=abc123xyz;other=1', 'session id'],
+      ['/x?s=abc123xyz', 'session id'],
+      ['/abc123xyz', undefined],
+      ['/x?s=abc12', undefined],
+      [`/y/${SID}`, 'session id'],
+      [`/y/${encodeURIComponent(`${SID}`).replace('Z', '%5A')}`, 'session id'],
+      ['/x?a=%E0%A4%A', undefined],
+      ['/', undefined],
+    ];
+    assert.deepEqual(cases.map(([u]) => [u, checks.secretInUrl(u, S)]), cases);
+  });
+  test('password-not-in-url: the first three leaks named without their values, the rest counted; evidence once per exchange', () => {
+    const e1 = ex({ path: '/login?pw=password' });
+    const e2 = ex({ path: '/cb' });
+    const leak = (e: Exchange, where: string, url: string): checks.UrlLeak => ({ exchange: e, where, what: 'password', url });
+    const four = [leak(e1, 'request line', 'GET /login?pw=password&x=1'), leak(e1, 'link', 'http://s/a#pw=password'), leak(e2, 'form action', 'http://s/b;p=password'), leak(e2, 'link', 'http://s/c?pw=password')];
+    const o = checks.passwordNotInUrl.evaluate({ secret: 'the password', leaks: four, examined: 9 });
+    assert.deepEqual([o.ok, o.actual, o.evidence], [false, `password in the request line of #${e1.seq} (GET /login?pw&x); password in the link of #${e1.seq} (http://s/a#pw); password in the form action of #${e2.seq} (http://s/b;p) and 1 more`, [e1, e2]]);
+    const one = checks.passwordNotInUrl.evaluate({ secret: 'the password', leaks: four.slice(0, 1), examined: 9 });
+    assert.deepEqual([one.ok, one.actual], [false, `password in the request line of #${e1.seq} (GET /login?pw&x)`]);
+    assert.deepEqual(checks.tokenNotInUrl.evaluate({ secret: 'x', leaks: [], examined: 2 }), { ok: true, actual: 'none in the 2 exchange(s) of the scenario', evidence: [] });
+    assert.equal(checks.tokenNotInUrl.evaluate({ secret: 'x', leaks: [], examined: 0 }).notApplicable, 'no exchange in this scenario');
+  });
+});
+
+describe('identity: boundaries the fifth slice found unpinned', () => {
+  test('a redirect is 300 to 399: its target is named; 400 is not a redirect', () => {
+    const r = (status: number) => ex({ path: '/shopping-cart', status, location: '/login' });
+    assert.deepEqual([300, 399, 400, 299].map((st) => checks.pageIsHolders.evaluate(holder(r(st))).actual), [
+      '300 to /login: the answer to alice@example.com\'s browser does not contain "Shopping cart of alice@example.com" (bob@example.com is logged in in another browser)',
+      '399 to /login: the answer to alice@example.com\'s browser does not contain "Shopping cart of alice@example.com" (bob@example.com is logged in in another browser)',
+      '400: the answer to alice@example.com\'s browser does not contain "Shopping cart of alice@example.com" (bob@example.com is logged in in another browser)',
+      '299: the answer to alice@example.com\'s browser does not contain "Shopping cart of alice@example.com" (bob@example.com is logged in in another browser)',
+    ]);
+    const a = (response: Exchange) => ({ attempt: 'x', what: 'store cart page', user: 'alice@example.com', proof: 'Shopping cart of alice@example.com', response });
+    assert.deepEqual([300, 399, 400, 299].map((st) => checks.failedLoginNoAccess.evaluate(a(r(st))).actual), ['300 to /login: not shown', '399 to /login: not shown', '400: not shown', '299: not shown']);
+  });
+  test('secrets of exactly 16 (anywhere) and 6 (as a value) characters count; exactly three leaks have no "more"', () => {
+    const S: checks.UrlSecrets = { passwords: [], tokens: ['0123456789abcdef'], sessionIds: ['abc123'] };
+    assert.equal(checks.secretInUrl('/x/0123456789abcdef', S), 'JWT or refresh token');
+    assert.equal(checks.secretInUrl('/x?s=abc123', S), 'session id');
+    const e = ex({ path: '/x' });
+    const leak = (url: string): checks.UrlLeak => ({ exchange: e, where: 'link', what: 'password', url });
+    assert.equal(checks.passwordNotInUrl.evaluate({ secret: 'p', leaks: [leak('/a'), leak('/b'), leak('/c')], examined: 1 }).actual, `password in the link of #${e.seq} (/a); password in the link of #${e.seq} (/b); password in the link of #${e.seq} (/c)`);
+  });
+  test('failed-login-explained needs a password field; textLines drops whole scripts, with spaces, between words', () => {
+    const noPassword = ex({ method: 'POST', path: '/login', status: 401, type: 'text/html', body: html('<p>Wrong password</p><form method="post" action="/login"><input type="email" name="email"><button>Go</button></form>') });
+    assert.equal(checks.failedLoginExplained.evaluate({ attempt: 'x', response: noPassword, before: html(LOGIN_FORM) }).actual, '401: the answer has no login form');
+    assert.deepEqual(checks.textLines('<p>a<script>var x = 1;</script>b</p>'), ['a b']);
+  });
+  test('SPA explained: a POST among other calls counts as the form sent', () => {
+    const calls = [ex({ method: 'GET', path: '/api/me', status: 401 }), ex({ method: 'POST', path: '/api/login', status: 401 })];
+    const o = checks.spaFailedLoginExplained.evaluate({ attempt: 'x', appRunBy: 'browser', before: 'Log in', after: 'Log in', formShown: true, calls });
+    assert.deepEqual([o.ok, o.actual], [false, 'the login form again, but with no message it did not show before']);
+  });
+});
+
+describe('urlLeaks and cookieValuesSet, written out (the last group of the identity slice\'s survivors)', () => {
+  const S: checks.UrlSecrets = { passwords: ['hunter2'], tokens: [JWT], sessionIds: [SID] };
+  const page = (path: string, body: string, type = 'text/html') => ex({ path, status: 200, type, body });
+  test('urlLeaks: request line, Location, links, form actions and explicit GET login forms; nothing from non-HTML or unanswered exchanges', () => {
+    const e1 = ex({ path: `/cb?token=${JWT}`, status: 302, location: '/next?pw=hunter2' });
+    const e2 = ex({ path: '/ok' });
+    const e3 = page('/p', `<a href="/a?sid=${SID}">x</a><a href="/safe">y</a><form action="/go?pw=hunter2" method="post"><input name="q"></form>`);
+    const e4 = page('/j', `<a href="/a?sid=${SID}">x</a>`, 'application/json');
+    const e5 = page('/f', '<form action="/login"><input type="password" name="password"></form>');
+    const e6 = page('/g', '<form action="/l2" method = get><input type="password" name="password"></form>');
+    const e7 = page('/s', '<form method="get" action="/search"><input name="q"></form>');
+    const e8 = ex({ path: '/empty', status: 200, type: 'text/html' });
+    const leaks = checks.urlLeaks([e1, e2, e3, e4, e5, e6, e7, e8], S);
+    assert.deepEqual(leaks.map((l) => [l.exchange.request.path, l.where, l.what, l.url]), [
+      [`/cb?token=${JWT}`, 'request line', 'JWT or refresh token', `GET /cb?token=${JWT}`],
+      [`/cb?token=${JWT}`, 'Location header', 'password', '/next?pw=hunter2'],
+      ['/p', 'link', 'session id', `http://store.example.test/a?sid=${SID}`],
+      ['/p', 'form action', 'password', 'http://store.example.test/go?pw=hunter2'],
+      ['/g', 'login form with method GET (the browser puts the password in the URL)', 'password', 'GET http://store.example.test/l2'],
+    ]);
+  });
+  test('cookieValuesSet: values of credential cookies the apps set, unquoted and decoded', () => {
+    const set = (to: string, cookies?: string[]) => ({ ...ex({ path: '/login', ...(cookies ? { status: 200, setCookie: cookies } : {}) }), to });
+    const exchanges = [
+      set('Store', ['sid=abc; Path=/', 'session="q%20r"; HttpOnly', 'theme=dark', 'token=', 'broken', ' jwt=j1', 'mine =v2', 'sid2=a"b']),
+      set('FusionAuth', ['sid=fa']),
+      set('Store'),
+    ];
+    const isApp = (p: string) => p === 'Store';
+    assert.deepEqual(checks.cookieValuesSet(exchanges, isApp), ['abc', 'q r', 'j1', 'a"b']);
+    assert.deepEqual(checks.cookieValuesSet(exchanges, isApp, ['mine', 'theme']), ['abc', 'q r', 'dark', 'j1', 'v2', 'a"b']);
+  });
+});

@@ -140,3 +140,60 @@ test('loadExpectedFailures: every way a file can be wrong, named', () => {
   assert.deepEqual(Object.keys(loadExpectedFailures(f)[0]), ['check', 'reason']);
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+// Added for the mutation slice of harness/gate (docs/mutation-testing.md): each assertion below
+// is one a surviving mutant of gate.ts or expected-failures.ts got past.
+test('a kit or config error names its code: the result\'s own, STEP_UNDEFINED for undefined steps alone, none for a plain kit error', () => {
+  const coded = wf([], { exitCode: 2, kitErrorCode: 'CONFIG_INVALID', kitError: 'bad port' } as Partial<WorkflowResult>);
+  assert.deepEqual(gate([coded]), { exitCode: 2, lines: ['wf: kit or config error [CONFIG_INVALID]: bad port'] });
+  const undefinedOnly = wf([], { exitCode: 2, undefinedSteps: ['Given x'] });
+  assert.deepEqual(gate([undefinedOnly]), { exitCode: 2, lines: ['wf: kit or config error [STEP_UNDEFINED]; undefined steps: Given x'] });
+  // A kit error without a code is INTERNAL: still exit 2 (an unknown code would throw in worstExit).
+  assert.deepEqual(gate([wf([], { exitCode: 2, kitError: 'boom' })]), { exitCode: 2, lines: ['wf: kit or config error: boom'] });
+});
+
+test('the SHOULD and excused lines list distinct ids joined with ", "; paste lines keep one per variant', () => {
+  const should = [v('W-3.c', 'SHOULD', 'fail'), v('W-4.d', 'SHOULD', 'fail')];
+  assert.deepEqual(gate([wf(should)], { failOnWarn: true }).lines, ['2 SHOULD check(s) failed and --fail-on-warn is on: W-3.c, W-4.d']);
+  const must = [v('W-1.a', 'MUST', 'fail'), v('W-2.b', 'MUST', 'fail')];
+  assert.deepEqual(gate([wf(must)], { expected: [{ check: 'W-1.a', reason: 'r' }, { check: 'W-2.b', reason: 'r' }] }).lines, ['2 listed failure(s) excused by the expected-failures file: W-1.a, W-2.b']);
+  const variants = [v('W-2.b', 'MUST', 'fail', { signing: 'RS256' }), v('W-2.b', 'MUST', 'fail', { signing: 'HS256' })];
+  assert.deepEqual(gate([wf(variants)], { expected: [] }).lines, [
+    '2 MUST check(s) failed: W-2.b',
+    'to accept these failures for now, add to the expected-failures file:',
+    '  {"check":"W-2.b","variant":{"signing":"RS256"},"reason":"TODO: why bName is expected to fail (what happened)"},',
+    '  {"check":"W-2.b","variant":{"signing":"HS256"},"reason":"TODO: why bName is expected to fail (what happened)"},',
+  ]);
+});
+
+test('--fail-on-warn gates SHOULD, not INFO: an entry for an INFO check matches nothing', () => {
+  assert.deepEqual(gate([wf([v('W-4.i', 'INFO', 'info')])], { failOnWarn: true, expected: [{ check: 'W-4.i', reason: 'r' }] }), {
+    exitCode: 1,
+    lines: ['expected failure W-4.i matches no check of this run (typo, or not run?): fix or remove it'],
+  });
+});
+
+test('coverage: the declared steps and the config keys that declare them, each listed once and joined with ", "', () => {
+  const na = (id: string, steps: number[], declaredBy: string): Verdict => ({ ...v(id, 'MUST', 'na'), steps, declaredBy });
+  // A passing verdict, and one N/A for another reason, in the same scenario contribute no config key.
+  const r = wf([na('W-2.b', [2], 'login.mode'), na('W-4.d', [4], 'forums'), na('W-5.e', [4], 'forums'), v('W-1.a', 'MUST', 'pass'), v('W-3.c', 'MUST', 'na')], { exercisedSteps: [1, 3] } as Partial<WorkflowResult>);
+  assert.deepEqual(gate([r], { coverage: true, arrows: { wf: [1, 2, 3, 4] } }), { exitCode: 0, lines: ['wf: coverage gate: step(s) 2, 4 not applicable as the config declares (login.mode, forums): not counted'] });
+});
+
+test('expected failures: a file\'s error carries its code; a check id must be a string; a variant must match on every key', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'expected-'));
+  const f = path.join(dir, 'x.json');
+  fs.writeFileSync(f, '{}');
+  assert.throws(() => loadExpectedFailures(f), (e: unknown) => e instanceof ExpectedFailuresError && e.code === 'EXPECTED_FAILURES_INVALID');
+  // An array holding an id would pass the id pattern as text: it is not a string.
+  fs.writeFileSync(f, '[{"check":["W-1.a"],"reason":"r"}]');
+  assert.throws(() => loadExpectedFailures(f), /entry 0: "check" must be a check id such as "WJC-8.cookie-secure", got \["W-1.a"\]/);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const a = v('W-1.a', 'MUST', 'fail', { signing: 'RS256', status: 400 });
+  const entry = { check: 'W-1.a', variant: { signing: 'RS256', status: 401 }, reason: 'r' };
+  assert.deepEqual(applyExpectedFailures([a], [entry]), { excused: [], unexpected: [a], fixed: [], unmatched: [entry] });
+  // A check that fails under one variant and passes under another is not fixed.
+  const any = { check: 'W-1.a', reason: 'r' };
+  const pass = v('W-1.a', 'MUST', 'pass');
+  assert.deepEqual(applyExpectedFailures([a, pass], [any]), { excused: [a], unexpected: [], fixed: [], unmatched: [] });
+});
