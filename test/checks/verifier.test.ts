@@ -76,6 +76,8 @@ test('a failed MUST is recorded and the scenario goes on; with stopOnFailure it 
   }
   assert.ok(thrown instanceof CheckFailure);
   assert.equal(thrown.name, 'CheckFailure');
+  // Its stable code (harness/errors.ts): a failed MUST is non-conformance, exit 1, never a kit error.
+  assert.equal(thrown.code, 'CHECK_FAILED');
   assert.equal(thrown.verdict, vf.verdicts[0]);
   assert.equal(thrown.message, ['WJC-8.thing-holds MUST thingHolds failed at step 8 of webapp-jwt-cookies (Login)', '  expected: the thing holds for X', '  actual:   it did not', '  #' + e.seq + ' Browser -> Store: GET store.example.test/cart?t=secret…#' + thrown.verdict.evidence[0].request.path.split('#')[1]].join('\n'));
   assert.ok(!thrown.message.includes('secret-token-1'), 'evidence is redacted');
