@@ -442,3 +442,20 @@ describe('urlLeaks and cookieValuesSet, written out (the last group of the ident
     assert.deepEqual(checks.cookieValuesSet(exchanges, isApp, ['mine', 'theme']), ['abc', 'q r', 'dark', 'j1', 'v2', 'a"b']);
   });
 });
+
+// paramValues' split of a URL into query and fragment, seen through secretInUrl with a short
+// secret (a password is matched only as a whole parameter value, never as a substring).
+test('secretInUrl: a password is found as a query or fragment value wherever the ? and # stand, and nowhere else', () => {
+  const s = { passwords: ['hunter2'], tokens: [], sessionIds: [] };
+  assert.equal(checks.secretInUrl('/login?password=hunter2', s), 'password');
+  assert.equal(checks.secretInUrl('?password=hunter2', s), 'password', 'a relative URL that starts with its query');
+  assert.equal(checks.secretInUrl('#password=hunter2', s), 'password', 'a URL that is only a fragment');
+  assert.equal(checks.secretInUrl('/cb#password=hunter2', s), 'password', 'fragment, no query');
+  assert.equal(checks.secretInUrl('/cb?a=1#password=hunter2', s), 'password', 'fragment after a query');
+  assert.equal(checks.secretInUrl('/cb?password=hunter2#x=1', s), 'password', 'the query ends where the fragment starts');
+  assert.equal(checks.secretInUrl('/cb#x=1?password=hunter2', s), 'password', 'a ? inside the fragment still opens parameters');
+  assert.equal(checks.secretInUrl('/cb;pw=hunter2', s), 'password', 'a path parameter');
+  assert.equal(checks.secretInUrl('/cb?password=hunter22', s), undefined, 'another value');
+  assert.equal(checks.secretInUrl('/hunter2?x=1#y=2', s), undefined, 'in the path, not a parameter');
+  assert.equal(checks.secretInUrl('/cb?x=hunter2x#hunter2', s), undefined, 'a bare word in the fragment is a name, not a value');
+});
