@@ -55,6 +55,8 @@ export class Scenario {
   readonly journal = new Journal();
   readonly verifier: Verifier;
   private readonly actors = new Map<ActorName, Actor>();
+  /** Which browser each user of the scenario has (browserOf). */
+  private readonly browsers = new Map<string, ActorName>();
   private last: Action | undefined;
   /** Last page each actor got, for "follows the login link" and "submits the form". */
   private readonly pages = new Map<ActorName, HttpResult>();
@@ -168,6 +170,20 @@ export class Scenario {
   }
 
   // ---- actors ----------------------------------------------------------------------
+
+  /**
+   * The browser a user of a two-user scenario has: the first user the scenario names gets
+   * the Browser, each next one a browser of its own (its own cookie jar). One table per
+   * scenario, whichever flow (webapp, SPA, OAuth) drives the users.
+   */
+  browserOf(user: string): ActorName {
+    let a = this.browsers.get(user);
+    if (!a) {
+      a = this.browsers.size === 0 ? 'Browser' : `Browser:${user}`;
+      this.browsers.set(user, a);
+    }
+    return a;
+  }
 
   actor(name: ActorName): Actor {
     let a = this.actors.get(name);

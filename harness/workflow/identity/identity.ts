@@ -49,8 +49,7 @@ interface Attempt {
 }
 
 export class IdentityFlow {
-  /** Each user's own browser: the first one is the scenario's Browser, the others their own jars. */
-  private readonly browsers = new Map<string, ActorName>();
+  /** Each user's SPA driver (in the browser Scenario.browserOf gives the user). */
   private readonly spaDrivers = new Map<string, Promise<SpaDriver>>();
   /** Exchanges that put a credential in a URL on purpose (the query-string probe). */
   private readonly probes = new Set<number>();
@@ -64,30 +63,21 @@ export class IdentityFlow {
     private readonly web: WebappFlow,
   ) {}
 
-  browserOf(user: string): ActorName {
-    let a = this.browsers.get(user);
-    if (!a) {
-      a = this.browsers.size === 0 ? 'Browser' : `Browser:${user}`;
-      this.browsers.set(user, a);
-    }
-    return a;
-  }
-
   // ---- two users, webapp -------------------------------------------------------------
 
   loggedIn(app: TargetName, user: string): Promise<void> {
-    return this.web.loggedIn(this.browserOf(user), app, user);
+    return this.web.loggedIn(this.s.browserOf(user), app, user);
   }
 
   async load(app: TargetName, page: PageName, user: string): Promise<void> {
     this.s.actAs(user);
-    const r = await this.s.load(this.browserOf(user), app, page);
+    const r = await this.s.load(this.s.browserOf(user), app, page);
     this.last = { user, app, what: `${app} ${page === 'cart' ? 'shopping cart' : page === 'posts' ? 'forum posts' : page} page`, api: false, response: r.exchange };
   }
 
   expireJwt(app: TargetName, user: string): Promise<void> {
     this.s.actAs(user);
-    return this.web.expireJwt(this.browserOf(user), app);
+    return this.web.expireJwt(this.s.browserOf(user), app);
   }
 
   /** The last answer to `holder`'s browser is `holder`'s, never `other`'s. */
@@ -104,7 +94,7 @@ export class IdentityFlow {
    */
   async probeQuery(app: TargetName, page: PageName, holder: string): Promise<void> {
     const names = this.s.credentialNames(app);
-    const held = (await this.s.actor(this.browserOf(holder)).cookies(this.s.url(app, 'home'))).filter((c) => names.includes(c.key));
+    const held = (await this.s.actor(this.s.browserOf(holder)).cookies(this.s.url(app, 'home'))).filter((c) => names.includes(c.key));
     if (!held.length) throw new Error(`${holder}'s browser holds no credential cookie for the ${app} to offer in the query string`);
     const params = new URLSearchParams();
     for (const c of held) {
@@ -135,7 +125,7 @@ export class IdentityFlow {
   private spaDriver(user: string): Promise<SpaDriver> {
     let d = this.spaDrivers.get(user);
     if (!d) {
-      const actor = this.browserOf(user);
+      const actor = this.s.browserOf(user);
       d = createSpaDriver(this.s, actor === 'Browser' ? undefined : (actor as `Browser:${string}`));
       this.spaDrivers.set(user, d);
     }

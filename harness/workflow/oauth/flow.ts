@@ -66,7 +66,6 @@ export class OAuthFlow {
   private remembered: { jwt?: string; refresh?: string } = {};
   /** The page each user's browser last loaded (two users). */
   private readonly lastLoad = new Map<string, HttpResult>();
-  private readonly browsers = new Map<string, ActorName>();
 
   constructor(
     readonly s: Scenario,
@@ -678,22 +677,13 @@ export class OAuthFlow {
 
   // ---- two users ----------------------------------------------------------------------------------
 
-  browserOf(user: string): ActorName {
-    let a = this.browsers.get(user);
-    if (!a) {
-      a = this.browsers.size === 0 ? 'Browser' : `Browser:${user}`;
-      this.browsers.set(user, a);
-    }
-    return a;
-  }
-
   async userLoggedIn(app: TargetName, user: string): Promise<void> {
-    await this.loggedIn(this.browserOf(user), app, user);
+    await this.loggedIn(this.s.browserOf(user), app, user);
   }
 
   async userLoads(app: TargetName, page: PageName, user: string): Promise<void> {
     this.s.actAs(user);
-    this.lastLoad.set(user, await this.open(this.browserOf(user), app, page));
+    this.lastLoad.set(user, await this.open(this.s.browserOf(user), app, page));
   }
 
   isHolders(app: TargetName, page: PageName, holder: string, other: string): void {
