@@ -36,6 +36,15 @@ test('registered tokens: at least 8 characters, replaced whole (longest first), 
   assert.equal(enc.text('refresh_token=rt%2Fone%2Btwo%3D; raw=rt/one+two='), 'refresh_token=rt/one…#f6e96a; raw=rt/one…#f6e96a');
 });
 
+test('a token registered after the redactor has been used is redacted too (tokens are issued all run long)', () => {
+  const r = new Redactor();
+  r.addToken('abcdefgh12');
+  assert.equal(r.text('[abcdefgh12XYZ]'), '[abcdef…#7ed1d0XYZ]', 'before the longer token is known, only the shorter one is');
+  r.addToken('abcdefgh12XYZ');
+  r.addToken('abcdefgh12XYZ');
+  assert.equal(r.text('[abcdefgh12XYZ] [abcdefgh12]'), '[abcdef…#e177cb] [abcdef…#7ed1d0]', 'the later, longer token is replaced whole');
+});
+
 test('registered passwords: masked anywhere, raw or URL-encoded', () => {
   const r = new Redactor();
   r.addPassword('hunter 2&x');
