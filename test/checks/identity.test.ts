@@ -485,6 +485,15 @@ describe('identity: the last survivors of the mutation slice', () => {
     const page = ex({ path: '/', status: 200, type: 'text/html', body: html(`${search}${LOGIN_FORM}`) });
     assert.deepEqual(checks.urlLeaks([page], SECRETS), []);
   });
+  test('urlLeaks: the explicit method="get" is read per form: a GET search form does not make a method-less login form (sent by a script) a GET one', () => {
+    const search = '<form method="get" action="/search"><input name="q"></form>';
+    const scripted = '<form id="login"><input type="email" name="email"><input type="password" name="password"></form>';
+    const page = ex({ path: '/', status: 200, type: 'text/html', body: html(`${search}${scripted}`) });
+    assert.deepEqual(checks.urlLeaks([page], SECRETS), []);
+    const getLogin = '<form action="/login" method="GET"><input type="password" name="password"></form>';
+    const both = ex({ path: '/', status: 200, type: 'text/html', body: html(`${scripted}${getLogin}`) });
+    assert.deepEqual(checks.urlLeaks([both], SECRETS).map((l) => [l.where, l.what, l.url]), [['login form with method GET (the browser puts the password in the URL)', 'password', 'GET http://store.example.test/login']]);
+  });
   test('cookieValuesSet: only the first pair of a Set-Cookie is its cookie; an attribute after a nameless cookie is not read as one', () => {
     const e = ex({ method: 'POST', path: '/login', status: 200, setCookie: ['flag; token=attribute-value', '=orphan; session=another-attribute', 'sid=kept-value; Path=/'] });
     assert.deepEqual(checks.cookieValuesSet([e], () => true), ['kept-value']);
