@@ -499,3 +499,10 @@ describe('identity: the last survivors of the mutation slice', () => {
     assert.deepEqual(checks.cookieValuesSet([e], () => true), ['kept-value']);
   });
 });
+
+test('secretInUrl: an "=" in the path is no parameter (a password is only a query, fragment or ;path parameter value)', () => {
+  const s = { passwords: ['hunter2'], tokens: [], sessionIds: [] };
+  assert.equal(checks.secretInUrl('/reset/code=hunter2', s), undefined, 'no ? and no #');
+  assert.equal(checks.secretInUrl('/reset/code=hunter2#x=1', s), undefined, 'a fragment, no ?');
+  assert.equal(checks.secretInUrl('/reset/code=hunter2;pw=hunter2', s), 'password', 'the ;path parameter after it is one');
+});
