@@ -26,6 +26,12 @@ export interface ParsedForm {
   documentUrl?: string;
   /** Named submit buttons (not in `fields`: a browser sends only the one that was clicked). */
   submitters?: { name: string; value: string }[];
+  /**
+   * The method attribute as written (trimmed, lower-cased), absent when the form has none:
+   * `method` says how a browser would send the form, this says whether the page asked for it
+   * (a form without one may be an app's, sent by its script).
+   */
+  methodAttribute?: string;
 }
 
 const SKIPPED_INPUT_TYPES = new Set(['submit', 'button', 'image', 'reset', 'file']);
@@ -42,6 +48,7 @@ export function parseForms(html: string, baseUrl: string): ParsedForm[] {
     const id = form.getAttribute('id') || undefined;
     const rawAction = form.getAttribute('action');
     const action = rawAction && rawAction.trim() !== '' ? new URL(rawAction.trim(), base).href : docUrl;
+    const methodAttribute = form.getAttribute('method')?.trim().toLowerCase();
     const m = (form.getAttribute('method') || 'GET').trim().toUpperCase();
     const method: 'GET' | 'POST' = m === 'POST' ? 'POST' : 'GET';
     const enctype = (form.getAttribute('enctype') || 'application/x-www-form-urlencoded').trim().toLowerCase();
@@ -83,6 +90,7 @@ export function parseForms(html: string, baseUrl: string): ParsedForm[] {
     }
     const parsed: ParsedForm = { action, method, enctype, fields, documentUrl: docUrl };
     if (id) parsed.id = id;
+    if (methodAttribute !== undefined) parsed.methodAttribute = methodAttribute;
     if (submitters.length) parsed.submitters = submitters;
     return parsed;
   });

@@ -302,13 +302,13 @@ export function urlLeaks(exchanges: readonly Exchange[], s: UrlSecrets): UrlLeak
       const w = secretInUrl(l.href, s);
       if (w) out.push({ exchange: e, where: 'link', what: w, url: l.href });
     }
-    // Only an explicit method="get" is judged from the page: a form without a method may be
-    // an app's, sent by its script (the request line shows what was really sent).
-    const explicitGet = /<form\b[^>]*\bmethod\s*=\s*["']?get\b/i.test(body);
     for (const f of parseForms(body, base)) {
       const w = secretInUrl(f.action, s);
       if (w) out.push({ exchange: e, where: 'form action', what: w, url: f.action });
-      if (explicitGet && f.method === 'GET' && f.fields.some((x) => x.type === 'password')) out.push({ exchange: e, where: 'login form with method GET (the browser puts the password in the URL)', what: 'password', url: `GET ${f.action}` });
+      // Only a form's own explicit method="get" is judged from the page (not another form's,
+      // such as a search form's): a form without a method may be an app's, sent by its script
+      // (the request line shows what was really sent).
+      if (f.methodAttribute === 'get' && f.fields.some((x) => x.type === 'password')) out.push({ exchange: e, where: 'login form with method GET (the browser puts the password in the URL)', what: 'password', url: `GET ${f.action}` });
     }
   }
   return out;

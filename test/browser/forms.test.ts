@@ -57,6 +57,12 @@ test('parseForms: empty action is the document URL; <base href> is honoured', ()
   assert.equal(g.action, 'http://forums.example.test/sub/go');
 });
 
+test('parseForms: the method attribute as written, absent when the form has none (its method is then GET)', () => {
+  const forms = parseForms('<form><input name="a"></form><form method=" Get "></form><form method="POST"></form><form method=""></form>', 'http://x.test/');
+  assert.deepEqual(forms.map((f) => [f.method, f.methodAttribute]), [['GET', undefined], ['GET', 'get'], ['POST', 'post'], ['GET', '']]);
+  assert.ok(!('methodAttribute' in forms[0]), 'no key at all for a form without the attribute');
+});
+
 test('findLinks resolves hrefs and normalises text', () => {
   assert.deepEqual(findLinks(LOGIN_PAGE, 'http://store.example.test/page'), [
     { href: 'http://store.example.test/register', text: 'Create an account' },

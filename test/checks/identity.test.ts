@@ -459,3 +459,50 @@ test('secretInUrl: a password is found as a query or fragment value wherever the
   assert.equal(checks.secretInUrl('/hunter2?x=1#y=2', s), undefined, 'in the path, not a parameter');
   assert.equal(checks.secretInUrl('/cb?x=hunter2x#hunter2', s), undefined, 'a bare word in the fragment is a name, not a value');
 });
+
+// The last survivors of the identity slice (docs/mutation-testing.md): each test pins the
+// behaviour one of them broke, with the expected value written out.
+describe('identity: the last survivors of the mutation slice', () => {
+  test('an answer without a body holds no text: not even a one-letter proof of the other user is found in it', () => {
+    const noBody = ex({ path: '/shopping-cart', status: 204 });
+    const said = [...'abcdefghijklmnopqrstuvwxyz'].map((c) => checks.pageIsHolders.evaluate({ ...holder(noBody), otherProof: c }).actual);
+    const expected = '204: the answer to alice@example.com\'s browser does not contain "Shopping cart of alice@example.com" (bob@example.com is logged in in another browser)';
+    assert.deepEqual(said, Array(26).fill(expected));
+  });
+  test('SPA explained: every new line of the text is quoted, one space between them', () => {
+    const calls = [ex({ method: 'POST', path: '/api/login', status: 401 })];
+    const o = checks.spaFailedLoginExplained.evaluate({ attempt: 'x', appRunBy: 'browser', formShown: true, calls, before: 'Log in\nEmail', after: 'Log in\nEmail\nYour account is locked.\nContact support.' });
+    assert.deepEqual([o.ok, o.actual], [true, 'the login form again, with "Your account is locked. Contact support."']);
+  });
+  test('failed-login-explained: an answer without a body or a content type has no login form; JSON without a body has no error field', () => {
+    const bare = ex({ method: 'POST', path: '/login', status: 401 });
+    assert.deepEqual(checks.failedLoginExplained.evaluate({ attempt: 'x', response: bare, before: html(LOGIN_FORM) }), { ok: false, actual: '401: the answer has no login form', evidence: [bare] });
+    const emptyJson = ex({ method: 'POST', path: '/login', status: 401, type: 'application/json' });
+    assert.equal(checks.failedLoginExplained.evaluate({ attempt: 'x', response: emptyJson, before: '' }).actual, '401 JSON without an error field (keys: none)');
+  });
+  test('urlLeaks: a GET search form beside a POST login form is no password in a URL', () => {
+    const search = '<form method="get" action="/search"><input name="q"></form>';
+    const page = ex({ path: '/', status: 200, type: 'text/html', body: html(`${search}${LOGIN_FORM}`) });
+    assert.deepEqual(checks.urlLeaks([page], SECRETS), []);
+  });
+  test('urlLeaks: the explicit method="get" is read per form: a GET search form does not make a method-less login form (sent by a script) a GET one', () => {
+    const search = '<form method="get" action="/search"><input name="q"></form>';
+    const scripted = '<form id="login"><input type="email" name="email"><input type="password" name="password"></form>';
+    const page = ex({ path: '/', status: 200, type: 'text/html', body: html(`${search}${scripted}`) });
+    assert.deepEqual(checks.urlLeaks([page], SECRETS), []);
+    const getLogin = '<form action="/login" method="GET"><input type="password" name="password"></form>';
+    const both = ex({ path: '/', status: 200, type: 'text/html', body: html(`${scripted}${getLogin}`) });
+    assert.deepEqual(checks.urlLeaks([both], SECRETS).map((l) => [l.where, l.what, l.url]), [['login form with method GET (the browser puts the password in the URL)', 'password', 'GET http://store.example.test/login']]);
+  });
+  test('cookieValuesSet: only the first pair of a Set-Cookie is its cookie; an attribute after a nameless cookie is not read as one', () => {
+    const e = ex({ method: 'POST', path: '/login', status: 200, setCookie: ['flag; token=attribute-value', '=orphan; session=another-attribute', 'sid=kept-value; Path=/'] });
+    assert.deepEqual(checks.cookieValuesSet([e], () => true), ['kept-value']);
+  });
+});
+
+test('secretInUrl: an "=" in the path is no parameter (a password is only a query, fragment or ;path parameter value)', () => {
+  const s = { passwords: ['hunter2'], tokens: [], sessionIds: [] };
+  assert.equal(checks.secretInUrl('/reset/code=hunter2', s), undefined, 'no ? and no #');
+  assert.equal(checks.secretInUrl('/reset/code=hunter2#x=1', s), undefined, 'a fragment, no ?');
+  assert.equal(checks.secretInUrl('/reset/code=hunter2;pw=hunter2', s), 'password', 'the ;path parameter after it is one');
+});
