@@ -27,6 +27,8 @@ export interface LoginflowParameters {
   browser?: 'http' | 'chromium';
   /** The expected-failures list: excused MUST failures do not stop their scenario. */
   expected?: import('../harness/gate').ExpectedFailure[];
+  /** Which of the run's concurrent shards of this workflow (1-based): each shard has its own environment, so scenarios of two shards share nothing. */
+  shard?: number;
 }
 
 export class LoginflowWorld extends World<LoginflowParameters> {

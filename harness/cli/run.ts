@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type * as messages from '@cucumber/messages';
-import { type IRunOptions, loadConfiguration, loadSupport, runCucumber } from '@cucumber/cucumber/api';
+import { type IRunEnvironment, type IRunOptions, loadConfiguration, loadSupport, runCucumber } from '@cucumber/cucumber/api';
 // worldParameters must be JSON; the expected-failures entries are plain JSON objects.
 type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
 import { type LoadedConfig, loadConfig } from '../backend/config';
@@ -72,6 +73,7 @@ export async function main(argv: string[]): Promise<number> {
         'expected-failures': { type: 'string' },
         coverage: { type: 'boolean' },
         jobs: { type: 'string', short: 'j' },
+        shards: { type: 'string' },
       },
       strict: true,
     }));
@@ -142,6 +144,16 @@ export async function main(argv: string[]): Promise<number> {
   if (!Number.isInteger(jobs) || jobs < 1) {
     return refuse(`--jobs takes a whole number of workflows to run at once, not "${values.jobs}"`);
   }
+  // --shards N: each workflow's scenarios as N concurrent shards, each on its own environment.
+  // By default only a workflow driven in Chromium is sharded, one shard per two cores: one
+  // shard already keeps two cores busy (Chromium's processes and the kit's), so on a 2-core
+  // machine a second shard only doubles every round trip (measured: 22.7 s either way); a
+  // scenario in HTTP mode is CPU-bound, and the workflows already run at once.
+  const shardsGiven = values.shards === undefined ? undefined : Number(values.shards);
+  if (shardsGiven !== undefined && (!Number.isInteger(shardsGiven) || shardsGiven < 1)) {
+    return refuse(`--shards takes a whole number of concurrent shards per workflow, not "${values.shards}"`);
+  }
+  const shardsFor = (mode: 'http' | 'chromium' | undefined): number => shardsGiven ?? (mode === 'chromium' ? DEFAULT_CHROMIUM_SHARDS : 1);
   const all: WorkflowResult[] = [];
   // The environments of this run: started by the hooks on first use, in this process,
   // and stopped here, by their owner, once every workflow has run.
@@ -169,6 +181,7 @@ export async function main(argv: string[]): Promise<number> {
         quiet: !!values.quiet,
         variant: combo,
         browser: browserFor(w),
+        shards: shardsFor(browserFor(w)),
         parallel,
         formats: values.format,
         profiles: values.profile,
@@ -303,6 +316,12 @@ export async function runWorkflow(
     configs?: Configs;
     /** The environments' owner (default: this call, which stops them when it is done). */
     pool?: EnvironmentPool;
+    /**
+     * Run the scenarios as this many concurrent shards in this process (cucumber's round-robin
+     * `shard`), each on an environment of its own (default 1). Worth it where a scenario mostly
+     * waits on round trips (a browser), not where it is CPU-bound.
+     */
+    shards?: number;
   },
 ): Promise<WorkflowResult> {
   if (o.pool) return runWorkflowIn(workflow, o, o.pool);
@@ -358,8 +377,7 @@ async function runWorkflowIn(workflow: string, o: Parameters<typeof runWorkflow>
     // The caller's directory: relative --format files land there, never in the kit.
     { cwd: process.cwd() },
   );
-  // --quiet drops the step-by-step lines, never a failure: those go to `loud`.
-  const collector = new MessageCollector(workflow, log, (l: string) => (o.log ?? console.log)(l), !!o.quiet);
+  const loud = (l: string) => (o.log ?? console.log)(l);
   const started = Date.now();
   // Step definitions register when their files are first required, so the library is
   // loaded once and handed to every run in this process, concurrent ones included
@@ -370,12 +388,22 @@ async function runWorkflowIn(workflow: string, o: Parameters<typeof runWorkflow>
     supportLibrary ??= loadSupport(runConfiguration, environment);
     config = { ...runConfiguration, support: await supportLibrary };
   }
-  const { success } = await runCucumber(config, environment, (m) => collector.onMessage(m));
-  result.scenarios = collector.results();
-  result.undefinedSteps = collector.undefinedSteps;
-  result.exercisedSteps = collector.exercisedSteps();
-  if (collector.clock) result.clock = collector.clock;
-  const env = collector.kitError;
+  const shards = o.parallel ? 1 : Math.max(1, o.shards ?? 1);
+  let success: boolean;
+  let collected: Collected;
+  if (shards === 1) {
+    // --quiet drops the step-by-step lines, never a failure: those go to `loud`.
+    const collector = new MessageCollector(workflow, log, loud, !!o.quiet);
+    ({ success } = await runCucumber(config, environment, (m) => collector.onMessage(m)));
+    collected = collector;
+  } else {
+    ({ success, collected } = await runShards(workflow, config, environment, shards, log, loud, !!o.quiet));
+  }
+  result.scenarios = collected.results();
+  result.undefinedSteps = collected.undefinedSteps;
+  result.exercisedSteps = collected.exercisedSteps();
+  if (collected.clock) result.clock = collected.clock;
+  const env = collected.kitError;
   if (env) {
     result.kitError = env.message;
     result.kitErrorCode = isErrorCode(env.code) ? env.code : 'INTERNAL';
@@ -400,6 +428,81 @@ async function runWorkflowIn(workflow: string, o: Parameters<typeof runWorkflow>
 }
 
 let supportLibrary: ReturnType<typeof loadSupport> | undefined;
+
+/** Shards of a workflow driven in Chromium unless --shards says otherwise: one per two cores (README "Where the time goes"). */
+export const DEFAULT_CHROMIUM_SHARDS = Math.max(1, Math.floor(os.availableParallelism() / 2));
+
+/** What a run's messages came to: one collector's, or the merge of its shards'. */
+type Collected = Pick<MessageCollector, 'results' | 'undefinedSteps' | 'exercisedSteps' | 'clock' | 'kitError'>;
+
+/**
+ * The scenarios as `shards` cucumber runs at once, in this process: cucumber deals the
+ * (tag-filtered) scenarios round-robin (`shard: i/n`), and each shard's scenarios name their
+ * shard in the world parameters, so the pool gives each shard its own environment: its own
+ * backends, double, world clock and browser contexts (one Chromium still serves them all).
+ * Scenarios of two shards share nothing; those of one shard run one after the other, as in
+ * an unsharded run. Console lines are printed a scenario at a time, never interleaved; the
+ * results come back in the order an unsharded run gives.
+ */
+async function runShards(
+  workflow: string,
+  config: IRunOptions,
+  environment: IRunEnvironment,
+  shards: number,
+  log: (l: string) => void,
+  loud: (l: string) => void,
+  quiet: boolean,
+): Promise<{ success: boolean; collected: Collected }> {
+  const runs = await Promise.all(
+    Array.from({ length: shards }, async (_, i) => {
+      // A scenario's lines wait until it finishes, then go out together (log or loud, in order).
+      let block: { loud: boolean; line: string }[] = [];
+      const flush = () => {
+        for (const b of block) (b.loud ? loud : log)(b.line);
+        block = [];
+      };
+      const collector = new MessageCollector(workflow, (line) => block.push({ loud: false, line }), (line) => block.push({ loud: true, line }), quiet);
+      const shardConfig: IRunOptions = {
+        ...config,
+        sources: { ...config.sources, shard: `${i + 1}/${shards}` },
+        runtime: { ...config.runtime, worldParameters: { ...config.runtime.worldParameters, shard: i + 1 } },
+      };
+      try {
+        const { success } = await runCucumber(shardConfig, environment, (m) => {
+          collector.onMessage(m);
+          if (m.testCaseFinished) flush();
+        });
+        return { success, collector };
+      } finally {
+        flush();
+      }
+    }),
+  );
+  const first = <T>(pick: (c: MessageCollector) => T | undefined): T | undefined => runs.map((r) => pick(r.collector)).find((x) => x !== undefined);
+  return {
+    success: runs.every((r) => r.success),
+    collected: {
+      results: () => dealtBack(runs.map((r) => r.collector.results())),
+      undefinedSteps: runs.flatMap((r) => r.collector.undefinedSteps),
+      exercisedSteps: () => [...new Set(runs.flatMap((r) => r.collector.exercisedSteps()))].sort((a, b) => a - b),
+      clock: first((c) => c.clock),
+      kitError: first((c) => c.kitError),
+    },
+  };
+}
+
+/**
+ * The scenarios of round-robin shards back in the order they were dealt: scenario j went to
+ * shard j mod n. When a shard came back short (its run stopped early), the shards one after
+ * the other instead: nothing is lost, only the order.
+ */
+export function dealtBack<T>(perShard: T[][]): T[] {
+  const n = perShard.length;
+  const total = perShard.reduce((k, r) => k + r.length, 0);
+  const dealt = perShard.every((r, i) => r.length === Math.floor(total / n) + (i < total % n ? 1 : 0));
+  if (!dealt) return perShard.flat();
+  return Array.from({ length: total }, (_, j) => perShard[j % n][Math.floor(j / n)]);
+}
 
 /** One line for the run's header: which clock, per backend, and the session TTL the backends were given. */
 export function describeClock(c: ClockReport): string {

@@ -40,6 +40,12 @@ export interface EnvironmentParams {
   browser?: 'http' | 'chromium';
   /** The id of the pool of the run that owns the environments (`loginflow run` in this process). */
   pool?: string;
+  /**
+   * Which concurrent shard of a workflow's scenarios this is (`loginflow run --shards`):
+   * each shard gets an environment of its own (backends, double, world clock, browser
+   * contexts), since scenarios that share a double and a clock cannot run at once.
+   */
+  shard?: number;
 }
 
 /**
@@ -76,7 +82,7 @@ export class EnvironmentPool {
     // Only what the backends are started with makes a new environment; the double's own
     // options (signing and the like) are switched on the running one.
     const { refreshEndpoint, ...doubleVariant } = (params.variant ?? {}) as RunVariant;
-    const key = JSON.stringify([path.resolve(configFile), refreshEndpoint ?? '', params.browser ?? 'http']);
+    const key = JSON.stringify([path.resolve(configFile), refreshEndpoint ?? '', params.browser ?? 'http', params.shard ?? 1]);
     let c = this.environments.get(key);
     if (!c) {
       c = {};
