@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
@@ -8,11 +9,12 @@ import { projectRoot } from '../spec/diagram';
 import { findWorkflow, workflowsWithReference } from '../workflow/registry';
 import { Environment } from '../workflow/environment';
 import { EnvironmentPool } from '../workflow/session';
-import { referenceConfig, runMatrix, runWorkflow, variantTags } from './run';
+import { DEFAULT_CHROMIUM_SHARDS, referenceConfig, runMatrix, runWorkflow, variantTags } from './run';
 import * as fs from 'node:fs';
 import { spawn } from 'node:child_process';
 import { browserLaunches, chromiumAvailable } from '../browser/chromium';
 import { exitCodeFor } from '../errors';
+import { chromiumFloor, machineCpuSeconds } from './bench-floor';
 
 /**
  * `loginflow bench [--repeat N]` (npm run bench): the full suite (every workflow, its
@@ -47,6 +49,10 @@ interface ModeResult {
   replay: number;
   /** Chromium processes launched for the mode (one per run is the goal). */
   launches: number;
+  /** CPU seconds the whole machine spent on the mode (kit, backends, Chromium); undefined off Linux. */
+  cpu?: number;
+  /** Browser mode only: the same number of scenarios' least browser work by a bare Playwright loop. */
+  chromiumFloor?: { wallMs: number; cpuSeconds: number | undefined };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -81,6 +87,7 @@ export async function main(argv: string[]): Promise<number> {
         }
       }
       last!.replay = await withEnv(mode.env, () => replayFloor(last!.results));
+      if (mode.browser === 'chromium') last!.chromiumFloor = await chromiumFloor(last!.results.reduce((n, r) => n + r.scenarios.length, 0));
       measured.push(last!);
       failed ||= last!.results.some((r) => r.exitCode !== 0);
     }
@@ -92,7 +99,7 @@ export async function main(argv: string[]): Promise<number> {
     const whole = await wholeProcess(reports);
     console.log(
       `\nwhole process: \`loginflow run --all${whole.browser === 'http' ? '' : ` --browser ${whole.browser}`} --no-render\` took ${whole.wall} ms from start to exit ` +
-        `(exit ${whole.code}), ${whole.waited} ms of deliberate waits, ${whole.clocks}; goal: under 5000 ms with 0 ms of waits: ${whole.wall < 5000 && whole.waited === 0 ? 'met' : 'not met on this run'}`,
+        `(exit ${whole.code}), ${whole.waited} ms of deliberate waits, ${whole.cpu === undefined ? '' : `${whole.cpu.toFixed(1)} s of the machine's CPU (${(whole.cpu / (whole.wall / 1000)).toFixed(2)} of ${os.availableParallelism()} cores busy), `}${whole.clocks}; goal: under 5000 ms with 0 ms of waits: ${whole.wall < 5000 && whole.waited === 0 ? 'met' : 'not met on this run'}`,
     );
     failed ||= whole.code !== 0;
   }
@@ -124,6 +131,7 @@ async function runSuite(mode: Mode, reports: string): Promise<ModeResult> {
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
   sampler.unref();
   const launchedBefore = browserLaunches();
+  const cpuBefore = machineCpuSeconds();
   const started = performance.now();
   // As `run --all` does: one owner of the environments, workflows at once, each workflow's variants in turn.
   const pool = new EnvironmentPool();
@@ -132,7 +140,7 @@ async function runSuite(mode: Mode, reports: string): Promise<ModeResult> {
       const out: WorkflowResult[] = [];
       // As `run` does: scenarios that no variant changes run once, in the first.
       for (const [i, variant] of runMatrix(referenceConfig(w), {}, w).entries())
-        out.push(await runWorkflow(w, { configFile: referenceConfig(w), reports: path.join(reports, mode.browser), quiet: true, variant, tags: variantTags(i), browser: mode.browser, log: () => {}, pool }));
+        out.push(await runWorkflow(w, { configFile: referenceConfig(w), reports: path.join(reports, mode.browser), quiet: true, variant, tags: variantTags(i), browser: mode.browser, shards: mode.browser === 'chromium' ? DEFAULT_CHROMIUM_SHARDS : 1, log: () => {}, pool }));
       return out;
     }),
   );
@@ -140,7 +148,8 @@ async function runSuite(mode: Mode, reports: string): Promise<ModeResult> {
   const wall = performance.now() - started;
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);
-  return { mode, wall, results: perWorkflow.flat(), peak, replay: 0, launches: browserLaunches() - launchedBefore };
+  const cpuAfter = machineCpuSeconds();
+  return { mode, wall, results: perWorkflow.flat(), peak, replay: 0, launches: browserLaunches() - launchedBefore, cpu: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore };
 }
 
 function printTable(measured: ModeResult[]): void {
@@ -158,12 +167,15 @@ function printTable(measured: ModeResult[]): void {
     ['peak memory (kit RSS)', (m) => `${Math.round(m.peak / 1024 / 1024)} MiB`],
     ['floor (bare undici replay)', (m) => `${Math.round(m.replay)} ms, no waits`],
     ['wall / floor', (m) => (m.wall / Math.max(1, m.replay)).toFixed(2)],
+    ['machine CPU (cores busy)', (m) => (m.cpu === undefined ? '- (no /proc/stat)' : `${m.cpu.toFixed(1)} s (${(m.cpu / (m.wall / 1000)).toFixed(2)} of ${os.availableParallelism()})`)],
+    ['Chromium floor (bare Playwright)', (m) => (m.chromiumFloor ? `${Math.round(m.chromiumFloor.wallMs)} ms${m.chromiumFloor.cpuSeconds === undefined ? '' : `, ${m.chromiumFloor.cpuSeconds.toFixed(1)} s CPU`}` : '-')],
+    ['wall / Chromium floor', (m) => (m.chromiumFloor ? (m.wall / Math.max(1, m.chromiumFloor.wallMs)).toFixed(2) : '-')],
     ['exit', (m) => String(Math.max(...m.results.map((r) => r.exitCode)))],
   ];
   const cells = rows.map(([k, f]) => [k, ...measured.map((m) => f(m))]);
   const colWidth = measured.map((m, i) => Math.max(m.mode.label.length, ...cells.map((c) => c[i + 1].length)) + 2);
-  console.log(`${''.padEnd(30)}${measured.map((m, i) => m.mode.label.padEnd(colWidth[i])).join('')}`);
-  for (const c of cells) console.log(`${c[0].padEnd(30)}${c.slice(1).map((x, i) => x.padEnd(colWidth[i])).join('')}`);
+  console.log(`${''.padEnd(34)}${measured.map((m, i) => m.mode.label.padEnd(colWidth[i])).join('')}`);
+  for (const c of cells) console.log(`${c[0].padEnd(34)}${c.slice(1).map((x, i) => x.padEnd(colWidth[i])).join('')}`);
 }
 
 function exchangesOf(m: ModeResult) {
@@ -182,9 +194,10 @@ function formatMs(ms: number): string {
 }
 
 /** The goal as a user meets it: `loginflow run --all --browser auto` (npm start without the diagrams: the SPA in Chromium when installed) as its own process, start to exit. */
-async function wholeProcess(reports: string): Promise<{ wall: number; code: number | null; waited: number; clocks: string; browser: string }> {
+async function wholeProcess(reports: string): Promise<{ wall: number; code: number | null; waited: number; clocks: string; browser: string; cpu: number | undefined }> {
   const browser = 'auto';
   const dir = path.join(reports, 'whole-process');
+  const cpuBefore = machineCpuSeconds();
   const started = performance.now();
   const code = await new Promise<number | null>((resolve) => {
     const child = spawn(process.execPath, [path.join(projectRoot(), 'bin', 'loginflow.js'), 'run', '--all', '--browser', browser, '--no-render', '--quiet', '--reports', dir], { cwd: projectRoot(), stdio: 'ignore' });
@@ -192,6 +205,8 @@ async function wholeProcess(reports: string): Promise<{ wall: number; code: numb
     child.on('close', (c) => (clearTimeout(timer), resolve(c)));
   });
   const wall = Math.round(performance.now() - started);
+  const cpuAfter = machineCpuSeconds();
+  const cpu = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
   let waited = -1;
   let clocks = 'no summary';
   try {
@@ -201,7 +216,7 @@ async function wholeProcess(reports: string): Promise<{ wall: number; code: numb
   } catch {
     /* the run failed before writing a summary: its exit code says so */
   }
-  return { wall, code, waited, clocks, browser };
+  return { wall, code, waited, clocks, browser, cpu };
 }
 
 /** Which checks passed, failed or reported what, per scenario: what must not change between runs. */
