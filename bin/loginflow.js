@@ -1,18 +1,33 @@
 #!/usr/bin/env node
 'use strict';
-// In this repository the kit runs from its TypeScript sources through ts-node in
+// In this repository the kit runs its compiled copy (node_modules/.cache/loginflow/dist, made
+// by scripts/build-dev.js at npm install, npm test and npm start) while that copy was compiled
+// from the sources as they are now, and otherwise its TypeScript sources through ts-node in
 // transpile-only mode (type errors are caught by `tsc --noEmit` in `npm test`, not at every
-// start). An installed package (npm pack) ships no TypeScript, only dist/, compiled by the
-// `prepack` script: it starts without a compiler.
+// start): an edited source is always what runs. LOGINFLOW_TS=1 runs the sources regardless
+// (stack traces then name .ts lines). An installed package (npm pack) ships no TypeScript,
+// only dist/, compiled by the `prepack` script: it starts without a compiler.
 const fs = require('node:fs');
 const path = require('node:path');
 const root = path.join(__dirname, '..');
 let cli;
 if (fs.existsSync(path.join(root, 'harness', 'cli', 'main.ts'))) {
-  process.env.TS_NODE_TRANSPILE_ONLY = 'true';
-  process.env.TS_NODE_PROJECT = path.join(root, 'tsconfig.json');
-  require('ts-node/register');
-  cli = require('../harness/cli/main');
+  const { BUILD, sourcesStamp } = require('../scripts/dev-build-stamp');
+  const stampFile = path.join(BUILD, '.sources');
+  let built = false;
+  try {
+    built = !process.env.LOGINFLOW_TS && fs.readFileSync(stampFile, 'utf8') === sourcesStamp(root);
+  } catch {
+    built = false; // no build yet
+  }
+  if (built) {
+    cli = require(path.join(BUILD, 'harness', 'cli', 'main'));
+  } else {
+    process.env.TS_NODE_TRANSPILE_ONLY = 'true';
+    process.env.TS_NODE_PROJECT = path.join(root, 'tsconfig.json');
+    require('ts-node/register');
+    cli = require('../harness/cli/main');
+  }
 } else {
   cli = require('../dist/harness/cli/main');
 }
