@@ -388,7 +388,10 @@ async function runWorkflowIn(workflow: string, o: Parameters<typeof runWorkflow>
     supportLibrary ??= loadSupport(runConfiguration, environment);
     config = { ...runConfiguration, support: await supportLibrary };
   }
-  const shards = o.parallel ? 1 : Math.max(1, o.shards ?? 1);
+  // cucumber's own formatters write one file per run: two shards would write over each other's.
+  const formatted = (o.formats ?? []).some((f) => f.includes(':'));
+  if (formatted && (o.shards ?? 1) > 1) log(`  --format with a file: the scenarios run as one shard (${o.shards} shards would write over each other's file)`);
+  const shards = o.parallel || formatted ? 1 : Math.max(1, o.shards ?? 1);
   let success: boolean;
   let collected: Collected;
   if (shards === 1) {

@@ -42,3 +42,14 @@ test('--shards 0 or a word: exit 2, naming --shards', async () => {
     assert.match(r.output, /--shards takes a whole number of concurrent shards per workflow, not "/);
   }
 });
+
+test('--shards 2 with a cucumber formatter writing a file: one shard, so the file holds every scenario once', async () => {
+  const fs = await import('node:fs');
+  const file = path.join(ROOT, 'reports', 'test-runs', 'spa-localstorage-jwt', 'shards-format.ndjson');
+  fs.rmSync(file, { force: true });
+  const r = await runKit('spa-localstorage-jwt', SPA, 'shards-format', ['--shards', '2', '--format', `message:${file}`]);
+  assert.equal(r.code, 0, r.output);
+  const started = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('"testCaseStarted"')).length;
+  assert.equal(started, r.summary.workflows[0].scenarios.length, 'every scenario in the one message file');
+  assert.ok(started >= 10);
+});
