@@ -435,6 +435,29 @@ export async function startTarget(
   contract: Record<string, string>,
   o: StartOptions,
 ): Promise<StartedTarget> {
+  // A free port the kit picked can be taken before the backend binds it: any process's
+  // port-0 listener (another run's relay or proxy) may be given the same one. Seen on a
+  // fresh clone's CI, two kit runs at once. Then the kit picks another and starts the
+  // backend again, twice at most; a port the caller chose is never changed.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startTargetOnce(name, t, contract, o);
+    } catch (err) {
+      if (!lostPortRace.has(err as object) || attempt >= 3) throw err;
+      o.log?.(`[${name}] another process took its port before it could listen; starting it again on another port (attempt ${attempt + 1} of 3)`);
+    }
+  }
+}
+
+/** Start failures caused by another process taking the kit-picked port first (startTarget retries those). */
+const lostPortRace = new WeakSet<object>();
+
+async function startTargetOnce(
+  name: string,
+  t: TargetConfig,
+  contract: Record<string, string>,
+  o: StartOptions,
+): Promise<StartedTarget> {
   const host = targetHost(name, t, contract);
   const readyPath = t.ready?.path ?? '/';
   const readyTimeout = t.ready?.timeoutMs ?? o.defaultReadyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
@@ -538,9 +561,12 @@ export async function startTarget(
     stop: () => group.stop(),
   };
 
-  const fail = async (msg: string): Promise<never> => {
+  const fail = async (msg: string, portTaken = false): Promise<never> => {
     await group.stop().catch(() => undefined);
-    throw new KitError(`${msg}\n--- last output of ${name} backend ---\n${lastLines(tail.text())}`, 'BACKEND_START');
+    const err = new KitError(`${msg}\n--- last output of ${name} backend ---\n${lastLines(tail.text())}`, 'BACKEND_START');
+    // Only a port the kit picked is worth another try; one the caller gave stays taken.
+    if (portTaken && o.port === undefined) lostPortRace.add(err);
+    throw err;
   };
 
   const url = `http://${BIND_HOST}:${port}${readyPath}`;
@@ -577,7 +603,7 @@ export async function startTarget(
       : other !== undefined && other !== port
         ? ` (its output says port ${other} is already in use, held by ${describeListeners(other)}; but the kit gave it PORT=${port}: it must listen on the PORT it is given, or map PORT with envMap)`
         : ` (its output says the address is already in use: port ${port} is held by ${describeListeners(port)})`;
-    return fail(`${name} backend ${how} before it was ready${why}: command ${cmdText}`);
+    return fail(`${name} backend ${how} before it was ready${why}: command ${cmdText}`, inUse.test(tail.text()) && (other === undefined || other === port));
   }
   if (!last.ok) {
     const elsewhere = pgid && !status ? groupListeningPorts(pgid).filter((p) => p !== port) : [];
@@ -592,7 +618,7 @@ export async function startTarget(
   if (status) {
     // Something answered, but our process is gone: the port belongs to someone else.
     const how = status.signal ? `was killed by signal ${status.signal}` : `exited with code ${status.code}`;
-    return fail(`${name} backend ${how}, yet port ${port} answered: it is held by ${describeListeners(port)}, not by "${cmdText}"`);
+    return fail(`${name} backend ${how}, yet port ${port} answered: it is held by ${describeListeners(port)}, not by "${cmdText}"`, true);
   }
   if (inUse.test(tail.text())) {
     // It says it could not bind; if /proc shows the listener outside our group, it is not ours.

@@ -209,6 +209,26 @@ test('a backend exiting with EADDRINUSE says the address is in use', async () =>
   }
 });
 
+test('a kit-picked port taken by another process before the backend binds it: started again on another port; a port the caller chose is not changed', async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const mark = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'loginflow-race-')), 'first-port');
+  const log: string[] = [];
+  const t = await startTarget('store', { command: node('port-taken-once.js'), env: { MARK_FILE: mark } }, contract, { ...opts, log: (l: string) => log.push(l) });
+  try {
+    const first = Number(fs.readFileSync(mark, 'utf8'));
+    assert.notEqual(t.port, first, 'the second start got another port');
+    assert.ok(await portAnswers(t.port));
+    assert.ok(log.some((l) => /\[store\] another process took its port before it could listen; starting it again on another port \(attempt 2 of 3\)/.test(l)), log.join('\n'));
+  } finally {
+    await t.stop();
+  }
+  fs.rmSync(mark);
+  const port = await freePort();
+  const e = await expectKitError(startTarget('store', { command: node('port-taken-once.js'), env: { MARK_FILE: mark } }, contract, { ...opts, port }));
+  assert.match(e.message, new RegExp(`store backend exited with code 1 before it was ready \\(its output says the address is already in use: port ${port} is held by`));
+});
+
 test('stop() kills the whole group, grandchild included', async () => {
   const t = await startTarget('store', { command: node('forker.js') }, contract, opts);
   const { grandchild, parent } = (await getJson(t, '/pids')) as { grandchild: number; parent: number };
