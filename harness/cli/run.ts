@@ -144,16 +144,12 @@ export async function main(argv: string[]): Promise<number> {
   if (!Number.isInteger(jobs) || jobs < 1) {
     return refuse(`--jobs takes a whole number of workflows to run at once, not "${values.jobs}"`);
   }
-  // --shards N: each workflow's scenarios as N concurrent shards, each on its own environment.
-  // By default only a workflow driven in Chromium is sharded, one shard per two cores: one
-  // shard already keeps two cores busy (Chromium's processes and the kit's), so on a 2-core
-  // machine a second shard only doubles every round trip (measured: 22.7 s either way); a
-  // scenario in HTTP mode is CPU-bound, and the workflows already run at once.
-  const shardsGiven = values.shards === undefined ? undefined : Number(values.shards);
-  if (shardsGiven !== undefined && (!Number.isInteger(shardsGiven) || shardsGiven < 1)) {
+  // --shards N: each workflow's scenarios as N concurrent shards, each on its own environment
+  // (default: runWorkflow's, by browser mode).
+  const shards = values.shards === undefined ? undefined : Number(values.shards);
+  if (shards !== undefined && (!Number.isInteger(shards) || shards < 1)) {
     return refuse(`--shards takes a whole number of concurrent shards per workflow, not "${values.shards}"`);
   }
-  const shardsFor = (mode: 'http' | 'chromium' | undefined): number => shardsGiven ?? (mode === 'chromium' ? DEFAULT_CHROMIUM_SHARDS : 1);
   const all: WorkflowResult[] = [];
   // The environments of this run: started by the hooks on first use, in this process,
   // and stopped here, by their owner, once every workflow has run.
@@ -181,7 +177,7 @@ export async function main(argv: string[]): Promise<number> {
         quiet: !!values.quiet,
         variant: combo,
         browser: browserFor(w),
-        shards: shardsFor(browserFor(w)),
+        shards,
         parallel,
         formats: values.format,
         profiles: values.profile,
@@ -318,8 +314,8 @@ export async function runWorkflow(
     pool?: EnvironmentPool;
     /**
      * Run the scenarios as this many concurrent shards in this process (cucumber's round-robin
-     * `shard`), each on an environment of its own (default 1). Worth it where a scenario mostly
-     * waits on round trips (a browser), not where it is CPU-bound.
+     * `shard`), each on an environment of its own. Default: DEFAULT_CHROMIUM_SHARDS in
+     * Chromium, else 1 (see there).
      */
     shards?: number;
   },
@@ -390,8 +386,9 @@ async function runWorkflowIn(workflow: string, o: Parameters<typeof runWorkflow>
   }
   // cucumber's own formatters write one file per run: two shards would write over each other's.
   const formatted = (o.formats ?? []).some((f) => f.includes(':'));
-  if (formatted && (o.shards ?? 1) > 1) log(`  --format with a file: the scenarios run as one shard (${o.shards} shards would write over each other's file)`);
-  const shards = o.parallel || formatted ? 1 : Math.max(1, o.shards ?? 1);
+  const asked = o.shards ?? (o.browser === 'chromium' ? DEFAULT_CHROMIUM_SHARDS : 1);
+  if (formatted && asked > 1) log(`  --format with a file: the scenarios run as one shard (${asked} shards would write over each other's file)`);
+  const shards = o.parallel || formatted ? 1 : Math.max(1, asked);
   let success: boolean;
   let collected: Collected;
   if (shards === 1) {
@@ -432,7 +429,13 @@ async function runWorkflowIn(workflow: string, o: Parameters<typeof runWorkflow>
 
 let supportLibrary: ReturnType<typeof loadSupport> | undefined;
 
-/** Shards of a workflow driven in Chromium unless --shards says otherwise: one per two cores (README "Where the time goes"). */
+/**
+ * Shards of a workflow driven in Chromium unless --shards says otherwise: one per two cores.
+ * One shard already keeps two cores busy (Chromium's processes and the kit's), so on a 2-core
+ * machine a second only doubles every round trip (measured: 22.7 s either way, README "Where
+ * the time goes"). A workflow in HTTP mode is not sharded: its scenarios are CPU-bound, and
+ * the workflows already run at once.
+ */
 export const DEFAULT_CHROMIUM_SHARDS = Math.max(1, Math.floor(os.availableParallelism() / 2));
 
 /** What a run's messages came to: one collector's, or the merge of its shards'. */
