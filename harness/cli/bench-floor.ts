@@ -23,7 +23,7 @@ export function machineCpuSeconds(): number | undefined {
 }
 
 /** CPU the machine spent while fn ran, and its wall time. */
-export async function measured<T>(fn: () => Promise<T>): Promise<{ value: T; wallMs: number; cpuSeconds: number | undefined }> {
+export async function measureMachine<T>(fn: () => Promise<T>): Promise<{ value: T; wallMs: number; cpuSeconds: number | undefined }> {
   const cpu0 = machineCpuSeconds();
   const t0 = performance.now();
   const value = await fn();
@@ -49,7 +49,7 @@ export async function chromiumFloor(scenarios: number): Promise<{ wallMs: number
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   const { chromium } = await import('playwright-core');
   try {
-    const m = await measured(async () => {
+    const m = await measureMachine(async () => {
       const browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, chromiumSandbox: false, args: ['--headless', '--no-sandbox', '--disable-gpu'], timeout: 30_000 });
       try {
         for (let i = 0; i < scenarios; i++) {

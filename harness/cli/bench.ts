@@ -9,12 +9,12 @@ import { projectRoot } from '../spec/diagram';
 import { findWorkflow, workflowsWithReference } from '../workflow/registry';
 import { Environment } from '../workflow/environment';
 import { EnvironmentPool } from '../workflow/session';
-import { DEFAULT_CHROMIUM_SHARDS, referenceConfig, runMatrix, runWorkflow, variantTags } from './run';
+import { referenceConfig, runMatrix, runWorkflow, variantTags } from './run';
 import * as fs from 'node:fs';
 import { spawn } from 'node:child_process';
 import { browserLaunches, chromiumAvailable } from '../browser/chromium';
 import { exitCodeFor } from '../errors';
-import { chromiumFloor, machineCpuSeconds } from './bench-floor';
+import { chromiumFloor, measureMachine } from './bench-floor';
 
 /**
  * `loginflow bench [--repeat N]` (npm run bench): the full suite (every workflow, its
@@ -68,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
     { label: 'world clock', env: { LOGINFLOW_CLOCK: undefined }, browser: 'http', workflows },
     { label: 'real clock (fallback)', env: { LOGINFLOW_CLOCK: 'real' }, browser: 'http', workflows },
   ];
-  const spa = workflows.filter((w) => findWorkflow(w)?.flows.includes('spa')); // the workflows with a browser mode
+  const spa = workflows.filter((w) => findWorkflow(w)?.appRunsIn === 'browser'); // what `--browser auto` drives in Chromium
   if (chromiumAvailable() && spa.length) modes.push({ label: 'chromium (SPA)', env: { LOGINFLOW_CLOCK: undefined }, browser: 'chromium', workflows: spa });
   else console.log('chromium: not installed (apt-get install chromium), so no browser-mode column');
 
@@ -99,7 +99,7 @@ export async function main(argv: string[]): Promise<number> {
     const whole = await wholeProcess(reports);
     console.log(
       `\nwhole process: \`loginflow run --all${whole.browser === 'http' ? '' : ` --browser ${whole.browser}`} --no-render\` took ${whole.wall} ms from start to exit ` +
-        `(exit ${whole.code}), ${whole.waited} ms of deliberate waits, ${whole.cpu === undefined ? '' : `${whole.cpu.toFixed(1)} s of the machine's CPU (${(whole.cpu / (whole.wall / 1000)).toFixed(2)} of ${os.availableParallelism()} cores busy), `}${whole.clocks}; goal: under 5000 ms with 0 ms of waits: ${whole.wall < 5000 && whole.waited === 0 ? 'met' : 'not met on this run'}`,
+        `(exit ${whole.code}), ${whole.waited} ms of deliberate waits, ${whole.cpu === undefined ? '' : `${whole.cpu.toFixed(1)} s of the machine's CPU (${coresBusy(whole.cpu, whole.wall)} cores busy), `}${whole.clocks}; goal: under 5000 ms with 0 ms of waits: ${whole.wall < 5000 && whole.waited === 0 ? 'met' : 'not met on this run'}`,
     );
     failed ||= whole.code !== 0;
   }
@@ -131,25 +131,24 @@ async function runSuite(mode: Mode, reports: string): Promise<ModeResult> {
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
   sampler.unref();
   const launchedBefore = browserLaunches();
-  const cpuBefore = machineCpuSeconds();
-  const started = performance.now();
-  // As `run --all` does: one owner of the environments, workflows at once, each workflow's variants in turn.
-  const pool = new EnvironmentPool();
-  const perWorkflow = await Promise.all(
-    mode.workflows.map(async (w) => {
-      const out: WorkflowResult[] = [];
-      // As `run` does: scenarios that no variant changes run once, in the first.
-      for (const [i, variant] of runMatrix(referenceConfig(w), {}, w).entries())
-        out.push(await runWorkflow(w, { configFile: referenceConfig(w), reports: path.join(reports, mode.browser), quiet: true, variant, tags: variantTags(i), browser: mode.browser, shards: mode.browser === 'chromium' ? DEFAULT_CHROMIUM_SHARDS : 1, log: () => {}, pool }));
-      return out;
-    }),
-  );
-  await pool.shutdown();
-  const wall = performance.now() - started;
+  const run = await measureMachine(async () => {
+    // As `run --all` does: one owner of the environments, workflows at once, each workflow's variants in turn.
+    const pool = new EnvironmentPool();
+    const perWorkflow = await Promise.all(
+      mode.workflows.map(async (w) => {
+        const out: WorkflowResult[] = [];
+        // As `run` does: scenarios that no variant changes run once, in the first.
+        for (const [i, variant] of runMatrix(referenceConfig(w), {}, w).entries())
+          out.push(await runWorkflow(w, { configFile: referenceConfig(w), reports: path.join(reports, mode.browser), quiet: true, variant, tags: variantTags(i), browser: mode.browser, log: () => {}, pool }));
+        return out;
+      }),
+    );
+    await pool.shutdown();
+    return perWorkflow.flat();
+  });
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);
-  const cpuAfter = machineCpuSeconds();
-  return { mode, wall, results: perWorkflow.flat(), peak, replay: 0, launches: browserLaunches() - launchedBefore, cpu: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore };
+  return { mode, wall: run.wallMs, results: run.value, peak, replay: 0, launches: browserLaunches() - launchedBefore, cpu: run.cpuSeconds };
 }
 
 function printTable(measured: ModeResult[]): void {
@@ -167,7 +166,7 @@ function printTable(measured: ModeResult[]): void {
     ['peak memory (kit RSS)', (m) => `${Math.round(m.peak / 1024 / 1024)} MiB`],
     ['floor (bare undici replay)', (m) => `${Math.round(m.replay)} ms, no waits`],
     ['wall / floor', (m) => (m.wall / Math.max(1, m.replay)).toFixed(2)],
-    ['machine CPU (cores busy)', (m) => (m.cpu === undefined ? '- (no /proc/stat)' : `${m.cpu.toFixed(1)} s (${(m.cpu / (m.wall / 1000)).toFixed(2)} of ${os.availableParallelism()})`)],
+    ['machine CPU (cores busy)', (m) => (m.cpu === undefined ? '- (no /proc/stat)' : `${m.cpu.toFixed(1)} s (${coresBusy(m.cpu, m.wall)})`)],
     ['Chromium floor (bare Playwright)', (m) => (m.chromiumFloor ? `${Math.round(m.chromiumFloor.wallMs)} ms${m.chromiumFloor.cpuSeconds === undefined ? '' : `, ${m.chromiumFloor.cpuSeconds.toFixed(1)} s CPU`}` : '-')],
     ['wall / Chromium floor', (m) => (m.chromiumFloor ? (m.wall / Math.max(1, m.chromiumFloor.wallMs)).toFixed(2) : '-')],
     ['exit', (m) => String(Math.max(...m.results.map((r) => r.exitCode)))],
@@ -176,6 +175,11 @@ function printTable(measured: ModeResult[]): void {
   const colWidth = measured.map((m, i) => Math.max(m.mode.label.length, ...cells.map((c) => c[i + 1].length)) + 2);
   console.log(`${''.padEnd(34)}${measured.map((m, i) => m.mode.label.padEnd(colWidth[i])).join('')}`);
   for (const c of cells) console.log(`${c[0].padEnd(34)}${c.slice(1).map((x, i) => x.padEnd(colWidth[i])).join('')}`);
+}
+
+/** `1.87 of 2`: how many of the machine's cores `cpuSeconds` of CPU over `wallMs` kept busy. */
+function coresBusy(cpuSeconds: number, wallMs: number): string {
+  return `${(cpuSeconds / (wallMs / 1000)).toFixed(2)} of ${os.availableParallelism()}`;
 }
 
 function exchangesOf(m: ModeResult) {
@@ -197,16 +201,16 @@ function formatMs(ms: number): string {
 async function wholeProcess(reports: string): Promise<{ wall: number; code: number | null; waited: number; clocks: string; browser: string; cpu: number | undefined }> {
   const browser = 'auto';
   const dir = path.join(reports, 'whole-process');
-  const cpuBefore = machineCpuSeconds();
-  const started = performance.now();
-  const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, [path.join(projectRoot(), 'bin', 'loginflow.js'), 'run', '--all', '--browser', browser, '--no-render', '--quiet', '--reports', dir], { cwd: projectRoot(), stdio: 'ignore' });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
-    child.on('close', (c) => (clearTimeout(timer), resolve(c)));
-  });
-  const wall = Math.round(performance.now() - started);
-  const cpuAfter = machineCpuSeconds();
-  const cpu = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
+  const run = await measureMachine(
+    () =>
+      new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, [path.join(projectRoot(), 'bin', 'loginflow.js'), 'run', '--all', '--browser', browser, '--no-render', '--quiet', '--reports', dir], { cwd: projectRoot(), stdio: 'ignore' });
+        const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
+        child.on('close', (c) => (clearTimeout(timer), resolve(c)));
+      }),
+  );
+  const { value: code, cpuSeconds: cpu } = run;
+  const wall = Math.round(run.wallMs);
   let waited = -1;
   let clocks = 'no summary';
   try {

@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { chromiumFloor, machineCpuSeconds, measured } from '../../harness/cli/bench-floor';
+import { chromiumFloor, machineCpuSeconds, measureMachine } from '../../harness/cli/bench-floor';
 import { chromium } from '../prerequisites';
 
 /** The bench's yardsticks: the machine's CPU counter and the bare-Playwright floor of browser mode. */
 const linux = fs.existsSync('/proc/stat');
 
 test('machineCpuSeconds: the whole machine\'s busy CPU, growing with work done', { skip: linux ? false : 'no /proc/stat' }, async () => {
-  const m = await measured(async () => {
+  const m = await measureMachine(async () => {
     const end = Date.now() + 300;
     let x = 0;
     while (Date.now() < end) x += Math.sqrt(x + 1);
