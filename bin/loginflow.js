@@ -12,15 +12,8 @@ const path = require('node:path');
 const root = path.join(__dirname, '..');
 let cli;
 if (fs.existsSync(path.join(root, 'harness', 'cli', 'main.ts'))) {
-  const { BUILD, sourcesStamp } = require('../scripts/dev-build-stamp');
-  const stampFile = path.join(BUILD, '.sources');
-  let built = false;
-  try {
-    built = !process.env.LOGINFLOW_TS && fs.readFileSync(stampFile, 'utf8') === sourcesStamp(root);
-  } catch {
-    built = false; // no build yet
-  }
-  if (built) {
+  const { BUILD, buildIsFresh } = require('../scripts/dev-build-stamp');
+  if (!process.env.LOGINFLOW_TS && buildIsFresh(root)) {
     cli = require(path.join(BUILD, 'harness', 'cli', 'main'));
   } else {
     process.env.TS_NODE_TRANSPILE_ONLY = 'true';

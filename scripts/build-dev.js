@@ -12,12 +12,11 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { BUILD, sourcesStamp } = require('./dev-build-stamp');
+const { BUILD, STAMP_FILE, sourcesStamp, buildIsFresh } = require('./dev-build-stamp');
 
 const root = path.join(__dirname, '..');
-const stampFile = path.join(BUILD, '.sources');
 const stamp = sourcesStamp(root);
-if (process.argv.includes('--if-stale') && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp) process.exit(0);
+if (process.argv.includes('--if-stale') && buildIsFresh(root, stamp)) process.exit(0);
 // Into a fresh directory, then swapped in: a kit starting meanwhile sees the old build or the new, never half of one.
 const tmp = `${BUILD}.${process.pid}`;
 fs.rmSync(tmp, { recursive: true, force: true });
@@ -30,7 +29,7 @@ if (!fs.existsSync(path.join(tmp, 'harness', 'cli', 'main.js'))) {
   console.error(`build-dev: tsc emitted nothing (${(tsc.stdout || tsc.stderr || String(tsc.error)).trim().split('\n')[0]}); loginflow runs its TypeScript sources through ts-node`);
   process.exit(0);
 }
-fs.writeFileSync(path.join(tmp, '.sources'), stamp);
+fs.writeFileSync(path.join(tmp, path.relative(BUILD, STAMP_FILE)), stamp);
 const old = `${BUILD}.old.${process.pid}`;
 if (fs.existsSync(BUILD)) fs.renameSync(BUILD, old);
 fs.renameSync(tmp, BUILD);

@@ -20,4 +20,16 @@ function sourcesStamp(root) {
   return h.digest('hex');
 }
 
-module.exports = { BUILD, sourcesStamp };
+/** The file in the build that holds the stamp of the sources it was compiled from. */
+const STAMP_FILE = path.join(BUILD, '.sources');
+
+/** Was the build compiled from the sources under `root` as they are now? (No build: no.) */
+function buildIsFresh(root, stamp = sourcesStamp(root)) {
+  try {
+    return fs.readFileSync(STAMP_FILE, 'utf8') === stamp;
+  } catch {
+    return false;
+  }
+}
+
+module.exports = { BUILD, STAMP_FILE, sourcesStamp, buildIsFresh };
