@@ -95,13 +95,16 @@ async function update(): Promise<number> {
     return exitCodeFor('BROWSER_MISSING');
   }
   const catalogue = await recordCatalogue();
-  fs.writeFileSync(CATALOGUE_FILE.replace(/dist[\\/]/, ''), `${JSON.stringify(catalogue, null, 2)}\n`);
+  // The source copy under the repository's harness/, not CATALOGUE_FILE: the command may run from
+  // the compiled copy (node_modules/.cache/loginflow/dist/harness/checks/), which is rebuilt from it.
+  const catalogueFile = path.join(root, 'harness', 'checks', path.basename(CATALOGUE_FILE));
+  fs.writeFileSync(catalogueFile, `${JSON.stringify(catalogue, null, 2)}\n`);
   // The page's hand-written intro is kept; only the tables between their markers are rewritten
   // (a new workflow's table is appended as its own section).
   const page = path.join(root, CHECKS_PAGE);
   const before = fs.existsSync(page) ? fs.readFileSync(page, 'utf8') : '# Every check\n';
   fs.writeFileSync(page, withTables(before, catalogue));
   for (const [w, e] of Object.entries(catalogue)) console.log(`${w}: ${e.length} checks`);
-  console.log(`wrote ${path.relative(process.cwd(), CATALOGUE_FILE)} and the check tables in ${CHECKS_PAGE}`);
+  console.log(`wrote ${path.relative(process.cwd(), catalogueFile)} and the check tables in ${CHECKS_PAGE}`);
   return 0;
 }
