@@ -15,7 +15,7 @@ test('the check tables in docs/checks.md are the catalogue, one per workflow (np
   const page = fs.readFileSync(path.join(ROOT, CHECKS_PAGE), 'utf8');
   assert.equal(page, withTables(page, loadCatalogue()), `${CHECKS_PAGE} check tables differ from harness/checks/check-catalogue.json: run \`npm run checks:update\``);
   // withTables would append a missing workflow's table, so the equality above already holds
-  // every workflow's; the README keeps only links to them (test/structure/readme-links.test.ts).
+  // every workflow's; the README keeps only links to them (test/structure/docs-links.test.ts).
   for (const w of Object.keys(loadCatalogue())) assert.match(page, new RegExp(`^### ${w} checks\\n\\n<!-- checks:${w} `, 'm'), w);
   assert.ok(!fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').includes('<!-- checks:'), 'README.md holds no generated table');
 });
