@@ -13,9 +13,9 @@ import { exitCodeFor, KitError } from '../errors';
 
 /**
  * `loginflow checks [--workflow W] [--json]`: every check id of every workflow, with its
- * level, diagram steps and what it ensures (harness/checks/check-catalogue.json, the table the
- * README shows). `--update` re-records the catalogue from the reference backends and
- * rewrites the README's tables (`npm run checks:update`, after adding or merging checks).
+ * level, diagram steps and what it ensures (harness/checks/check-catalogue.json, the tables
+ * docs/checks.md shows). `--update` re-records the catalogue from the reference backends and
+ * rewrites those tables (`npm run checks:update`, after adding or merging checks).
  */
 export async function main(argv: string[]): Promise<number> {
   let values;
@@ -81,10 +81,13 @@ export async function recordCatalogue(workflows = workflowsWithReference(), with
   return out;
 }
 
+/** The generated page of check tables: in docs/, so the README stays short and links to it. */
+export const CHECKS_PAGE = path.join('docs', 'checks.md');
+
 async function update(): Promise<number> {
   const root = projectRoot();
   if (root.split(path.sep).includes('node_modules')) {
-    console.error('loginflow checks --update: error [INPUT_INVALID] rewrites the kit\'s own catalogue and README; run it in the loginflow repository, not in an installed copy');
+    console.error(`loginflow checks --update: error [INPUT_INVALID] rewrites the kit's own catalogue and ${CHECKS_PAGE}; run it in the loginflow repository, not in an installed copy`);
     return exitCodeFor('INPUT_INVALID');
   }
   if (!chromiumAvailable()) {
@@ -92,10 +95,16 @@ async function update(): Promise<number> {
     return exitCodeFor('BROWSER_MISSING');
   }
   const catalogue = await recordCatalogue();
-  fs.writeFileSync(CATALOGUE_FILE.replace(/dist[\\/]/, ''), `${JSON.stringify(catalogue, null, 2)}\n`);
-  const readme = path.join(root, 'README.md');
-  fs.writeFileSync(readme, withTables(fs.readFileSync(readme, 'utf8'), catalogue));
+  // The source copy under the repository's harness/, not CATALOGUE_FILE: the command may run from
+  // the compiled copy (node_modules/.cache/loginflow/dist/harness/checks/), which is rebuilt from it.
+  const catalogueFile = path.join(root, 'harness', 'checks', path.basename(CATALOGUE_FILE));
+  fs.writeFileSync(catalogueFile, `${JSON.stringify(catalogue, null, 2)}\n`);
+  // The page's hand-written intro is kept; only the tables between their markers are rewritten
+  // (a new workflow's table is appended as its own section).
+  const page = path.join(root, CHECKS_PAGE);
+  const before = fs.existsSync(page) ? fs.readFileSync(page, 'utf8') : '# Every check\n';
+  fs.writeFileSync(page, withTables(before, catalogue));
   for (const [w, e] of Object.entries(catalogue)) console.log(`${w}: ${e.length} checks`);
-  console.log(`wrote ${path.relative(process.cwd(), CATALOGUE_FILE)} and the check tables in README.md`);
+  console.log(`wrote ${path.relative(process.cwd(), catalogueFile)} and the check tables in ${CHECKS_PAGE}`);
   return 0;
 }
