@@ -76,7 +76,14 @@ function refusal(err: unknown, spec: CommandSpec): string {
     return `unknown option ${quoted}${near ? ` (did you mean --${near}?)` : ''}`;
   }
   if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument "${quoted}": loginflow ${spec.name} takes options only`;
-  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return (e.message ?? '').split('\n')[0];
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const name = /--([\w-]+)/.exec(e.message)?.[1] ?? '';
+    const value = spec.options[name]?.value ?? 'VALUE';
+    if (/argument missing/.test(e.message)) return `--${name} needs a value (--${name} ${value})`;
+    if (/ambiguous/.test(e.message)) return `--${name} needs a value; one starting with "-" is written --${name}=-${value}`;
+    if (/does not take an argument/.test(e.message)) return `--${name} takes no value`;
+    return e.message.split('\n')[0];
+  }
   throw err; // not a command-line error: a defect, with its stack
 }
 

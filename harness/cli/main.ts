@@ -12,7 +12,7 @@ import { versionText } from './command-line';
 
 type Command = { summary: string; load: () => { main(argv: string[]): Promise<number> } };
 
-const commands: Record<string, Command> = {
+export const commands: Record<string, Command> = {
   run: { summary: 'run a workflow against a backend (default: the bundled reference)', load: () => require('./run') },
   init: { summary: 'write a config for your own backend (asks for what the flags do not say)', load: () => require('./init') },
   checks: { summary: 'list every check id with its level, steps and what it ensures (--workflow W, --json; --update re-records them)', load: () => require('./checks') },
