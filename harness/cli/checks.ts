@@ -8,7 +8,7 @@ import type { Verdict } from '../checks/check';
 import { projectRoot } from '../spec/diagram';
 import { findWorkflow, referenceConfig, workflowsWithReference } from '../workflow/registry';
 import { EnvironmentPool } from '../workflow/session';
-import { exitCodeFor, KitError } from '../errors';
+import { exitCodeFor, KitError, LoginflowError } from '../errors';
 import { command, parseCommand } from './command-line';
 
 /**
@@ -34,10 +34,7 @@ export async function main(argv: string[]): Promise<number> {
   const catalogue = loadCatalogue();
   const workflows = values.workflow ? [values.workflow] : Object.keys(catalogue);
   const unknown = workflows.filter((w) => !catalogue[w]);
-  if (unknown.length) {
-    console.error(`loginflow checks: error [INPUT_INVALID] unknown workflow "${unknown[0]}" (known: ${Object.keys(catalogue).join(', ')})`);
-    return exitCodeFor('INPUT_INVALID');
-  }
+  if (unknown.length) throw new LoginflowError('INPUT_INVALID', `unknown workflow "${unknown[0]}" (known: ${Object.keys(catalogue).join(', ')})`);
   if (values.json) {
     console.log(JSON.stringify(Object.fromEntries(workflows.map((w) => [w, catalogue[w]])), null, 2));
     return 0;
