@@ -1,20 +1,20 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import { loadConfig } from '../backend/config';
 import { stopAll } from '../backend/launcher';
 import type { WorkflowResult } from '../result/model';
 import { projectRoot } from '../spec/diagram';
-import { findWorkflow, workflowsWithReference } from '../workflow/registry';
+import { findWorkflow, referenceConfig, workflowsWithReference } from '../workflow/registry';
 import { Environment } from '../workflow/environment';
 import { EnvironmentPool } from '../workflow/session';
-import { referenceConfig, runMatrix, runWorkflow, variantTags } from './run';
+import { runMatrix, runWorkflow, variantTags } from '../runner';
 import * as fs from 'node:fs';
 import { spawn } from 'node:child_process';
 import { browserLaunches, chromiumAvailable } from '../browser/chromium';
-import { exitCodeFor } from '../errors';
+import { LoginflowError } from '../errors';
 import { chromiumFloor, measureMachine } from './bench-floor';
+import { command, parseCommand } from './command-line';
 
 /**
  * `loginflow bench [--repeat N]` (npm run bench): the full suite (every workflow, its
@@ -55,13 +55,24 @@ interface ModeResult {
   chromiumFloor?: { wallMs: number; cpuSeconds: number | undefined };
 }
 
+export const BENCH = command({
+  name: 'bench',
+  about:
+    'Runs the full suite against the references in three modes (world clock, real clock, Chromium)\n' +
+    'and shows where the time goes: wall time, exchanges, waits, kit overhead, memory, the floor.\n' +
+    'Exit 0 every run conformed (and, with --repeat, gave the same verdicts), 1 otherwise.',
+  options: {
+    repeat: { type: 'string', value: 'N', help: 'run the world-clock suite N times and check the verdicts are the same every time', default: '1' },
+    reports: { type: 'string', value: 'DIR', help: 'where the runs\' reports go (default: the kit\'s reports/bench)' },
+    'no-process': { type: 'boolean', help: 'skip the whole-process run of `loginflow run --all`' },
+  },
+});
+
 export async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { repeat: { type: 'string' }, reports: { type: 'string' }, 'no-process': { type: 'boolean' } }, strict: true });
-  const repeat = Number(values.repeat ?? 1);
-  if (!Number.isInteger(repeat) || repeat < 1) {
-    console.error('loginflow bench: error [INPUT_INVALID] --repeat takes a whole number >= 1');
-    return exitCodeFor('INPUT_INVALID');
-  }
+  const values = parseCommand(BENCH, argv);
+  if (!values) return 0;
+  const repeat = Number(values.repeat);
+  if (!Number.isInteger(repeat) || repeat < 1) throw new LoginflowError('INPUT_INVALID', `--repeat takes a whole number >= 1, not "${values.repeat}"`);
   const reports = path.resolve(values.reports ?? path.join(projectRoot(), 'reports', 'bench'));
   const workflows = workflowsWithReference();
   const modes: Mode[] = [

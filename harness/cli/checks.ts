@@ -1,15 +1,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { stopAll } from '../backend/launcher';
 import { chromiumAvailable } from '../browser/chromium';
 import { CATALOGUE_FILE, type Catalogue, catalogueOf, loadCatalogue, markdownTable, withTables } from '../checks/catalogue';
 import type { Verdict } from '../checks/check';
 import { projectRoot } from '../spec/diagram';
-import { findWorkflow, workflowsWithReference } from '../workflow/registry';
+import { findWorkflow, referenceConfig, workflowsWithReference } from '../workflow/registry';
 import { EnvironmentPool } from '../workflow/session';
-import { exitCodeFor, KitError } from '../errors';
+import { exitCodeFor, KitError, LoginflowError } from '../errors';
+import { command, parseCommand } from './command-line';
 
 /**
  * `loginflow checks [--workflow W] [--json]`: every check id of every workflow, with its
@@ -17,22 +17,24 @@ import { exitCodeFor, KitError } from '../errors';
  * docs/checks.md shows). `--update` re-records the catalogue from the reference backends and
  * rewrites those tables (`npm run checks:update`, after adding or merging checks).
  */
+export const CHECKS = command({
+  name: 'checks',
+  about: 'Lists every check id of every workflow with its level, diagram steps and what it ensures\n(harness/checks/check-catalogue.json). Exit 0, or 2 for an unknown workflow.',
+  options: {
+    workflow: { type: 'string', short: 'w', value: 'W', help: 'only this workflow\'s checks' },
+    json: { type: 'boolean', help: 'print the catalogue as JSON' },
+    update: { type: 'boolean', help: 're-record the catalogue from the reference backends and rewrite its tables (in the repository; needs Chromium)' },
+  },
+});
+
 export async function main(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: argv, options: { workflow: { type: 'string', short: 'w' }, json: { type: 'boolean' }, update: { type: 'boolean' } }, strict: true }));
-  } catch (err) {
-    console.error(`loginflow checks: error [INPUT_INVALID] ${(err as Error).message}`);
-    return exitCodeFor('INPUT_INVALID');
-  }
+  const values = parseCommand(CHECKS, argv);
+  if (!values) return 0;
   if (values.update) return update();
   const catalogue = loadCatalogue();
   const workflows = values.workflow ? [values.workflow] : Object.keys(catalogue);
   const unknown = workflows.filter((w) => !catalogue[w]);
-  if (unknown.length) {
-    console.error(`loginflow checks: error [INPUT_INVALID] unknown workflow "${unknown[0]}" (known: ${Object.keys(catalogue).join(', ')})`);
-    return exitCodeFor('INPUT_INVALID');
-  }
+  if (unknown.length) throw new LoginflowError('INPUT_INVALID', `unknown workflow "${unknown[0]}" (known: ${Object.keys(catalogue).join(', ')})`);
   if (values.json) {
     console.log(JSON.stringify(Object.fromEntries(workflows.map((w) => [w, catalogue[w]])), null, 2));
     return 0;
@@ -44,7 +46,7 @@ export async function main(argv: string[]): Promise<number> {
 /** Every verdict the reference of `workflow` produces, one run per declared variant. */
 export async function referenceVerdicts(workflow: string, browser: 'http' | 'chromium', pool?: EnvironmentPool): Promise<Verdict[]> {
   // Loaded here: `loginflow checks` without --update must not pay for cucumber.
-  const { referenceConfig, runMatrix, runWorkflow } = require('./run') as typeof import('./run');
+  const { runMatrix, runWorkflow } = require('../runner') as typeof import('../runner');
   const configFile = referenceConfig(workflow);
   const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'loginflow-checks-'));
   const verdicts: Verdict[] = [];

@@ -14,31 +14,40 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-// node:util parseArgs: core Node, no extra dependency, strict about unknown flags.
-import { parseArgs } from 'node:util';
 import { CONFIG_SCHEMA_PATH, ConfigError, configSchema, validateConfig } from '../backend/config';
 import { CONTRACT_ENV_NAMES } from '../backend/contract';
 import { findWorkflow, workflowIds } from '../workflow/registry';
-import { type ErrorCode, exitCodeFor } from '../errors';
+import { type ErrorCode, exitCodeFor, LoginflowError } from '../errors';
+import { command, parseCommand } from './command-line';
 
-const USAGE = `usage: loginflow init --workflow <W> [--store-command CMD | --store-url URL] [--forums-command CMD | --forums-url URL]
-                     [--cwd DIR] [--store-env NAME=VALUE]... [--forums-env NAME=VALUE]... [--env-map APP_NAME=CONTRACT_NAME]...
-                     [--single-app] [--login form|json] [--login-path PATH] [--login-fields LOGINID_KEY,PASSWORD_KEY]
-                     [--variant NAME=VALUE[,VALUE]]... [--session-ttl SECONDS]
-                     [--out FILE (default loginflow.json)] [--force]
-
-Writes a loginflow config for your backend. --cwd (relative to the current directory) is
-where the commands run; it is written relative to the config file. Flags not given are asked
-for on a terminal; without one, a missing flag is an error (exit 2).
-
-What the backend declares, each written only when it differs from what the kit assumes:
-  --single-app           one application: no forums (on a terminal: answer "none" for the forums)
-  --login json --login-path /api/login [--login-fields email,pass]
-                         the front end POSTs the credentials as JSON (default: an HTML form)
-  --variant signing=RS256 --variant refreshEndpoint=/oauth2/token ...
-                         the variant values it supports (default: all of them)
-  --session-ttl N        its session lifetime in seconds, when it does not read SESSION_TTL_SECONDS`;
-
+export const INIT = command({
+  name: 'init',
+  synopsis: ['--workflow W (--store-command CMD | --store-url URL) (--forums-command CMD | --forums-url URL | --single-app) [options]'],
+  about:
+    'Writes a loginflow config for your backend. Flags not given are asked for on a terminal; without\n' +
+    'one, a missing flag is an error (exit 2). The file is checked against the schema `loginflow run`\n' +
+    'uses before it is written, and what the backend declares is written only where it differs from\n' +
+    'what the kit assumes.',
+  options: {
+    workflow: { type: 'string', short: 'w', value: 'W', help: `the workflow the backend implements: ${workflowIds().join(', ')}` },
+    'store-command': { type: 'string', value: 'CMD', help: 'the command that starts the store backend' },
+    'store-url': { type: 'string', value: 'URL', help: 'or the URL of a running store backend' },
+    'forums-command': { type: 'string', value: 'CMD', help: 'the command that starts the forums backend' },
+    'forums-url': { type: 'string', value: 'URL', help: 'or the URL of a running forums backend' },
+    'single-app': { type: 'boolean', help: 'one application: no forums (on a terminal: answer "none" for the forums)' },
+    cwd: { type: 'string', value: 'DIR', help: 'where the commands run (relative to the current directory; written relative to the config)' },
+    'store-env': { type: 'string', multiple: true, value: 'NAME=VALUE', help: 'an environment variable for the store backend' },
+    'forums-env': { type: 'string', multiple: true, value: 'NAME=VALUE', help: 'an environment variable for the forums backend' },
+    'env-map': { type: 'string', multiple: true, value: 'APP_NAME=CONTRACT', help: 'the app reads a contract variable under another name' },
+    login: { type: 'string', value: 'form|json', help: 'how the front end posts the credentials (default: an HTML form)' },
+    'login-path': { type: 'string', value: 'PATH', help: 'where a JSON login is posted, e.g. /api/login' },
+    'login-fields': { type: 'string', value: 'LOGINID,PASSWORD', help: 'the JSON login\'s member names, e.g. email,pass' },
+    variant: { type: 'string', multiple: true, value: 'NAME=V[,V]', help: 'the variant values it supports, e.g. signing=RS256 (default: all of them)' },
+    'session-ttl': { type: 'string', value: 'SECONDS', help: 'its session lifetime, when it does not read SESSION_TTL_SECONDS' },
+    out: { type: 'string', short: 'o', value: 'FILE', help: 'the config file to write', default: 'loginflow.json' },
+    force: { type: 'boolean', help: 'replace an existing file' },
+  },
+});
 
 export interface InitIo {
   out: (line: string) => void;
@@ -73,43 +82,18 @@ type Target = { command?: string | string[]; url?: string; cwd?: string; env?: R
 
 export async function main(argv: string[], io: InitIo = terminalIo()): Promise<number> {
   const fail = (msg: string, usage = false, code: ErrorCode = 'INPUT_INVALID'): number => {
-    io.err(`loginflow init: error [${code}] ${msg}${usage ? `\n\n${USAGE}` : ''}`);
+    io.err(`loginflow init: error [${code}] ${msg}${usage ? '; see loginflow init --help' : ''}`);
     return exitCodeFor(code);
   };
   let values;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        workflow: { type: 'string', short: 'w' },
-        'store-command': { type: 'string' },
-        'store-url': { type: 'string' },
-        'forums-command': { type: 'string' },
-        'forums-url': { type: 'string' },
-        cwd: { type: 'string' },
-        'store-env': { type: 'string', multiple: true },
-        'forums-env': { type: 'string', multiple: true },
-        'env-map': { type: 'string', multiple: true },
-        'single-app': { type: 'boolean' },
-        login: { type: 'string' },
-        'login-path': { type: 'string' },
-        'login-fields': { type: 'string' },
-        variant: { type: 'string', multiple: true },
-        'session-ttl': { type: 'string' },
-        out: { type: 'string', short: 'o', default: 'loginflow.json' },
-        force: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
+    values = parseCommand(INIT, argv, io.out);
   } catch (err) {
-    return fail((err as Error).message, true);
+    // init reports through its io (a terminal or a test's): its own errors, as every other of init's.
+    if (err instanceof LoginflowError) return fail(err.message, false, err.code);
+    throw err;
   }
-  if (values.help) {
-    io.out(USAGE);
-    return 0;
-  }
+  if (!values) return 0;
   const base = io.cwd ?? process.cwd();
   const out = path.resolve(base, values.out!);
   const outDir = path.dirname(out);

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
-// node:util parseArgs: core Node, no extra dependency.
-import { parseArgs } from 'node:util';
+import { command, parseCommand } from '../cli/command-line';
 import { Journal, type Exchange } from '../trace';
 import { FusionAuthDouble, type DoubleOptions } from './double';
 import { expectedLoginStatus } from './directory';
@@ -11,17 +10,25 @@ import { VARIANTS, type VariantName } from '../backend/variants';
 function oneOf<K extends VariantName>(name: K, value: unknown): value is (typeof VARIANTS)[K]['values'][number] {
   return (VARIANTS[name].values as readonly unknown[]).includes(value);
 }
-import { codeOf } from '../errors';
+import { codeOf, describeError, LoginflowError } from '../errors';
 
-const USAGE = `usage: loginflow fusionauth [--port 9011] [--config FILE] [--signing HS256|RS256]
-                            [--refresh-failure-status 400|404] [--refresh-token-policy Reusable|OneTimeUse]
-                            [--no-require-api-key]
-
-Runs the FusionAuth double on 127.0.0.1 until SIGINT/SIGTERM. --config is the run config
-(loginflow.json): its "fusionauth" section (signing, refreshFailureStatus, refreshTokenPolicy,
-requireApiKey, issuer, jwtTtlSeconds, refreshTokenTtlSeconds, authorizationCodeTtlSeconds,
-oauthSessionTtlSeconds, publicHost, directory, port) is
-used, unknown keys are errors; a file holding only that section works too. Flags override it.`;
+export const FUSIONAUTH = command({
+  name: 'fusionauth',
+  about:
+    'Runs the FusionAuth double on 127.0.0.1 until SIGINT/SIGTERM. --config is the run config\n' +
+    '(loginflow.json): its "fusionauth" section (signing, refreshFailureStatus, refreshTokenPolicy,\n' +
+    'requireApiKey, issuer, jwtTtlSeconds, refreshTokenTtlSeconds, authorizationCodeTtlSeconds,\n' +
+    'oauthSessionTtlSeconds, publicHost, directory, port) is used, unknown keys are errors; a file\n' +
+    'holding only that section works too. Flags override it.',
+  options: {
+    port: { type: 'string', value: 'PORT', help: 'where it listens (default: the config\'s, else 9011)' },
+    config: { type: 'string', value: 'FILE', help: 'a run config or its "fusionauth" section' },
+    signing: { type: 'string', value: 'HS256|RS256', help: 'how the JWTs are signed' },
+    'refresh-failure-status': { type: 'string', value: '400|404', help: 'the answer to an expired refresh token on /api/jwt/refresh' },
+    'refresh-token-policy': { type: 'string', value: 'Reusable|OneTimeUse', help: 'whether a refresh token survives its use' },
+    'no-require-api-key': { type: 'boolean', help: 'answer the Login API without an API key (a browser calling it, as an SPA does)' },
+  },
+});
 
 export interface CliIo {
   out: (line: string) => void;
@@ -33,30 +40,15 @@ export interface CliIo {
 }
 
 export async function main(argv: string[], io: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) }): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
+  let values;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        port: { type: 'string' },
-        config: { type: 'string' },
-        signing: { type: 'string' },
-        'refresh-failure-status': { type: 'string' },
-        'refresh-token-policy': { type: 'string' },
-        'no-require-api-key': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
+    values = parseCommand(FUSIONAUTH, argv, io.out);
   } catch (err) {
-    io.err(`loginflow fusionauth: error [INPUT_INVALID] ${(err as Error).message}\n${USAGE}`);
+    if (!(err instanceof LoginflowError)) throw err;
+    io.err(`loginflow fusionauth: ${describeError(err)}`);
     return 2;
   }
-  if (values.help) {
-    io.out(USAGE);
-    return 0;
-  }
+  if (!values) return 0;
   const opts: DoubleOptions & { port?: number } = {};
   if (typeof values.config === 'string') {
     let raw: unknown;
@@ -150,7 +142,7 @@ export async function main(argv: string[], io: CliIo = { out: (l) => console.log
 }
 
 function usageError(io: CliIo, msg: string): number {
-  io.err(`loginflow fusionauth: error [INPUT_INVALID] ${msg}\n${USAGE}`);
+  io.err(`loginflow fusionauth: error [INPUT_INVALID] ${msg}; see loginflow fusionauth --help`);
   return 2;
 }
 

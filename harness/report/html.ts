@@ -5,6 +5,7 @@ import type { Exchange } from '../trace';
 import { safe } from './observed';
 import { type RenderReport, serverUrl, svgPath } from './render';
 import { STITCHED, scenarioFiles } from './files';
+import { badgeOf } from './badge';
 import { type ScenarioResult, type WorkflowResult, clockSummary } from '../result/model';
 
 /**
@@ -82,7 +83,7 @@ export function renderIndex(x: IndexInput): string {
     const count = (lvl: string) => vs.filter((v) => v.level === lvl);
     const passed = r.scenarios.filter((s) => s.status === 'PASSED').length;
     parts.push(
-      `<tr><td><a href="#${id('wf', w)}">${esc(w)}</a></td><td>${badge(r.exitCode)}</td><td>${passed}/${r.scenarios.length} passed</td><td>${count('MUST').filter((v) => v.ok).length}/${count('MUST').length}</td><td>${count('SHOULD').filter((v) => v.ok).length}/${count('SHOULD').length}</td><td>${count('INFO').length}</td>` +
+      `<tr><td><a href="#${id('wf', w)}">${esc(w)}</a></td><td>${badge(r)}</td><td>${passed}/${r.scenarios.length} passed</td><td>${count('MUST').filter((v) => v.ok).length}/${count('MUST').length}</td><td>${count('SHOULD').filter((v) => v.ok).length}/${count('SHOULD').length}</td><td>${count('INFO').length}</td>` +
         `<td><a href="#${id('side', w)}">spec vs observed</a> · <a href="#${id('verdicts', w)}">verdicts</a> · <a href="#${id('feature', w)}">feature</a></td></tr>`,
     );
   }
@@ -95,13 +96,14 @@ export function renderIndex(x: IndexInput): string {
   return safe(parts.join('\n'));
 }
 
-function badge(exitCode: number): string {
-  const [cls, text] = exitCode === 0 ? ['pass', 'CONFORMS'] : exitCode === 1 ? ['fail', 'MUST FAILED'] : ['fail', 'KIT ERROR'];
+function badge(r: WorkflowResult): string {
+  const text = badgeOf(r);
+  const cls = text === 'CONFORMS' ? 'pass' : text === 'CONFORMS WITH WARNINGS' ? 'warn' : 'fail';
   return `<span class="badge ${cls}">${text}</span>`;
 }
 
 function workflowSection(x: IndexInput, w: string, r: WorkflowResult | undefined): string {
-  const out: string[] = [`<section id="${id('wf', w)}" class="workflow"><h2>${esc(w)} ${r ? badge(r.exitCode) : '<span class="muted">(not run in this run)</span>'}</h2>`];
+  const out: string[] = [`<section id="${id('wf', w)}" class="workflow"><h2>${esc(w)} ${r ? badge(r) : '<span class="muted">(not run in this run)</span>'}</h2>`];
   const spec = path.join(x.dir, 'spec', `${w}.puml`);
   if (r) {
     out.push(`<p>config <code>${esc(path.relative(x.root, r.configFile) || r.configFile)}</code> · exit ${r.exitCode}</p>`);

@@ -8,6 +8,7 @@ import { renderIndex } from './html';
 import { renderJUnit } from './junit';
 import { renderObserved, renderStitched, safe } from './observed';
 import { STITCHED, scenarioFiles } from './files';
+import { badgeOf } from './badge';
 export { STITCHED, scenarioFiles } from './files';
 import { chooseRenderer, type RenderOptions, type RenderReport, renderAll } from './render';
 
@@ -85,6 +86,8 @@ export function summary(all: WorkflowResult[], rendering?: RenderReport) {
       workflow: r.workflow,
       config: r.configFile,
       exitCode: r.exitCode,
+      // The verdict in one phrase (harness/report/badge.ts): what the console and the HTML report show.
+      badge: badgeOf(r),
       kitError: r.kitError,
       ...(r.kitErrorCode ? { kitErrorCode: r.kitErrorCode } : {}),
       undefinedSteps: r.undefinedSteps,

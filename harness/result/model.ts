@@ -40,6 +40,8 @@ export interface WorkflowResult {
   exercisedSteps?: number[];
   /** Which clock the run was on (world or real), per backend, and the session TTL proven. */
   clock?: ClockReport;
+  /** Wall time of the workflow's cucumber run(s), every variant together. */
+  durationMs?: number;
 }
 
 /** The clock of a workflow's run as summary.json states it: which one, why, and how long the kit moved it and waited. */

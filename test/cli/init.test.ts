@@ -151,7 +151,7 @@ test('bad flags are exit 2 and write nothing', async () => {
     [['--workflow', 'webapp-sessions', '--store-command', 'x', '--forums-command', 'x', '--env-map', 'FA=FUSIONAUTH_URI'], /envMap\.FA is "FUSIONAUTH_URI".*FUSIONAUTH_URL/],
     [['--workflow', 'webapp-sessions', '--store-command', 'x', '--forums-command', 'x', '--store-env', 'NOVALUE'], /--store-env NOVALUE: expected NAME=VALUE/],
     [['--workflow', 'webapp-sessions', '--store-command', 'x', '--forums-command', 'x', '--cwd', 'no/such/dir'], /--cwd no\/such\/dir: no such directory/],
-    [['--wrokflow', 'webapp-sessions'], /Unknown option '--wrokflow'/],
+    [['--wrokflow', 'webapp-sessions'], /^loginflow init: error \[INPUT_INVALID\] unknown option --wrokflow \(did you mean --workflow\?\); see loginflow init --help$/],
   ];
   for (const [argv, message] of cases) {
     const t = io();

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { dealtBack } from '../../harness/cli/run';
+import { dealtBack } from '../../harness/runner';
 import { runKit } from '../workflows/kit-run';
 
 /**

@@ -12,7 +12,8 @@ import { ExpectedFailuresError } from '../../harness/gate/expected-failures';
 import { DiagramError } from '../../harness/spec/diagram';
 import { BackendExitedError } from '../../harness/workflow/environment';
 import { EnvironmentError, KIT_ERROR_MEDIA_TYPE } from '../../harness/workflow/session';
-import { failureKind, MessageCollector } from '../../harness/cli/run';
+import { failureKind, MessageCollector } from '../../harness/runner';
+import { ConsoleReporter } from '../../harness/report/console';
 
 /**
  * Error codes are a public contract (README "Error codes"): CI scripts match on them and
@@ -132,7 +133,7 @@ test('failureCode: the code in the stack\'s first line when it is the type\'s an
 /** The envelopes of one scenario with one step that failed with `error` (as cucumber sends them). */
 function failOneStep(error: Error, attachment?: object) {
   const lines: string[] = [];
-  const c = new MessageCollector('webapp-sessions', (l) => lines.push(l));
+  const c = new MessageCollector('webapp-sessions', new ConsoleReporter((l) => lines.push(l)));
   const send = (e: Partial<messages.Envelope>) => c.onMessage(e as messages.Envelope);
   send({ pickle: { id: 'p', name: 'S', steps: [{ id: 'ps0', text: 'alice logs in (step 5)' }] } as unknown as messages.Pickle });
   send({ testCase: { id: 'tc', pickleId: 'p', testSteps: [{ id: 'ts0', pickleStepId: 'ps0' }] } as unknown as messages.TestCase });

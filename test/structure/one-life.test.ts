@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Configs, runMatrix } from '../../harness/cli/run';
+import { Configs, runMatrix } from '../../harness/runner';
 import { EnvironmentPool } from '../../harness/workflow/session';
 
 const ROOT = path.resolve(__dirname, '..', '..');

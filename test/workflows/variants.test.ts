@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runMatrix } from '../../harness/cli/run';
+import { runMatrix } from '../../harness/runner';
 import { runKit } from './kit-run';
 
 /**

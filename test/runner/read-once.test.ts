@@ -2,13 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as messages from '@cucumber/messages';
 import type { Verdict } from '../../harness/checks';
-import { failureKind, MessageCollector } from '../../harness/cli/run';
+import { failureKind, MessageCollector } from '../../harness/runner';
+import { ConsoleReporter } from '../../harness/report/console';
 import { VERDICT_MEDIA_TYPE } from '../../harness/workflow/session';
 
 /** Feeds the collector the envelopes cucumber sends for one scenario with the given steps. */
 function feed(steps: { text: string; status: 'PASSED' | 'FAILED'; verdicts?: Verdict[]; error?: { type: string; message: string } }[]) {
   const lines: string[] = [];
-  const c = new MessageCollector('webapp-sessions', (l) => lines.push(l));
+  const c = new MessageCollector('webapp-sessions', new ConsoleReporter((l) => lines.push(l)));
   const send = (e: Partial<messages.Envelope>) => c.onMessage(e as messages.Envelope);
   send({ pickle: { id: 'p', name: 'An idle session expires', steps: steps.map((s, i) => ({ id: `ps${i}`, text: s.text })) } as unknown as messages.Pickle });
   send({ testCase: { id: 'tc', pickleId: 'p', testSteps: steps.map((_, i) => ({ id: `ts${i}`, pickleStepId: `ps${i}` })) } as unknown as messages.TestCase });
