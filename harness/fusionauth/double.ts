@@ -8,6 +8,7 @@ import { decideCors, type CorsSettings } from './cors';
 import { fusionAuthOperation } from './openapi';
 import { OAuthServer, type OAuthCall } from './oauth';
 import { KitError } from '../errors';
+import { parseCookieHeader } from '../common/cookie-header';
 
 /**
  * The FusionAuth double. Its behaviour is defined once, as persistent nock interceptors with
@@ -524,7 +525,7 @@ export class FusionAuthDouble {
         /* not URL-encoded as RFC 6749 §2.3.1 asks: no name */
       }
     }
-    const cookieRt = parseCookies(headers['cookie'])['refresh_token'];
+    const cookieRt = parseCookieHeader(headers['cookie'])['refresh_token'];
     if (!appId && cookieRt) appId = this.refreshTokens.get(cookieRt)?.appId;
     const bearer = /^Bearer\s+(.+)$/i.exec(headers['authorization'] ?? '')?.[1];
     if (!appId && bearer) {
@@ -676,7 +677,7 @@ export class FusionAuthDouble {
       if ('error' in parsed) return parsed.error;
       b = parsed.value;
     }
-    const cookieToken = parseCookies(req.headers['cookie'])['refresh_token'];
+    const cookieToken = parseCookieHeader(req.headers['cookie'])['refresh_token'];
     const given = cookieToken || (typeof b.refreshToken === 'string' ? b.refreshToken : undefined);
     if (!given) return json(400, { fieldErrors: { refreshToken: [{ code: '[blank]refreshToken', message: 'You must specify the [refreshToken] property.' }] }, generalErrors: [] });
     const rec = this.liveRefreshToken(given);
@@ -812,7 +813,7 @@ export class FusionAuthDouble {
   private presentedJwt(req: InReq): string | undefined {
     const auth = req.headers['authorization'];
     const m = auth ? /^(bearer|jwt)\s+(.+)$/i.exec(auth.trim()) : null;
-    return m?.[2].trim() || parseCookies(req.headers['cookie'])['access_token'] || undefined;
+    return m?.[2].trim() || parseCookieHeader(req.headers['cookie'])['access_token'] || undefined;
   }
 
   private async validate(req: InReq): Promise<OutRes> {
@@ -880,7 +881,7 @@ export class FusionAuthDouble {
       b = parsed.value;
     }
     const q = req.url.searchParams;
-    const token = q.get('refreshToken') || (typeof b.refreshToken === 'string' ? b.refreshToken : undefined) || parseCookies(req.headers['cookie'])['refresh_token'];
+    const token = q.get('refreshToken') || (typeof b.refreshToken === 'string' ? b.refreshToken : undefined) || parseCookieHeader(req.headers['cookie'])['refresh_token'];
     const global = q.get('global') === 'true' || b.global === true;
     const rec = token ? this.refreshTokens.get(token) : undefined;
     if (rec) {
@@ -972,18 +973,6 @@ function parseJsonBody(req: InReq): { value: Record<string, unknown> } | { error
   } catch {
     return { error: json(400, { generalErrors: [{ code: '[invalidJSON]', message: 'Unable to parse JSON in request body. The JSON must be an object.' }] }) };
   }
-}
-
-export function parseCookies(header: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!header) return out;
-  for (const part of header.split(/;\s*/)) {
-    const i = part.indexOf('=');
-    if (i <= 0) continue;
-    const k = part.slice(0, i).trim();
-    if (!(k in out)) out[k] = part.slice(i + 1).trim();
-  }
-  return out;
 }
 
 function derivedUuid(...parts: string[]): string {

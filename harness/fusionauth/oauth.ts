@@ -3,6 +3,7 @@ import type { Redactor } from '../trace';
 import type { Directory, DirectoryApplication, DirectoryUser } from './directory';
 import { expectedLoginStatus } from './directory';
 import { KitError } from '../errors';
+import { parseCookieHeader } from '../common/cookie-header';
 
 /**
  * FusionAuth as an OAuth 2.0 / OpenID Connect authorization server: the half of the double the
@@ -309,7 +310,7 @@ export class OAuthServer {
   }
 
   private liveSso(headers: Record<string, string>): SsoSession | undefined {
-    const id = cookiesOf(headers['cookie'])[SSO_COOKIE];
+    const id = parseCookieHeader(headers['cookie'])[SSO_COOKIE];
     const s = id ? this.sso.get(id) : undefined;
     const t = this.host.now();
     if (!s || s.expiresAt <= t) return undefined;
@@ -533,7 +534,7 @@ export class OAuthServer {
       call.status = r.status;
       return { ...r, oauthCall: call };
     }
-    const id = cookiesOf(req.headers['cookie'])[SSO_COOKIE];
+    const id = parseCookieHeader(req.headers['cookie'])[SSO_COOKIE];
     if (id) this.sso.delete(id);
     let target = p.post_logout_redirect_uri ?? app?.logoutUrl ?? '/';
     if (p.post_logout_redirect_uri && p.state !== undefined) {
@@ -572,13 +573,4 @@ function esc(s: string): string {
 
 function page(title: string, body: string): string {
   return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>${esc(title)} | FusionAuth</title></head>\n<body>\n${body}\n</body></html>\n`;
-}
-
-function cookiesOf(header: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of (header ?? '').split(/;\s*/)) {
-    const i = part.indexOf('=');
-    if (i > 0 && !(part.slice(0, i).trim() in out)) out[part.slice(0, i).trim()] = part.slice(i + 1).trim();
-  }
-  return out;
 }
