@@ -5,7 +5,7 @@ import { Journal, Redactor, type HeaderMap } from '../trace';
 import { seededDirectory, expectedLoginStatus, type Directory, type DirectoryApplication, type DirectoryUser } from './directory';
 import { CALLER_HEADER, HOST_HEADER, startRelay, type Relay } from './relay';
 import { decideCors, type CorsSettings } from './cors';
-import { fusionAuthOperation } from './openapi';
+import { fusionAuthOperation } from './catalogue';
 import { OAuthServer, type OAuthCall } from './oauth';
 import { KitError } from '../errors';
 import { parseCookieHeader } from '../common/cookie-header';
@@ -219,9 +219,6 @@ export class FusionAuthDouble {
   }
 
   static async start(opts: DoubleOptions = {}): Promise<FusionAuthDouble> {
-    // Read FusionAuth's API paths now (once per process), not on a backend's first odd call,
-    // where parsing the description would eat into that request's time bound.
-    fusionAuthOperation('GET', '/');
     const { privateKey, publicKey } = await rsaKeyPair();
     const dir = opts.directory ?? seededDirectory();
     const jwk = { ...(await jose.exportJWK(publicKey)), alg: 'RS256', kid: dir.rsaKid, use: 'sig' };

@@ -11,7 +11,7 @@ import { parseCookieHeader } from '../common/cookie-header';
  * the hosted login form, the `fusionauth.sso` cookie and auto-login while its session lives,
  * single-use short-lived codes, and the `authorization_code` grant of `/oauth2/token` (the
  * client authentication and the refresh grant stay in double.ts, which dispatches here).
- * Facts and their sources: /work/shared/seeds/oauth/STEPS.md ("FusionAuth OAuth facts") and
+ * Facts and their sources: the spec seeds' seeds/oauth/STEPS.md ("FusionAuth OAuth facts") and
  * docs/fusionauth-fidelity.md; what real FusionAuth does that is not documented is marked so
  * there too.
  *

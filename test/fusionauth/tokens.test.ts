@@ -1,7 +1,8 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as jose from 'jose';
-import { FusionAuthDouble, fusionAuthSchemas, SEEDED_DIRECTORY, type Relay } from '../../harness/fusionauth';
+import { FusionAuthDouble, SEEDED_DIRECTORY, type Relay } from '../../harness/fusionauth';
+import { fusionAuthSchemas } from './openapi-schemas';
 import { call, cookieValue } from './helpers';
 
 const STORE = SEEDED_DIRECTORY.applications.store;
