@@ -131,9 +131,25 @@ export function expectedLoginStatus(user: DirectoryUser, appKey: string | undefi
   if (user.twoFactor) return 242;
   if (user.verified === false) return 212;
   if (appKey === undefined) return 200;
-  const appId = directory.applications[appKey]?.id;
-  const reg = user.registrations[appKey] ?? (appId ? user.registrations[appId] : undefined);
+  const reg = registrationOf(directory, user, appKey);
   if (!reg) return 202;
   if (reg.verified === false) return 213;
   return 200;
+}
+
+/** A user by email (any case) or id. */
+export function findUser(directory: Directory, emailOrId: string): DirectoryUser | undefined {
+  const k = emailOrId.toLowerCase();
+  return directory.users.find((u) => u.email.toLowerCase() === k || u.id === emailOrId);
+}
+
+/** [key, application] by key ('store') or id. */
+export function findApp(directory: Directory, keyOrId: string): [string, DirectoryApplication] | undefined {
+  return Object.entries(directory.applications).find(([k, a]) => k === keyOrId || a.id === keyOrId);
+}
+
+/** The user's registration to an application (by key), wherever the directory keys it (by key or id). */
+export function registrationOf(directory: Directory, user: DirectoryUser, appKey: string): DirectoryRegistration | undefined {
+  const app = directory.applications[appKey];
+  return user.registrations[appKey] ?? (app ? user.registrations[app.id] : undefined);
 }
