@@ -60,7 +60,7 @@ export class FusionAuthDouble {
 
   private constructor(
     opts: DoubleOptions & { directory: Directory },
-    private readonly keys: SigningKeys,
+    keys: SigningKeys,
   ) {
     this.directory = opts.directory;
     this.options = settingsFrom(opts);
