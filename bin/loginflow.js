@@ -18,6 +18,14 @@ if (fs.existsSync(path.join(root, 'harness', 'cli', 'main.ts'))) {
   } else {
     process.env.TS_NODE_TRANSPILE_ONLY = 'true';
     process.env.TS_NODE_PROJECT = path.join(root, 'tsconfig.json');
+    // ts-node and typescript are development dependencies: a checkout installed without them
+    // (npm ci --omit=dev) cannot run its sources, and should say so rather than print a stack.
+    try {
+      require.resolve('ts-node/register');
+    } catch {
+      console.error('loginflow: this checkout runs its TypeScript sources and needs its development dependencies (ts-node, typescript): run npm install (or npm pack, and install the package it makes)');
+      process.exit(2);
+    }
     require('ts-node/register');
     cli = require('../harness/cli/main');
   }

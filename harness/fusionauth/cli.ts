@@ -101,7 +101,7 @@ export async function main(argv: string[], io: CliIo = { out: (l) => console.log
   const o = double.options;
   const lines = [
     `FusionAuth double listening on ${relay.url}  (standing in for ${o.publicHost})`,
-    `  signing ${o.signing} (kid ${o.signing === 'HS256' ? d.kid : d.rsaKid}), issuer ${o.issuer}, JWT TTL ${o.jwtTtlSeconds}s, refresh token policy ${o.refreshTokenPolicy}, refresh failure status ${o.refreshFailureStatus}, API key ${o.requireApiKey ? 'required' : 'not required'} with applicationId`,
+    `  signing ${o.signing} (kid ${double.verificationKey().kid}), issuer ${o.issuer}, JWT TTL ${o.jwtTtlSeconds}s, refresh token policy ${o.refreshTokenPolicy}, refresh failure status ${o.refreshFailureStatus}, API key ${o.requireApiKey ? 'required' : 'not required'} with applicationId`,
     `  API key        ${d.apiKey}`,
     `  HMAC secret    ${d.hmacSecret}   (FUSIONAUTH_JWT_HMAC_SECRET)`,
     `  tenant id      ${d.tenantId}`,

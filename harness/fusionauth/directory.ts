@@ -7,8 +7,8 @@
  *   tenant id            6b1c1f0e-0000-4000-8000-000000000001
  *   API key              loginflow-double-api-key-0123456789abcdef
  *   HMAC secret (HS256)  loginflow-double-hmac-secret-0123456789abcdef-ZYXW   (FUSIONAUTH_JWT_HMAC_SECRET)
- *   HMAC kid             loginflow-hmac-1
- *   RSA kid (RS256)      loginflow-rsa-1   (key pair generated at start, published in /.well-known/jwks.json)
+ *   HMAC kid             the secret's RFC 7638 thumbprint (keys.ts)
+ *   RSA key (RS256)      the kit's public development key (dev-key.ts), kid its thumbprint, in /.well-known/jwks.json
  *   issuer               acme.com
  *
  *   application  id                                     clientSecret
@@ -72,10 +72,10 @@ export interface Directory {
   apiKey: string;
   /** HS256 secret, handed to backends as FUSIONAUTH_JWT_HMAC_SECRET (≥ 32 bytes). */
   hmacSecret: string;
-  /** `kid` header of HS256 tokens. */
-  kid: string;
-  /** `kid` of the RS256 key (the key pair itself is generated at start). */
-  rsaKid: string;
+  /** `kid` header of HS256 tokens. Default: the RFC 7638 thumbprint of the secret (keys.ts), so another secret gets another kid. */
+  kid?: string;
+  /** `kid` of the kit's RS256 development key. Default: its RFC 7638 thumbprint (keys.ts). */
+  rsaKid?: string;
   applications: { store: DirectoryApplication; forums: DirectoryApplication; [key: string]: DirectoryApplication };
   users: DirectoryUser[];
 }
@@ -91,8 +91,6 @@ export const SEEDED_DIRECTORY: Directory = {
   tenantId: '6b1c1f0e-0000-4000-8000-000000000001',
   apiKey: 'loginflow-double-api-key-0123456789abcdef',
   hmacSecret: 'loginflow-double-hmac-secret-0123456789abcdef-ZYXW',
-  kid: 'loginflow-hmac-1',
-  rsaKid: 'loginflow-rsa-1',
   applications: {
     store: { id: '3c219e58-ed0e-4b18-ad48-f4f92793ae32', name: 'Store', clientSecret: 'store-client-secret-0123456789abcdef', ...oauthUrls('store.example.test') },
     forums: { id: '8f0e3fd7-42bb-4c63-9c48-6a2c7e3c1d55', name: 'Forums', clientSecret: 'forums-client-secret-0123456789abcdef', ...oauthUrls('forums.example.test') },
@@ -131,9 +129,25 @@ export function expectedLoginStatus(user: DirectoryUser, appKey: string | undefi
   if (user.twoFactor) return 242;
   if (user.verified === false) return 212;
   if (appKey === undefined) return 200;
-  const appId = directory.applications[appKey]?.id;
-  const reg = user.registrations[appKey] ?? (appId ? user.registrations[appId] : undefined);
+  const reg = registrationOf(directory, user, appKey);
   if (!reg) return 202;
   if (reg.verified === false) return 213;
   return 200;
+}
+
+/** A user by email (any case) or id. */
+export function findUser(directory: Directory, emailOrId: string): DirectoryUser | undefined {
+  const k = emailOrId.toLowerCase();
+  return directory.users.find((u) => u.email.toLowerCase() === k || u.id === emailOrId);
+}
+
+/** [key, application] by key ('store') or id. */
+export function findApp(directory: Directory, keyOrId: string): [string, DirectoryApplication] | undefined {
+  return Object.entries(directory.applications).find(([k, a]) => k === keyOrId || a.id === keyOrId);
+}
+
+/** The user's registration to an application (by key), wherever the directory keys it (by key or id). */
+export function registrationOf(directory: Directory, user: DirectoryUser, appKey: string): DirectoryRegistration | undefined {
+  const app = directory.applications[appKey];
+  return user.registrations[appKey] ?? (app ? user.registrations[app.id] : undefined);
 }

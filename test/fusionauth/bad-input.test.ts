@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { request } from 'undici';
-import { FusionAuthDouble, fusionAuthSchemas, SEEDED_DIRECTORY } from '../../harness/fusionauth';
+import { FusionAuthDouble, SEEDED_DIRECTORY } from '../../harness/fusionauth';
+import { fusionAuthSchemas } from './openapi-schemas';
 import { Journal } from '../../harness/trace';
 
 /**

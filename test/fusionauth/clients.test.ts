@@ -4,7 +4,8 @@ import { FusionAuthClient } from '@fusionauth/typescript-client';
 import type ClientResponse from '@fusionauth/typescript-client/build/src/ClientResponse';
 import type * as Oidc from 'openid-client';
 import * as jose from 'jose';
-import { FusionAuthDouble, fusionAuthSchemas, SEEDED_DIRECTORY, type Relay } from '../../harness/fusionauth';
+import { FusionAuthDouble, SEEDED_DIRECTORY, type Relay } from '../../harness/fusionauth';
+import { fusionAuthSchemas } from './openapi-schemas';
 
 /**
  * FusionAuth's own clients against the double: the official `@fusionauth/typescript-client`

@@ -1,6 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { FusionAuthDouble, fusionAuthSchemas, SEEDED_DIRECTORY, type Relay } from '../../harness/fusionauth';
+import { FusionAuthDouble, SEEDED_DIRECTORY, type Relay } from '../../harness/fusionauth';
+import { fusionAuthSchemas } from './openapi-schemas';
 import { Journal, headerAll } from '../../harness/trace';
 import { call, cookieValue, type Transport } from './helpers';
 

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type * as Oidc from 'openid-client';
 import * as jose from 'jose';
 import { createHash } from 'node:crypto';
-import { FusionAuthDouble, fusionAuthSchemas, SEEDED_DIRECTORY, SSO_COOKIE, HOSTED_FORM_HIDDEN_FIELDS, INFER_CALLER, type Relay } from '../../harness/fusionauth';
+import { FusionAuthDouble, SEEDED_DIRECTORY, SSO_COOKIE, HOSTED_FORM_HIDDEN_FIELDS, INFER_CALLER, type Relay } from '../../harness/fusionauth';
+import { fusionAuthSchemas } from './openapi-schemas';
 import { parseForms } from '../../harness/browser';
 
 /**

@@ -1,7 +1,8 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as jose from 'jose';
-import { FusionAuthDouble, fusionAuthSchemas, SEEDED_DIRECTORY, type Relay } from '../../harness/fusionauth';
+import { FusionAuthDouble, SEEDED_DIRECTORY, type Relay } from '../../harness/fusionauth';
+import { fusionAuthSchemas } from './openapi-schemas';
 import { call, cookieValue } from './helpers';
 
 const STORE = SEEDED_DIRECTORY.applications.store;
@@ -9,6 +10,9 @@ const FORUMS = SEEDED_DIRECTORY.applications.forums;
 const KEY = SEEDED_DIRECTORY.apiKey;
 const ALICE = '11111111-1111-4111-8111-111111111111';
 const schemas = fusionAuthSchemas();
+/** The seeded keys' ids: RFC 7638 thumbprints of the seeded HMAC secret and of the kit's development RSA key (keys.test.ts). */
+const HMAC_KID = 'yI7cFtFcjWszqFYbFHnoDS-P1LgcsHdYCq7pfCnAxT0';
+const RSA_KID = 'OZFfpDIF6tPpM63Cmzzgs9fa1xbPtmNxaf6YsJVeqhc';
 
 describe('JWTs', () => {
   let d: FusionAuthDouble;
@@ -24,7 +28,7 @@ describe('JWTs', () => {
     const { token } = r.json();
     const { payload, protectedHeader } = await jose.jwtVerify(token, new TextEncoder().encode(SEEDED_DIRECTORY.hmacSecret), { issuer: 'acme.com', audience: STORE.id });
     assert.equal(protectedHeader.alg, 'HS256');
-    assert.equal(protectedHeader.kid, SEEDED_DIRECTORY.kid);
+    assert.equal(protectedHeader.kid, HMAC_KID);
     assert.equal(payload.sub, ALICE);
     assert.equal(payload.applicationId, STORE.id);
     assert.equal(payload.email, 'alice@example.com');
@@ -37,7 +41,7 @@ describe('JWTs', () => {
     assert.ok(Math.abs(payload.iat! - now) < 5, 'iat in seconds');
     assert.ok(Math.abs(payload.exp! - (now + 3600)) < 5, 'exp in seconds');
     assert.equal(payload.auth_time, payload.iat);
-    assert.deepEqual(d.verificationKey(), { alg: 'HS256', kid: SEEDED_DIRECTORY.kid, secret: SEEDED_DIRECTORY.hmacSecret });
+    assert.deepEqual(d.verificationKey(), { alg: 'HS256', kid: HMAC_KID, secret: SEEDED_DIRECTORY.hmacSecret });
   });
 
   test('RS256 token verifies against the JWKS published at /.well-known/jwks.json (RSA keys only)', async () => {
@@ -54,7 +58,7 @@ describe('JWTs', () => {
       const r = await call('in-process', d, undefined, 'POST', '/api/login', { json: { loginId: 'bob@example.com', password: 'password', applicationId: FORUMS.id }, headers: { authorization: KEY } });
       const { payload, protectedHeader } = await jose.jwtVerify(r.json().token, jose.createLocalJWKSet(jwks), { audience: FORUMS.id, issuer: 'acme.com' });
       assert.equal(protectedHeader.alg, 'RS256');
-      assert.equal(protectedHeader.kid, SEEDED_DIRECTORY.rsaKid);
+      assert.equal(protectedHeader.kid, RSA_KID);
       assert.equal(payload.sub, '22222222-2222-4222-8222-222222222222');
       const vk = d.verificationKey();
       assert.equal(vk.alg, 'RS256');
@@ -103,10 +107,10 @@ describe('JWTs', () => {
   test('GET /api/jwt/public-key in FusionAuth shape', async () => {
     const all = (await call('relay', d, relay.url, 'GET', '/api/jwt/public-key')).json();
     schemas.assert('PublicKeyResponse', all);
-    assert.match(all.publicKeys[SEEDED_DIRECTORY.rsaKid], /BEGIN PUBLIC KEY/);
-    const byKid = await call('relay', d, relay.url, 'GET', `/api/jwt/public-key?kid=${SEEDED_DIRECTORY.rsaKid}`);
+    assert.match(all.publicKeys[RSA_KID], /BEGIN PUBLIC KEY/);
+    const byKid = await call('relay', d, relay.url, 'GET', `/api/jwt/public-key?kid=${RSA_KID}`);
     assert.match(byKid.json().publicKey, /BEGIN PUBLIC KEY/);
-    assert.equal((await call('relay', d, relay.url, 'GET', `/api/jwt/public-key?kid=${SEEDED_DIRECTORY.kid}`)).status, 404, 'no public key for HMAC');
+    assert.equal((await call('relay', d, relay.url, 'GET', `/api/jwt/public-key?kid=${HMAC_KID}`)).status, 404, 'no public key for HMAC');
     assert.equal((await call('relay', d, relay.url, 'GET', `/api/jwt/public-key?applicationId=${STORE.id}`)).status, 404, 'store signs with HMAC');
     d.setOptions({ signing: 'RS256' });
     try {

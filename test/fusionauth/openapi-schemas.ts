@@ -3,7 +3,6 @@ import path from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import YAML from 'yaml';
-import { KitError } from '../errors';
 
 /**
  * Validate bodies against the schemas of FusionAuth's published OpenAPI description
@@ -18,11 +17,12 @@ import { KitError } from '../errors';
  *  - `JWT.aud` is typed as an object; in a JWT it is a string (or an array of strings).
  */
 
-/** LOGINFLOW_FUSIONAUTH_OPENAPI, else shared/ beside the checkout (as CI lays it out), else /work/shared. */
-export const DEFAULT_OPENAPI_PATH =
-  process.env.LOGINFLOW_FUSIONAUTH_OPENAPI ??
-  [path.resolve(__dirname, '..', '..', '..', 'shared', 'fusionauth-openapi', 'openapi.yaml'), '/work/shared/fusionauth-openapi/openapi.yaml'].find((p) => fs.existsSync(p)) ??
-  '/work/shared/fusionauth-openapi/openapi.yaml';
+/**
+ * FusionAuth's OpenAPI description where CI has it: shared/ beside the checkout (tests may read
+ * outside the package; the kit itself uses only the endpoint catalogue made from it,
+ * harness/fusionauth/endpoints.json). LOGINFLOW_FUSIONAUTH_OPENAPI names another copy.
+ */
+export const OPENAPI_PATH = process.env.LOGINFLOW_FUSIONAUTH_OPENAPI ?? path.resolve(__dirname, '..', '..', '..', 'shared', 'fusionauth-openapi', 'openapi.yaml');
 
 export interface SchemaCheck {
   valid: boolean;
@@ -38,7 +38,7 @@ export class OpenApiValidator {
   private readonly compiled = new Map<string, ValidateFunction>();
   readonly schemaNames: string[];
 
-  constructor(specPath: string = DEFAULT_OPENAPI_PATH) {
+  constructor(specPath: string = OPENAPI_PATH) {
     const doc = YAML.parse(fs.readFileSync(path.resolve(specPath), 'utf8')) as { components?: { schemas?: Record<string, Json> } };
     const schemas = doc.components?.schemas ?? {};
     this.ajv = new Ajv({ strict: false, allErrors: true, logger: false });
@@ -61,7 +61,7 @@ export class OpenApiValidator {
     let v = this.compiled.get(schemaName);
     if (!v) {
       const got = this.ajv.getSchema(schemaName);
-      if (!got) throw new KitError(`no schema ${schemaName} in the FusionAuth OpenAPI description`, 'INTERNAL');
+      if (!got) throw new Error(`no schema ${schemaName} in the FusionAuth OpenAPI description`);
       v = got;
       this.compiled.set(schemaName, v);
     }
@@ -73,7 +73,7 @@ export class OpenApiValidator {
   /** Throws with the ajv errors when `value` does not match `schemaName`. */
   assert(schemaName: string, value: unknown): void {
     const r = this.check(schemaName, value);
-    if (!r.valid) throw new KitError(`body does not match FusionAuth schema ${schemaName}:\n${r.message}`, 'INTERNAL');
+    if (!r.valid) throw new Error(`body does not match FusionAuth schema ${schemaName}:\n${r.message}`);
   }
 }
 
@@ -109,63 +109,4 @@ function rewriteRefs(node: Json): Json {
     return out;
   }
   return node;
-}
-
-/** One operation of FusionAuth's API: METHOD and the path template it matched. */
-export interface FusionAuthOperation {
-  method: string;
-  template: string;
-}
-
-let operations: { method: string; template: string; re: RegExp }[] | undefined;
-
-/**
- * The FusionAuth API operation a request is for, from the `paths` of the OpenAPI description
- * (`/api/user/{userId}` matches `/api/user/1234`), or undefined when FusionAuth has no such
- * endpoint. The double uses it to tell a gap in itself (a real endpoint it does not play)
- * from a call no FusionAuth would answer.
- */
-export function fusionAuthOperation(method: string, pathname: string, specPath: string = DEFAULT_OPENAPI_PATH): FusionAuthOperation | undefined {
-  if (!operations) {
-    operations = [];
-    // Without the description nothing counts as a FusionAuth API: unknown calls keep FusionAuth's 404.
-    if (!fs.existsSync(specPath)) return undefined;
-    for (const [template, methods] of Object.entries(pathsOf(fs.readFileSync(path.resolve(specPath), 'utf8')))) {
-      const re = new RegExp(`^${template.split(/\{[^}]+\}/).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^/]+')}/?$`);
-      for (const m of methods) operations.push({ method: m.toUpperCase(), template, re });
-    }
-    // Literal paths first, so /api/user/search is not taken for /api/user/{userId}.
-    operations.sort((a, b) => Number(a.template.includes('{')) - Number(b.template.includes('{')));
-  }
-  const m = method.toUpperCase();
-  const hit = operations.find((o) => o.method === m && o.re.test(pathname));
-  return hit && { method: hit.method, template: hit.template };
-}
-
-/**
- * The `paths` of the description and the methods of each. Every kit run starts a double, so
- * this must be quick: a scan of the block-style YAML FusionAuth publishes (a path key at two
- * spaces, its methods at four) takes milliseconds where parsing the whole 19k-line document
- * takes seconds; a description in another layout falls back to the full parse.
- */
-function pathsOf(text: string): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  const lines = text.split('\n');
-  let i = lines.findIndex((l) => /^paths:\s*$/.test(l));
-  let current: string | undefined;
-  for (i = i < 0 ? lines.length : i + 1; i < lines.length; i++) {
-    const l = lines[i];
-    if (/^\S/.test(l)) break; // the next top-level key
-    const key = /^ {2}"?(\/[^"]*?)"?:\s*$/.exec(l);
-    if (key) {
-      current = key[1];
-      out[current] = [];
-      continue;
-    }
-    const method = /^ {4}(get|put|post|delete|patch|head|options):/.exec(l);
-    if (method && current) out[current].push(method[1]);
-  }
-  if (Object.keys(out).length) return out;
-  const doc = YAML.parse(text) as { paths?: Record<string, Record<string, unknown>> };
-  return Object.fromEntries(Object.entries(doc.paths ?? {}).map(([p, ops]) => [p, Object.keys(ops ?? {}).filter((m) => /^(get|put|post|delete|patch|head|options)$/.test(m))]));
 }
