@@ -15,7 +15,7 @@ import { EnvironmentError, KIT_ERROR_MEDIA_TYPE } from '../../harness/workflow/s
 import { failureKind, MessageCollector } from '../../harness/cli/run';
 
 /**
- * Error codes are a public contract (README "Error codes"): CI scripts match on them and
+ * Error codes are a public contract (docs/error-codes.md): CI scripts match on them and
  * on the exit code each one gives. These tests pin both, and that every error the kit
  * throws on purpose carries one.
  */
