@@ -107,6 +107,12 @@ export interface LoginflowConfig {
   /** The backend's session TTL (SESSION_TTL_SECONDS). Default: 1800 on the world clock, 1 on the real clock (harness/clock). */
   sessionTtlSeconds?: number;
   timeouts?: { requestMs?: number; startMs?: number };
+  /**
+   * Default true: the kit plays the TLS terminator in front of the backends (X-Forwarded-Proto:
+   * https, X-Forwarded-Host on every request to them; docs/tls.md). false: it sends neither,
+   * for an app that must see plain HTTP.
+   */
+  tls?: boolean;
   /** Path of an expected-failures file, relative to the config file (for the CI gate). */
   expectedFailures?: string;
   /** Things the config is allowed to say but the kit cannot honour fully (printed by `run`). */
@@ -420,6 +426,7 @@ export function validateConfig(raw: unknown, file = '<config>'): LoginflowConfig
   // Left unset when not declared: the default depends on the clock the run ends up on (harness/clock).
   if (o.sessionTtlSeconds !== undefined) cfg.sessionTtlSeconds = o.sessionTtlSeconds;
   if (o.timeouts !== undefined) cfg.timeouts = { ...o.timeouts };
+  if (o.tls !== undefined) cfg.tls = o.tls;
   if (o.expectedFailures !== undefined) cfg.expectedFailures = o.expectedFailures;
   if (warnings.length) cfg.warnings = warnings;
   return cfg;
