@@ -40,6 +40,11 @@ export interface WorkflowResult {
   exercisedSteps?: number[];
   /** Which clock the run was on (world or real), per backend, and the session TTL proven. */
   clock?: ClockReport;
+  /**
+   * The applications the config declares (`store`, and `forums` unless it declares one). When
+   * absent the report reads them from `configFile` (harness/report/single-app.ts).
+   */
+  apps?: ('store' | 'forums')[];
 }
 
 /** The clock of a workflow's run as summary.json states it: which one, why, and how long the kit moved it and waited. */
