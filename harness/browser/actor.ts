@@ -170,7 +170,7 @@ export class Actor {
     headers['user-agent'] = DEFAULT_UA;
     headers['accept'] = o.json !== undefined ? 'application/json' : NAV_ACCEPT;
     for (const [k, v] of Object.entries(o.headers ?? {})) headers[k.toLowerCase()] = v;
-    Object.assign(headers, forwardedHeaders(this.tlsTerminated, target.host)); // the kit plays the TLS terminator (network.ts)
+    Object.assign(headers, forwardedHeaders(this.tlsTerminated, target.host, headers)); // the kit plays the TLS terminator (network.ts)
     if (o.cookies !== false && headers['cookie'] === undefined) {
       const c = await this.cookieHeader(this.jarUrl(logical));
       if (c) headers['cookie'] = c;

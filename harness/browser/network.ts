@@ -25,22 +25,38 @@ export interface LogicalNetwork {
 }
 
 /**
- * The headers a TLS-terminating proxy adds to a request for `host` (`store.example.test`,
- * with its port when it has one), or none when the kit does not front that host. An app behind
- * `trust proxy` (Express), ProxyFix (Flask) or the like then sees the scheme and host its
- * users reach it by: `req.secure` holds, and `secure: 'auto'` or `secure: true` session
- * cookies are set as in the deployment. They replace whatever the client sent, as such a
- * proxy does (nginx `proxy_set_header`), so neither the kit's code nor a page can forge them.
+ * What a backend the kit fronts (`host`: `store.example.test`, with its port when it has one)
+ * receives from a browser on its https deployment, through its TLS-terminating proxy: the
+ * proxy's `X-Forwarded-Proto: https` and `X-Forwarded-Host`, and the `Origin` and `Referer` a
+ * browser on https sends (`sent`: the ones the kit's browser wrote), their fronted http origins
+ * made https. An app behind `trust proxy` (Express), ProxyFix (Flask) or the like then sees the
+ * scheme and host its users reach it by: `req.secure` holds, `secure: 'auto'` or `secure: true`
+ * session cookies are set as in production, and an origin check against its own https origin
+ * (Django's CSRF check behind SECURE_PROXY_SSL_HEADER) matches. Nothing for a host the kit does
+ * not front. The X-Forwarded-* pair replaces whatever the client sent, as such a proxy does
+ * (nginx `proxy_set_header`), so neither the kit's code nor a page can forge it.
  */
-export function forwardedHeaders(tlsTerminated: readonly string[] | undefined, host: string): Record<string, string> {
-  if (!tlsTerminated?.length) return {};
+export function forwardedHeaders(tlsTerminated: readonly string[] | undefined, host: string, sent: { origin?: string; referer?: string } = {}): Record<string, string> {
+  if (!fronted(tlsTerminated, host)) return {};
+  const out: Record<string, string> = { 'x-forwarded-proto': 'https', 'x-forwarded-host': host };
+  for (const name of ['origin', 'referer'] as const) {
+    const v = sent[name];
+    if (v === undefined) continue;
+    let u: URL;
+    try {
+      u = new URL(v);
+    } catch {
+      continue; // `Origin: null` and the like go as sent
+    }
+    if (u.protocol === 'http:' && fronted(tlsTerminated, u.host)) out[name] = `https:${v.slice('http:'.length)}`;
+  }
+  return out;
+}
+
+function fronted(tlsTerminated: readonly string[] | undefined, host: string): boolean {
   const h = host.toLowerCase();
   const bare = h.replace(/:\d+$/, '');
-  const fronted = tlsTerminated.some((t) => {
-    const x = t.toLowerCase();
-    return x === h || x === bare;
-  });
-  return fronted ? { 'x-forwarded-proto': 'https', 'x-forwarded-host': host } : {};
+  return !!tlsTerminated?.some((t) => t.toLowerCase() === h || t.toLowerCase() === bare);
 }
 
 /** Header names forwardedHeaders sets, for dropping a client's own copies. */

@@ -130,7 +130,7 @@ export async function startRecordingProxy(o: RecordingProxyOptions): Promise<Rec
     }
     fwd['host'] = target.host;
     // As the deployment's TLS terminator would (network.ts): its own X-Forwarded-*, never the page's.
-    const forwarded = forwardedHeaders(o.tlsTerminated, target.host);
+    const forwarded = forwardedHeaders(o.tlsTerminated, target.host, { origin: fwd['origin'] as string | undefined, referer: fwd['referer'] as string | undefined });
     if (Object.keys(forwarded).length) {
       for (const name of FORWARDED_HEADER_NAMES) delete fwd[name];
       Object.assign(fwd, forwarded);

@@ -26,9 +26,23 @@ const forwarded = (s: TestServer, i = 0) => [s.seen[i].headers['x-forwarded-prot
 test('forwardedHeaders names https and the host for a fronted host (with or without its port), nothing for any other', () => {
   assert.deepEqual(forwardedHeaders([STORE], STORE), { 'x-forwarded-proto': 'https', 'x-forwarded-host': STORE });
   assert.deepEqual(forwardedHeaders([STORE], 'Store.Example.Test:8080'), { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'Store.Example.Test:8080' });
-  assert.deepEqual(forwardedHeaders([STORE], AUTH), {});
-  assert.deepEqual(forwardedHeaders([], STORE), {});
+  assert.deepEqual(forwardedHeaders([STORE], AUTH, { origin: `http://${STORE}` }), {});
+  assert.deepEqual(forwardedHeaders([], STORE, { origin: `http://${STORE}` }), {});
   assert.deepEqual(forwardedHeaders(undefined, STORE), {});
+});
+
+test('forwardedHeaders gives a fronted origin in Origin and Referer the https a browser on the deployment sends; any other goes as sent', () => {
+  const fronted = [STORE, 'forums.example.test'];
+  assert.deepEqual(forwardedHeaders(fronted, STORE, { origin: `http://${STORE}`, referer: `http://${STORE}/login?next=%2Fcart` }), {
+    'x-forwarded-proto': 'https',
+    'x-forwarded-host': STORE,
+    origin: `https://${STORE}`,
+    referer: `https://${STORE}/login?next=%2Fcart`,
+  });
+  // Another fronted app's page is https too; FusionAuth's hosted pages and opaque origins are not the kit's to change.
+  assert.equal(forwardedHeaders(fronted, STORE, { origin: 'http://forums.example.test' }).origin, 'https://forums.example.test');
+  assert.equal(forwardedHeaders(fronted, STORE, { origin: `http://${AUTH}`, referer: `http://${AUTH}/oauth2/authorize` }).origin, undefined);
+  assert.equal(forwardedHeaders(fronted, STORE, { origin: 'null' }).origin, undefined);
 });
 
 test("the kit's browser sends X-Forwarded-Proto: https and X-Forwarded-Host to a fronted backend, replacing its own, and none to FusionAuth", async (t) => {
@@ -36,24 +50,27 @@ test("the kit's browser sends X-Forwarded-Proto: https and X-Forwarded-Host to a
   t.after(() => Promise.all([store.close(), auth.close()]));
   const journal = new Journal();
   const b = new Actor({ name: 'Browser', hosts: { [STORE]: store.origin, [AUTH]: auth.origin }, participants: { [STORE]: 'Store' }, journal, tlsTerminated: [STORE] });
-  const r = await b.get(`http://${STORE}/login`);
+  const r = await b.get(`http://${STORE}/login`, { headers: { origin: `http://${STORE}`, referer: `http://${STORE}/` } });
   assert.deepEqual(forwarded(store), ['https', STORE]);
+  assert.deepEqual([store.seen[0].headers.origin, store.seen[0].headers.referer], [`https://${STORE}`, `https://${STORE}/`], 'as from a page on https://store.example.test');
   // What the journal shows is what the backend received.
   assert.equal(header(r.exchange.request.headers, 'x-forwarded-proto'), 'https');
   assert.equal(header(r.exchange.request.headers, 'x-forwarded-host'), STORE);
   // A header the kit's own code passes cannot say otherwise: the terminator sets its own.
   await b.get(`http://${STORE}/`, { headers: { 'X-Forwarded-Proto': 'http', 'X-Forwarded-Host': 'evil.example' } });
   assert.deepEqual(forwarded(store, 1), ['https', STORE]);
-  await b.get(`http://${AUTH}/oauth2/authorize`);
+  await b.get(`http://${AUTH}/oauth2/authorize`, { headers: { referer: `http://${STORE}/` } });
   assert.deepEqual(forwarded(auth), [undefined, undefined]);
+  assert.equal(auth.seen[0].headers.referer, `http://${STORE}/`, 'FusionAuth sees the kit\'s own http world');
 });
 
 test('with no fronted host (config tls: false) the backend sees plain HTTP: no X-Forwarded-* at all', async (t) => {
   const store = await echo();
   t.after(() => store.close());
   const b = new Actor({ name: 'Browser', hosts: { [STORE]: store.origin }, tlsTerminated: [] });
-  await b.get(`http://${STORE}/`);
+  await b.get(`http://${STORE}/`, { headers: { origin: `http://${STORE}` } });
   assert.deepEqual(forwarded(store), [undefined, undefined]);
+  assert.equal(store.seen[0].headers.origin, `http://${STORE}`);
   assert.equal(Object.keys(store.seen[0].headers).filter((h) => h.startsWith('x-forwarded')).length, 0);
 });
 
@@ -82,8 +99,9 @@ test("Chromium's recording proxy adds the terminator's headers for a fronted bac
     await proxy.close();
     await Promise.all([store.close(), auth.close()]);
   });
-  assert.equal(await viaProxy(proxy.url, `http://${STORE}/account`, { 'x-forwarded-proto': 'http' }), 200);
+  assert.equal(await viaProxy(proxy.url, `http://${STORE}/account`, { 'x-forwarded-proto': 'http', origin: `http://${STORE}`, referer: `http://${STORE}/login` }), 200);
   assert.deepEqual(forwarded(store), ['https', STORE]);
+  assert.deepEqual([store.seen[0].headers.origin, store.seen[0].headers.referer], [`https://${STORE}`, `https://${STORE}/login`]);
   assert.equal(header(journal.all()[0].request.headers, 'x-forwarded-proto'), 'https');
   assert.equal(await viaProxy(proxy.url, `http://${AUTH}/api/login`), 200);
   assert.deepEqual(forwarded(auth), [undefined, undefined]);
