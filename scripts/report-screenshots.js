@@ -3,8 +3,9 @@
 // The README's pictures of the report, remade from what `npm start` just wrote, so they show the
 // workflows the kit has today and not an older report:
 //   npm start && node scripts/report-screenshots.js [--no-mutant] [reports/] [docs/]
-// - three screenshots of reports/index.html in Debian's headless Chromium (playwright-core,
-//   no downloaded browser): report-overview.png, report-spec-vs-observed.png, report-verdicts.png;
+// - three screenshots of the HTML report in Debian's headless Chromium (playwright-core, no
+//   downloaded browser): report-overview.png (index.html), report-spec-vs-observed.png and
+//   report-verdicts.png (webapp-jwt-cookies.html, the workflow's own page);
 // - the observed diagrams the docs show, copied from the run: observed-login.svg, and
 //   observed-spa-browser-refresh.svg when the SPA ran in Chromium;
 // - observed-login-mutant.svg, from a run of the cookies-not-httponly mutant (about 10 s;
@@ -38,20 +39,20 @@ function copyDiagram(dir, scenario, to) {
   wrote(path.join(outDir, to));
 }
 
-async function screenshots(report) {
+async function screenshots(reportsDir) {
   const browser = await chromium.launch({ executablePath, headless: true });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(`file://${report}`);
     const shots = [
-      // The header (exit code, how diagrams were drawn, browser mode) and the workflow overview.
-      ['report-overview.png', null],
-      // One workflow: the spec next to what was observed, stitched from the scenarios.
-      ['report-spec-vs-observed.png', '#side--webapp-jwt-cookies'],
-      // The verdict table of that workflow.
-      ['report-verdicts.png', '#verdicts--webapp-jwt-cookies'],
+      // The header (badge, exit code, how diagrams were drawn, browser mode) and the workflow overview.
+      ['report-overview.png', 'index.html', null],
+      // One workflow's page: what was observed, stitched from the scenarios, at full width.
+      ['report-spec-vs-observed.png', 'webapp-jwt-cookies.html', '#observed--webapp-jwt-cookies'],
+      // The verdict table of that workflow, in step order.
+      ['report-verdicts.png', 'webapp-jwt-cookies.html', '#verdicts--webapp-jwt-cookies'],
     ];
-    for (const [file, anchor] of shots) {
+    for (const [file, html, anchor] of shots) {
+      await page.goto(`file://${path.join(reportsDir, html)}`);
       if (anchor) await page.locator(anchor).scrollIntoViewIfNeeded();
       await page.evaluate((a) => (a ? document.querySelector(a).scrollIntoView() : window.scrollTo(0, 0)), anchor);
       await page.screenshot({ path: path.join(outDir, file) });
@@ -87,7 +88,7 @@ function mutantDiagram() {
   // Pictures of a failing or partial run are not what a newcomer's npm start shows.
   if (summary.exitCode !== 0) throw new Error(`${summaryFile}: exit code ${summary.exitCode}; the pictures are of a run that conforms (npm start)`);
   if (summary.rendering?.mode !== 'local') throw new Error(`${summaryFile}: diagrams were not rendered locally (${summary.rendering?.reason}); install Java or plantuml`);
-  await screenshots(report);
+  await screenshots(reports);
   copyDiagram(path.join(reports, 'webapp-jwt-cookies'), 'log-in-to-the-store-and-load-the-shopping-cart', 'observed-login.svg');
   if (summary.browser?.mode === 'chromium') copyDiagram(path.join(reports, 'spa-localstorage-jwt'), 'an-expired-jwt-is-refreshed', 'observed-spa-browser-refresh.svg');
   if (withMutant) mutantDiagram();

@@ -107,6 +107,12 @@ export interface LoginflowConfig {
   /** The backend's session TTL (SESSION_TTL_SECONDS). Default: 1800 on the world clock, 1 on the real clock (harness/clock). */
   sessionTtlSeconds?: number;
   timeouts?: { requestMs?: number; startMs?: number };
+  /**
+   * Default true: the kit plays the TLS terminator in front of the backends (X-Forwarded-Proto:
+   * https, X-Forwarded-Host on every request to them; docs/tls.md). false: it sends neither,
+   * for an app that must see plain HTTP.
+   */
+  tls?: boolean;
   /** Path of an expected-failures file, relative to the config file (for the CI gate). */
   expectedFailures?: string;
   /** Things the config is allowed to say but the kit cannot honour fully (printed by `run`). */
@@ -117,8 +123,8 @@ export type LoadedConfig = LoginflowConfig & { configDir: string; configFile: st
 
 export const DEFAULT_HOSTS = Object.freeze({ store: 'store.example.test', forums: 'forums.example.test' });
 
-export const TARGET_NAMES = ['store', 'forums'] as const;
-export type TargetName = (typeof TARGET_NAMES)[number];
+import { TARGET_NAMES, type TargetName } from '../common/apps';
+export { TARGET_NAMES, type TargetName, ONE_APP_REASON } from '../common/apps';
 
 /**
  * The JSON Schema of this file format. It ships with the package so editors can use it
@@ -368,8 +374,6 @@ export function declaredTargets(cfg: LoginflowConfig): TargetName[] {
   return TARGET_NAMES.filter((n) => cfg[n] !== undefined);
 }
 
-/** Reason of the not-applicable verdicts for the second application, when only one is declared. */
-export const ONE_APP_REASON = 'one application declared (the config has no "forums")';
 
 /** The JSON-login mode of a target, when it declares one. */
 export function jsonLogin(t: TargetConfig | undefined): (LoginConfig & { path: string }) | undefined {
@@ -420,6 +424,7 @@ export function validateConfig(raw: unknown, file = '<config>'): LoginflowConfig
   // Left unset when not declared: the default depends on the clock the run ends up on (harness/clock).
   if (o.sessionTtlSeconds !== undefined) cfg.sessionTtlSeconds = o.sessionTtlSeconds;
   if (o.timeouts !== undefined) cfg.timeouts = { ...o.timeouts };
+  if (o.tls !== undefined) cfg.tls = o.tls;
   if (o.expectedFailures !== undefined) cfg.expectedFailures = o.expectedFailures;
   if (warnings.length) cfg.warnings = warnings;
   return cfg;

@@ -6,7 +6,7 @@ import { RedirectLoopError, TransportError, UnknownHostError, type RedirectHop }
 import { LocalStorage } from './localStorage';
 import { KitError, LoginflowError } from '../errors';
 import type { ParsedForm } from './html';
-import type { LogicalNetwork } from './network';
+import { forwardedHeaders, type LogicalNetwork } from './network';
 
 export interface ActorOptions extends LogicalNetwork {
   /** The journal's participant name for this actor: 'Browser' | 'Hacker'. */
@@ -116,6 +116,7 @@ export class Actor {
   private readonly hosts: Record<string, string>;
   private readonly participants: Record<string, string>;
   private readonly unrecorded: Set<string>;
+  private readonly tlsTerminated: readonly string[];
   private readonly timeoutMs: number;
   private readonly maxBodyBytes: number;
   private readonly secureContext: boolean;
@@ -129,6 +130,7 @@ export class Actor {
     this.participants = Object.fromEntries(Object.entries(opts.participants ?? {}).map(([h, p]) => [h.toLowerCase(), p]));
     this.journal = opts.journal;
     this.unrecorded = new Set((opts.unrecordedHosts ?? []).map((h) => h.toLowerCase()));
+    this.tlsTerminated = opts.tlsTerminated ?? [];
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.maxBodyBytes = opts.maxBodyBytes ?? 5 * 1024 * 1024;
     this.secureContext = opts.secureContext ?? true;
@@ -168,6 +170,7 @@ export class Actor {
     headers['user-agent'] = DEFAULT_UA;
     headers['accept'] = o.json !== undefined ? 'application/json' : NAV_ACCEPT;
     for (const [k, v] of Object.entries(o.headers ?? {})) headers[k.toLowerCase()] = v;
+    Object.assign(headers, forwardedHeaders(this.tlsTerminated, target.host, headers)); // the kit plays the TLS terminator (network.ts)
     if (o.cookies !== false && headers['cookie'] === undefined) {
       const c = await this.cookieHeader(this.jarUrl(logical));
       if (c) headers['cookie'] = c;

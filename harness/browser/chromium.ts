@@ -244,6 +244,7 @@ export class ChromiumActor {
         participants: o.participants,
         journal: o.journal,
         unrecordedHosts: o.unrecordedHosts,
+        tlsTerminated: o.tlsTerminated,
         timeoutMs,
         quietDomains: o.quietDomains ?? CHROMIUM_SERVICE_DOMAINS,
       }),

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import zlib from 'node:zlib';
 import { Journal, type ExchangeInput, type HeaderMap } from '../trace';
-import type { LogicalNetwork } from './network';
+import { FORWARDED_HEADER_NAMES, forwardedHeaders, type LogicalNetwork } from './network';
 import { KitError } from '../errors';
 
 /**
@@ -129,6 +129,12 @@ export async function startRecordingProxy(o: RecordingProxyOptions): Promise<Rec
       else fwd[name] = Array.isArray(prev) ? [...prev, value] : [String(prev), value];
     }
     fwd['host'] = target.host;
+    // As the deployment's TLS terminator would (network.ts): its own X-Forwarded-*, never the page's.
+    const forwarded = forwardedHeaders(o.tlsTerminated, target.host, { origin: fwd['origin'] as string | undefined, referer: fwd['referer'] as string | undefined });
+    if (Object.keys(forwarded).length) {
+      for (const name of FORWARDED_HEADER_NAMES) delete fwd[name];
+      Object.assign(fwd, forwarded);
+    }
     const recordedHeaders = (): HeaderMap => {
       const h: HeaderMap = {};
       for (const [k, v] of Object.entries(fwd)) if (v !== undefined) h[k] = Array.isArray(v) ? v.map(String) : String(v);

@@ -190,7 +190,7 @@ export async function main(argv: string[], io: InitIo = terminalIo()): Promise<n
   io.out(`What each field means (JSON has no comments; with "$schema" your editor shows these too):\n`);
   io.out(explain(config, configSchema(), '  '));
   if (extra.why) io.out(`\n${workflow}: fusionauth ${JSON.stringify(extra.fusionauth)} because ${extra.why}.`);
-  io.out(`\nOptional fields you may add (see ${path.relative(base, CONFIG_SCHEMA_PATH)} or the README):`);
+  io.out(`\nOptional fields you may add (see ${path.relative(base, CONFIG_SCHEMA_PATH)} or docs/config.md):`);
   io.out(`  in store / forums: ${unused(configSchema().definitions!.target, [config.store, config.forums]).join(', ')}`);
   io.out(`  at the top level:  ${unused(configSchema(), [config]).join(', ')}`);
   io.out(`\nYour backend gets FusionAuth's coordinates from the environment: ${CONTRACT_ENV_NAMES.join(', ')}`);

@@ -4,7 +4,8 @@ import type { Verdict } from '../checks/check';
 import type { ClockReport } from '../clock/world-clock';
 import type { WorkflowResult } from '../result/model';
 import type { RenderReport } from './render';
-import { type Badge, badgeOf, shouldFailures, tally } from './badge';
+import { type WorkflowBadge, shouldFailures, tally, workflowBadge } from './conformance';
+import { workflowPage } from './files';
 
 /**
  * The console reporter: what a run prints while it runs and when it ends. The runner
@@ -164,8 +165,8 @@ function printTable(r: WorkflowResult, log: (s: string) => void): void {
     log(`  ${v.id.padEnd(30)} ${v.level.padEnd(6)} ${res.padEnd(8)} ${s.name}`);
   }
   // Not-applicable verdicts are neither held nor failed: counted apart, never as a pass.
-  const t = tally(r);
-  log(`  MUST ${t.must.held}/${t.must.judged} hold, SHOULD ${t.should.held}/${t.should.judged} hold, INFO ${t.info}${t.na ? `, ${t.na} not applicable` : ''}`);
+  const t = tally(r.scenarios);
+  log(`  MUST ${t.must.held}/${t.must.held + t.must.failed} hold, SHOULD ${t.should.held}/${t.should.held + t.should.failed} hold, INFO ${t.info}${t.na ? `, ${t.na} not applicable` : ''}`);
 }
 
 /**
@@ -176,15 +177,16 @@ function printTable(r: WorkflowResult, log: (s: string) => void): void {
  */
 export function closingSummary(results: WorkflowResult[], reports: string): string[] {
   const width = Math.max(8, ...results.map((r) => r.workflow.length)) + 2;
-  const badgeWidth = Math.max(...(['CONFORMS WITH WARNINGS', 'DOES NOT CONFORM'] satisfies Badge[]).map((b) => b.length)) + 2;
+  const badgeWidth = Math.max(...(['CONFORMS WITH WARNINGS', 'DOES NOT CONFORM'] satisfies WorkflowBadge[]).map((b) => b.length)) + 2;
   const lines = [`\n${'workflow'.padEnd(width)}${'verdict'.padEnd(badgeWidth)}${'MUST'.padEnd(10)}${'SHOULD'.padEnd(9)}${'N/A'.padEnd(6)}${'scenarios'.padEnd(26)}${'time'.padEnd(9)}report`];
   for (const r of results) {
-    const t = tally(r);
+    const t = tally(r.scenarios);
     const s = t.scenarios;
-    const scenarios = `${s.passed}/${s.all} passed${s.na ? `, ${s.na} N/A` : ''}${s.failed ? `, ${s.failed} failed` : ''}`;
+    const badge = workflowBadge(r);
+    const scenarios = `${s.passed}/${s.total} passed${s.na ? `, ${s.na} N/A` : ''}${s.failed ? `, ${s.failed} failed` : ''}`;
     const time = r.durationMs === undefined ? '-' : `${(r.durationMs / 1000).toFixed(1)} s`;
-    lines.push(`${r.workflow.padEnd(width)}${badgeOf(r).padEnd(badgeWidth)}${`${t.must.held}/${t.must.judged}`.padEnd(10)}${`${t.should.held}/${t.should.judged}`.padEnd(9)}${String(t.na).padEnd(6)}${scenarios.padEnd(26)}${time.padEnd(9)}${reportLink(reports, r.workflow)}`);
-    if (badgeOf(r) === 'CONFORMS WITH WARNINGS') for (const v of shouldFailures(r)) lines.push(`${''.padEnd(width)}! ${v.id} SHOULD: ${v.actual.split('\n')[0]}`);
+    lines.push(`${r.workflow.padEnd(width)}${badge.padEnd(badgeWidth)}${`${t.must.held}/${t.must.held + t.must.failed}`.padEnd(10)}${`${t.should.held}/${t.should.held + t.should.failed}`.padEnd(9)}${String(t.na).padEnd(6)}${scenarios.padEnd(26)}${time.padEnd(9)}${reportLink(reports, r.workflow)}`);
+    if (badge === 'CONFORMS WITH WARNINGS') for (const v of shouldFailures(r.scenarios)) lines.push(`${''.padEnd(width)}! ${v.id} SHOULD: ${v.actual.split('\n')[0]}`);
     if (r.kitError) lines.push(`${''.padEnd(width)}${r.kitErrorCode ? `[${r.kitErrorCode}] ` : ''}${r.kitError.split('\n')[0]}`);
   }
   return lines;
@@ -206,7 +208,7 @@ export function runEnd(o: { results: WorkflowResult[]; gate: { exitCode: number;
 
 /** Where a workflow's report is, as a path from the current directory (its diagrams and verdicts). */
 export function reportLink(reports: string, workflow: string): string {
-  return `${path.relative(process.cwd(), path.join(reports, workflow)) || '.'}/`;
+  return path.relative(process.cwd(), path.join(reports, workflowPage(workflow))) || workflowPage(workflow);
 }
 
 export function indent(text: string, pad: string): string {

@@ -16,3 +16,8 @@ export function scenarioFiles(r: { scenarios: readonly { name: string }[] }): st
     return `${base}.puml`;
   });
 }
+
+/** The HTML page of one workflow, next to index.html (so its links into `<workflow>/` and `spec/` are the index's). */
+export function workflowPage(workflow: string): string {
+  return `${workflow}.html`;
+}

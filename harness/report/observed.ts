@@ -2,6 +2,7 @@ import type { Arrow, Diagram } from '../spec/diagram';
 import type { Verdict } from '../checks/check';
 import { type Exchange, fingerprint, header, headerAll, Redactor } from '../trace';
 import { type ExchangeMatch, matchScenario, namedArrows, placeVerdict, type Role, type ScenarioMatch } from './match';
+import { absentArrow, spans } from './single-app';
 export { inWireOrder } from './match';
 export type { ExchangeMatch, Role, ScenarioMatch } from './match';
 
@@ -30,6 +31,8 @@ export interface ObservedInput {
   verdicts: readonly Verdict[];
   /** The spec steps the scenario's Gherkin steps name (from the pickle); derived when absent. */
   steps?: readonly number[];
+  /** Participants the config declares absent (one application: `Forums`); see `absentArrow`. */
+  absent?: readonly string[];
 }
 
 export type MatchedExchange = ExchangeMatch;
@@ -150,8 +153,13 @@ function noted(v: Verdict): boolean {
 
 export function renderObserved(input: ObservedInput): string {
   const { diagram: d } = input;
-  const { match, events, unplaced } = scenarioView(d, input.exchanges, input.verdicts, input.steps);
-  const lines = header_(d, `${d.workflow}: ${input.scenario} (observed)`, input.exchanges);
+  const view = scenarioView(d, input.exchanges, input.verdicts, input.steps);
+  const { match } = view;
+  // Off the wire, an arrow of an absent participant is not drawn; a verdict on it that is drawn at all becomes a note.
+  const events = view.events.filter((ev) => ev.m || !absentArrow(ev.arrow, input.absent));
+  const unplaced = [...view.unplaced, ...view.events.filter((ev) => !events.includes(ev)).flatMap((ev) => ev.verdicts)];
+  const missingArrows = match.missing.filter((a) => !absentArrow(a, input.absent));
+  const lines = header_(d, `${d.workflow}: ${input.scenario} (observed)`, input.exchanges, input.absent);
   let phase: string | undefined;
   const roleOf = new Map(match.exchanges.map((m) => [m.exchange.seq, m.role]));
   for (const ev of events) {
@@ -165,8 +173,8 @@ export function renderObserved(input: ObservedInput): string {
     lines.push(...drawEvent(ev, { status: arrowStatus(ev), ticks: ev.verdicts, notes: ev.verdicts.filter(noted).map((v) => ({ v, tags: [] })) }));
   }
   for (const v of unplaced.filter(noted)) lines.push(...note({ v, tags: [] }, ident(d.participants[0] ?? 'Browser')));
-  if (match.missing.length) {
-    lines.push('legend right', 'Spec arrows exercised but not observed (missing):', ...match.missing.map((a) => `  ${a.n}. ${a.from} -> ${a.to}: ${esc(a.label.split('\n')[0])}`), 'endlegend');
+  if (missingArrows.length) {
+    lines.push('legend right', 'Spec arrows exercised but not observed (missing):', ...missingArrows.map((a) => `  ${a.n}. ${a.from} -> ${a.to}: ${esc(a.label.split('\n')[0])}`), 'endlegend');
   }
   lines.push('@enduml', '');
   return safe(lines.join('\n'));
@@ -199,10 +207,10 @@ interface Note {
  * missing. Preflights, redirect hops and extra calls of the scenario drawn at an arrow
  * follow it; those of other scenarios only when a verdict is drawn on them.
  */
-export function renderStitched(input: { diagram: Diagram; scenarios: readonly StitchedScenario[] }): string {
+export function renderStitched(input: { diagram: Diagram; scenarios: readonly StitchedScenario[]; absent?: readonly string[] }): string {
   const { diagram: d } = input;
   const all = input.scenarios.flatMap((s) => s.exchanges);
-  const lines = header_(d, `${d.workflow} (observed, stitched from ${input.scenarios.length} scenario${input.scenarios.length === 1 ? '' : 's'})`, all);
+  const lines = header_(d, `${d.workflow} (observed, stitched from ${input.scenarios.length} scenario${input.scenarios.length === 1 ? '' : 's'})`, all, input.absent);
   type Slot = { k: number; ev?: ObservedEvent; verdicts: Verdict[] };
   type Aside = { k: number; ev: ObservedEvent; anchor: number; serves?: number };
   const slots = new Map<number, Slot[]>();
@@ -241,7 +249,13 @@ export function renderStitched(input: { diagram: Diagram; scenarios: readonly St
   let phase: string | undefined;
   const missing: Arrow[] = [];
   drawAsides(asides.filter((x) => x.anchor === 0 && x.serves === undefined && bearing(x)));
+  const notDrawn: Arrow[] = [];
   for (const a of d.arrows) {
+    if (absentArrow(a, input.absent) && !(slots.get(a.n) ?? []).some((s) => s.ev)) {
+      notDrawn.push(a);
+      unplaced.push(...(slots.get(a.n) ?? []).flatMap((s) => s.verdicts.map((v) => ({ k: s.k, v }))));
+      continue;
+    }
     if (a.phase && a.phase !== phase) {
       lines.push(`== ${esc(a.phase)} ==`);
       phase = a.phase;
@@ -271,6 +285,7 @@ export function renderStitched(input: { diagram: Diagram; scenarios: readonly St
   for (const n of groupNotes(unplaced, input.scenarios)) lines.push(...note(n, ident(d.participants[0] ?? 'Browser')));
   const legend = ['legend right', 'Scenarios:', ...input.scenarios.map((s, k) => `  S${k + 1}  ${esc(s.name)}`)];
   if (missing.length) legend.push('Spec arrows no scenario observed (missing):', ...missing.map((a) => `  ${a.n}. ${a.from} -> ${a.to}: ${esc(a.label.split('\n')[0])}`));
+  if (notDrawn.length) legend.push(`One application declared: no ${input.absent!.join(', ')}; steps ${spans(notDrawn.map((a) => a.n))} not applicable, not drawn`);
   lines.push(...legend, 'endlegend', '@enduml', '');
   return safe(lines.join('\n'));
 }
@@ -296,8 +311,10 @@ function groupNotes(items: { k: number; v: Verdict }[], scenarios: readonly Stit
   return [...out.values()];
 }
 
-function header_(d: Diagram, title: string, exchanges: readonly Exchange[]): string[] {
-  const lines = ['@startuml', `title ${esc(title)}`, 'skinparam sequenceMessageAlign left', ...d.participants.map((p) => `participant ${p}`)];
+function header_(d: Diagram, title: string, exchanges: readonly Exchange[], absent: readonly string[] = []): string[] {
+  const onWire = new Set(exchanges.flatMap((e) => [e.from, e.to]));
+  const drawn = d.participants.filter((p) => !absent.includes(p) || onWire.has(p));
+  const lines = ['@startuml', `title ${esc(title)}`, 'skinparam sequenceMessageAlign left', ...drawn.map((p) => `participant ${p}`)];
   const extra = new Set(exchanges.flatMap((e) => [e.from, e.to]).filter((p) => !d.participants.includes(p)));
   for (const p of extra) lines.push(`participant "${esc(p)}" as ${ident(p)}`);
   return lines;

@@ -5,18 +5,21 @@ import { type Diagram, listWorkflows, loadDiagram, projectRoot } from '../spec/d
 import { workflowIds } from '../workflow/registry';
 import type { Exchange } from '../trace';
 import { renderIndex } from './html';
+import { renderWorkflowPage } from './html-workflow';
 import { renderJUnit } from './junit';
 import { renderObserved, renderStitched, safe } from './observed';
-import { STITCHED, scenarioFiles } from './files';
-import { badgeOf } from './badge';
-export { STITCHED, scenarioFiles } from './files';
+import { workflowBadge } from './conformance';
+import { STITCHED, scenarioFiles, workflowPage } from './files';
+export { STITCHED, scenarioFiles, workflowPage } from './files';
+import { absentParticipants } from './single-app';
 import { chooseRenderer, type RenderOptions, type RenderReport, renderAll } from './render';
 
 /**
  * What a run produced, as the `run` command collects it from cucumber's message stream,
  * and the files written from it under the reports directory:
  *
- *   index.html                       the HTML report (offline: SVG inlined)
+ *   index.html                       the HTML report: the run at a glance, a row per workflow
+ *   <workflow>.html                  a page per workflow: diagrams (SVG inlined), verdicts, scenarios
  *   junit.xml                        one testsuite per workflow, one testcase per scenario
  *   summary.json                     every verdict of the run, and how diagrams were rendered
  *   spec/<workflow>.puml|svg         the spec diagram of every workflow in diagrams/
@@ -65,8 +68,10 @@ export function writeWorkflowReports(r: WorkflowResult, dir: string, o: Pick<Rep
   const diagram = diagramFor(r.workflow, o.root);
   if (diagram) {
     const files = scenarioFiles(r);
-    r.scenarios.forEach((s, i) => writeSafe(path.join(out, files[i]), renderObserved({ diagram, scenario: s.name, exchanges: s.exchanges, verdicts: s.verdicts, steps: s.steps })));
-    if (r.scenarios.length) writeSafe(path.join(out, STITCHED), renderStitched({ diagram, scenarios: r.scenarios }));
+    // A single-app run is drawn as one: no lane for the application the config leaves out.
+    const absent = absentParticipants(r);
+    r.scenarios.forEach((s, i) => writeSafe(path.join(out, files[i]), renderObserved({ diagram, scenario: s.name, exchanges: s.exchanges, verdicts: s.verdicts, steps: s.steps, absent })));
+    if (r.scenarios.length) writeSafe(path.join(out, STITCHED), renderStitched({ diagram, scenarios: r.scenarios, absent }));
   }
   writeSafe(path.join(out, 'verdicts.json'), JSON.stringify(summary([r]), null, 2));
   // Screenshots a real browser took (browser mode): binary, so not through writeSafe's text redaction.
@@ -86,8 +91,8 @@ export function summary(all: WorkflowResult[], rendering?: RenderReport) {
       workflow: r.workflow,
       config: r.configFile,
       exitCode: r.exitCode,
-      // The verdict in one phrase (harness/report/badge.ts): what the console and the HTML report show.
-      badge: badgeOf(r),
+      // The verdict in one phrase (harness/report/conformance.ts): what the console and the HTML report show.
+      badge: workflowBadge(r),
       kitError: r.kitError,
       ...(r.kitErrorCode ? { kitErrorCode: r.kitErrorCode } : {}),
       undefinedSteps: r.undefinedSteps,
@@ -134,7 +139,9 @@ export function writeRunReports(all: WorkflowResult[], dir: string, o: ReportOpt
   }
   writeSafe(path.join(dir, 'summary.json'), JSON.stringify({ ...summary(all, rendering), ...(o.browser ? { browser: o.browser } : {}) }, null, 2));
   writeSafe(path.join(dir, 'junit.xml'), renderJUnit(all));
-  writeSafe(path.join(dir, 'index.html'), renderIndex({ all, dir, root, workflows, rendering, browser: o.browser }));
+  const input = { all, dir, root, workflows, rendering, browser: o.browser };
+  writeSafe(path.join(dir, 'index.html'), renderIndex(input));
+  for (const w of workflows) writeSafe(path.join(dir, workflowPage(w)), renderWorkflowPage(input, w));
   return rendering;
 }
 

@@ -42,6 +42,11 @@ export interface WorkflowResult {
   clock?: ClockReport;
   /** Wall time of the workflow's cucumber run(s), every variant together. */
   durationMs?: number;
+  /**
+   * The applications the config declares (`store`, and `forums` unless it declares one), as the
+   * runner recorded them; absent (a run that stopped before its config loaded): both.
+   */
+  apps?: ('store' | 'forums')[];
 }
 
 /** The clock of a workflow's run as summary.json states it: which one, why, and how long the kit moved it and waited. */

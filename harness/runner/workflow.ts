@@ -81,7 +81,8 @@ async function runWorkflowIn(workflow: string, o: RunWorkflowOptions, pool: Envi
     console.error(`loginflow: config error [${err.code}] ${err.message}`);
     return { ...result, kitError: err.message, kitErrorCode: err.code, exitCode: exitCodeFor(err.code) };
   }
-  const reporting = { quiet: !!o.quiet, singleApp: declaredTargets(loaded).length === 1 };
+  result.apps = declaredTargets(loaded);
+  const reporting = { quiet: !!o.quiet, singleApp: result.apps.length === 1 };
   const reporter = new ConsoleReporter(out, reporting);
   reporter.workflowStarted(workflow, o.configFile);
   const profileFile = path.resolve('cucumber.js');

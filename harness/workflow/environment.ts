@@ -235,7 +235,8 @@ export class Environment {
     const fa = this.fusionauthHost;
     hosts[fa] = this.fusionauthFor[actor];
     participants[fa] = 'FusionAuth';
-    return { hosts, participants, unrecordedHosts: [fa] };
+    // The kit plays the backends' TLS terminator (X-Forwarded-Proto: https) unless the config says tls: false.
+    return { hosts, participants, unrecordedHosts: [fa], tlsTerminated: this.config.tls === false ? [] : Object.values(this.apps).map((a) => a.host) };
   }
 
   /**

@@ -224,3 +224,10 @@ test('$schema and expectedFailures are accepted and kept', () => {
   const c = validateConfig({ ...good, $schema: './node_modules/loginflow/harness/backend/loginflow.schema.json', expectedFailures: 'expected-failures.json' });
   assert.equal(c.expectedFailures, 'expected-failures.json');
 });
+
+test('tls: absent by default (the kit plays the TLS terminator), false is kept, anything but a boolean names the field', () => {
+  assert.equal(validateConfig(good).tls, undefined);
+  assert.equal(validateConfig({ ...good, tls: false }).tls, false);
+  assert.equal(validateConfig({ ...good, tls: true }).tls, true);
+  rejects({ ...good, tls: 'off' }, 'tls is "off" (string); expected true or false');
+});

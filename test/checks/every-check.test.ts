@@ -37,7 +37,7 @@ checkModule.defineCheck = <A>(c: Check<A>): Check<A> => {
 
 const HERE = __dirname;
 const ME = path.basename(__filename).replace(/\.[jt]s$/, '');
-// catalogue.test spawns the CLI and reads the README: it judges no check on hand-built exchanges.
+// catalogue.test spawns the CLI and reads docs/checks.md: it judges no check on hand-built exchanges.
 const unitTests = fs.readdirSync(HERE).filter((f) => /\.test\.[jt]s$/.test(f) && !f.startsWith(`${ME}.`) && !f.startsWith('catalogue.')).sort();
 for (const f of unitTests) require(path.join(HERE, f));
 

@@ -22,7 +22,7 @@ test('a SHOULD failure: exit 0, its step line !, printed once, CONFORMS WITH WAR
     assert.equal(r.output.split('WS-8.new-session-id SHOULD sessionIdRenewedAtLogin failed at step 8').length - 1, 1, 'the failure in full, once');
     assert.ok(!lines.some((l) => /✓ the store issued a new session id/.test(l)), 'no ✓ on the step whose check failed');
     const row = lines.find((l) => l.startsWith('webapp-sessions '));
-    assert.match(row ?? '', /^webapp-sessions +CONFORMS WITH WARNINGS +90\/90 +14\/15 +0 +19\/19 passed +\d+\.\d s +reports\/test-runs\/webapp-sessions\/badge-should\/webapp-sessions\/$/, r.output);
+    assert.match(row ?? '', /^webapp-sessions +CONFORMS WITH WARNINGS +90\/90 +14\/15 +0 +19\/19 passed +\d+\.\d s +reports\/test-runs\/webapp-sessions\/badge-should\/webapp-sessions\.html$/, r.output);
     assert.match(lines[lines.indexOf(row!) + 1], /^ +! WS-8\.new-session-id SHOULD: session fixation: /);
     assert.equal(r.summary.workflows[0].badge, 'CONFORMS WITH WARNINGS');
     assert.equal(r.summary.exitCode, 0);

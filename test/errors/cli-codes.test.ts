@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 /**
- * On exit 2 the CLI prints the error's code next to its message (README "Error codes"), and
+ * On exit 2 the CLI prints the error's code next to its message (docs/error-codes.md), and
  * summary.json carries it, so a CI script can match on it rather than on the wording.
  */
 const BIN = path.join(__dirname, '..', '..', 'bin', 'loginflow.js');

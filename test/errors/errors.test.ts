@@ -16,7 +16,7 @@ import { failureKind, MessageCollector } from '../../harness/runner';
 import { ConsoleReporter } from '../../harness/report/console';
 
 /**
- * Error codes are a public contract (README "Error codes"): CI scripts match on them and
+ * Error codes are a public contract (docs/error-codes.md): CI scripts match on them and
  * on the exit code each one gives. These tests pin both, and that every error the kit
  * throws on purpose carries one.
  */

@@ -114,7 +114,7 @@ test('npm pack → installed as a dev dependency elsewhere → npx loginflow ini
   assert.equal(summary.rendering.jvmStarts, 1);
   assert.equal(summary.rendering.rendered, summary.rendering.diagrams);
   assert.ok(fs.readdirSync(path.join(reports, 'webapp-sessions')).some((f) => f.endsWith('.svg')), 'SVG files under reports/');
-  assert.match(fs.readFileSync(path.join(reports, 'index.html'), 'utf8'), /<svg[\s>]/, 'inline SVG in index.html');
+  assert.match(fs.readFileSync(path.join(reports, 'webapp-sessions.html'), 'utf8'), /<svg[\s>]/, "inline SVG in the workflow's page");
   const checks = sh('npx', ['loginflow', 'checks', '--workflow', 'webapp-sessions'], project, env);
   assert.equal(checks.status, 0, said(checks));
   assert.match(checks.stdout, /`WS-14.redirect-to-login`/);

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type * as messages from '@cucumber/messages';
 import type { Verdict } from '../../harness/checks';
 import { ScenarioFailed } from '../../harness/checks';
-import { badgeOf } from '../../harness/report/badge';
+import { workflowBadge as badgeOf } from '../../harness/report/conformance';
 import { closingSummary, ConsoleReporter, runEnd, stepMark } from '../../harness/report/console';
 import { summary } from '../../harness/report/write';
 import type { ScenarioResult, WorkflowResult } from '../../harness/result/model';
@@ -123,11 +123,11 @@ test('the closing summary: a line per workflow with badge, MUST and SHOULD held,
   const reports = path.join(process.cwd(), 'reports');
   assert.deepEqual(closingSummary(results, reports), [
     '\nworkflow                    verdict                 MUST      SHOULD   N/A   scenarios                 time     report',
-    'webapp-jwt-cookies          CONFORMS                61/61     0/0      2     61/63 passed, 2 N/A       27.5 s   reports/webapp-jwt-cookies/',
-    'webapp-sessions             CONFORMS WITH WARNINGS  1/1       1/2      0     1/1 passed                2.5 s    reports/webapp-sessions/',
+    'webapp-jwt-cookies          CONFORMS                61/61     0/0      2     61/63 passed, 2 N/A       27.5 s   reports/webapp-jwt-cookies.html',
+    'webapp-sessions             CONFORMS WITH WARNINGS  1/1       1/2      0     1/1 passed                2.5 s    reports/webapp-sessions.html',
     '                            ! WS-8.new-session-id SHOULD: session fixation: the id the browser held before login is the one it holds after',
-    'webapp-oauth-code-sessions  DOES NOT CONFORM        1/2       0/0      0     1/2 passed, 1 failed      0.9 s    reports/webapp-oauth-code-sessions/',
-    'spa-localstorage-jwt        KIT ERROR               0/0       0/0      0     0/0 passed                -        reports/spa-localstorage-jwt/',
+    'webapp-oauth-code-sessions  DOES NOT CONFORM        1/2       0/0      0     1/2 passed, 1 failed      0.9 s    reports/webapp-oauth-code-sessions.html',
+    'spa-localstorage-jwt        KIT ERROR               0/0       0/0      0     0/0 passed                -        reports/spa-localstorage-jwt.html',
     '                            [BACKEND_START] the store backend did not become ready',
   ]);
 });
@@ -137,7 +137,7 @@ test('a quiet run still ends with the closing summary and the exit line; the dia
   const reports = path.join(process.cwd(), 'reports');
   const quiet = runEnd(outcome, reports, true);
   assert.deepEqual(quiet.slice(1), [
-    'webapp-sessions  CONFORMS WITH WARNINGS  0/0       0/1      0     1/1 passed                2.5 s    reports/webapp-sessions/',
+    'webapp-sessions  CONFORMS WITH WARNINGS  0/0       0/1      0     1/1 passed                2.5 s    reports/webapp-sessions.html',
     '                 ! WS-8.new-session-id SHOULD: session fixation: the id the browser held before login is the one it holds after',
     '\nreports: reports/  exit 0 (all MUST checks hold)',
   ]);

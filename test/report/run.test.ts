@@ -90,6 +90,10 @@ test('the HTML report opened in headless Chromium shows the diagrams and the ver
       if (!req.url().startsWith('file://') && !req.url().startsWith('data:')) remote.push(req.url());
     });
     await page.goto(`file://${path.join(r.reports, 'index.html')}`);
+    assert.match((await page.locator('#overview-table').textContent()) ?? '', /CONFORMS/);
+    // The index is the run at a glance; the workflow's diagrams and verdicts are on its own page.
+    await page.locator(`#overview-table a[href="${WORKFLOW}.html"]`).click();
+    assert.equal(new URL(page.url()).pathname, path.join(r.reports, `${WORKFLOW}.html`));
     const scenarios = r.summary.workflows[0].scenarios.length;
     const diagrams = page.locator(`#wf--${WORKFLOW} figure.diagram`);
     assert.equal(await diagrams.count(), scenarios + 2, 'spec, stitched and one per scenario');
@@ -101,7 +105,11 @@ test('the HTML report opened in headless Chromium shows the diagrams and the ver
       assert.ok(await spec.isVisible());
       const box = await spec.boundingBox();
       assert.ok(box && box.width > 200 && box.height > 200, `spec diagram drawn (${JSON.stringify(box)})`);
-      assert.ok(await page.locator(`#observed--${WORKFLOW} svg`).isVisible());
+      const observed = page.locator(`#observed--${WORKFLOW} svg`);
+      assert.ok(await observed.isVisible());
+      // Full width: the stitched diagram fills the page's width (less the figure's padding), or is as wide as it was drawn.
+      const [drawn, width, viewport] = [Number((await observed.getAttribute('style'))?.match(/--natural-width:(\d+)/)?.[1]), (await observed.boundingBox())!.width, page.viewportSize()!.width];
+      assert.ok(width >= Math.min(drawn, viewport - 80), `observed diagram ${width} px wide, drawn ${drawn} px, page ${viewport} px`);
       // The diagram's own text: the observed arrow 8 with its Set-Cookie in [] notation.
       const stitched = await page.locator(`#observed--${WORKFLOW} svg`).textContent();
       assert.match(stitched ?? '', /302 Location: \/shopping-cart/);
@@ -112,7 +120,6 @@ test('the HTML report opened in headless Chromium shows the diagrams and the ver
     assert.ok(await row.isVisible());
     assert.equal((await row.locator('td.result').textContent())?.trim(), 'PASS');
     assert.equal(await table.locator('td.result', { hasText: /^(WORKED|BLOCKED)$/ }).count(), 3, 'INFO outcomes in words');
-    assert.match((await page.locator('#overview-table').textContent()) ?? '', /CONFORMS/);
     // Links between the parts resolve.
     await page.locator(`#verdicts--${WORKFLOW} + table.verdicts a[href^="#s--"]`).first().click();
     assert.ok(await page.locator(`#s--${WORKFLOW}--0`).isVisible());

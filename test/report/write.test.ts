@@ -86,23 +86,28 @@ test('server links carry the diagram encoded for the configured server, and noth
   assert.equal(encoder.decode(url.split('/svg/')[1]), puml);
 });
 
-test('index.html: spec, stitched and scenario diagrams, verdict table, feature text, links, all escaped (source mode)', () => {
+test('index.html and a page per workflow: spec, stitched and scenario diagrams, verdict table, feature text, links, all escaped (source mode)', () => {
   const { root, reports } = project();
   const r = result();
   writeWorkflowReports(r, reports, { root });
   const rendering = writeRunReports([r], reports, { root, env: { PATH: '/nonexistent' } });
   assert.equal(rendering.mode, 'source');
   for (const f of [STITCHED, ...scenarioFiles(r)]) assert.ok(fs.existsSync(path.join(reports, 't', f)), f);
-  const html = fs.readFileSync(path.join(reports, 'index.html'), 'utf8');
+  const index = parse(fs.readFileSync(path.join(reports, 'index.html'), 'utf8'));
+  assert.deepEqual(index.querySelectorAll('#overview-table a').map((a) => a.getAttribute('href')), ['t.html', 'other.html'], 'the index links each workflow to its own page');
+  assert.equal(index.querySelectorAll('figure.diagram').length, 0, 'the index holds no diagram: it is the run at a glance');
+  const html = fs.readFileSync(path.join(reports, 't.html'), 'utf8');
   assert.ok(!html.includes('<script'), 'names are escaped, nothing executable');
   assert.ok(html.includes('Log in and load the cart &lt;script&gt;'));
   const doc = parse(html);
   assert.ok(doc.querySelector('#spec--t pre.puml'), 'spec diagram as source');
   assert.ok(doc.querySelector('#observed--t pre.puml'), 'stitched observed diagram as source');
   assert.ok(doc.querySelector('#s--t--0 figure.diagram'), 'scenario diagram');
-  assert.ok(doc.querySelector('#spec--other'), 'a workflow that did not run still shows its spec');
+  assert.ok(doc.querySelector('a[href="index.html"]'), 'back to the index');
+  assert.ok(parse(fs.readFileSync(path.join(reports, 'other.html'), 'utf8')).querySelector('#spec--other'), 'a workflow that did not run still has a page with its spec');
   const rows = doc.querySelectorAll('table.verdicts tr').slice(1);
-  assert.equal(rows.length, 6);
+  // Six verdicts, of which T-2.login-called passed alike in both scenarios: one row with ×2.
+  assert.equal(rows.length, 5);
   const failed = rows.find((tr) => tr.text.includes('T-8.page-shown'))!;
   const cells = failed.querySelectorAll('td');
   assert.deepEqual([cells[0].text, cells[1].querySelector('code')!.text, cells[2].text, cells[3].text], ['8', 'T-8.page-shown', 'MUST', 'FAIL']);
@@ -111,7 +116,7 @@ test('index.html: spec, stitched and scenario diagrams, verdict table, feature t
   const evidence = failed.querySelector('a[href^="#e--t--0--"]')!;
   assert.ok(doc.getElementById(evidence.getAttribute('href')!.slice(1)), 'evidence links to the exchange row');
   assert.ok(rows.some((tr) => tr.text.includes('WORKED')), 'INFO outcome in words');
-  assert.ok(doc.querySelector('#feature--t pre.feature') ?? doc.querySelector('pre.feature'), 'feature text');
+  assert.ok(doc.querySelector('#feature--t + details pre.feature'), 'feature text');
   assert.ok(html.includes('href="#s--t--0">S1</a>'), 'feature scenario links to its observed diagram');
   for (const file of walk(reports)) {
     const text = fs.readFileSync(file, 'utf8');
@@ -120,7 +125,7 @@ test('index.html: spec, stitched and scenario diagrams, verdict table, feature t
   }
 });
 
-test('index.html inlines locally rendered SVG (sanitised) and links a configured server otherwise', () => {
+test("a workflow's page inlines locally rendered SVG (sanitised, as wide as the page up to its drawn width) and links a configured server otherwise", () => {
   const { root, reports } = project();
   const fake = fakePlantuml();
   const r = result();
@@ -128,19 +133,24 @@ test('index.html inlines locally rendered SVG (sanitised) and links a configured
   const local = writeRunReports([r], reports, { root, env: fake.env });
   assert.deepEqual([local.mode, local.jvmStarts, local.rendered, local.diagrams], ['local', 1, 5, 5], 'spec ×2, stitched, two scenarios');
   assert.equal(fake.starts(), 1);
-  const html = fs.readFileSync(path.join(reports, 'index.html'), 'utf8');
-  const doc = parse(html);
-  assert.equal(doc.querySelectorAll('figure.diagram svg').length, 5);
-  assert.ok(!/<script|onload=/i.test(html), 'SVG is sanitised');
-  assert.ok(doc.querySelector('#observed--t svg.fit'), 'side by side view scales');
+  const pages = ['t.html', 'other.html'].map((f) => fs.readFileSync(path.join(reports, f), 'utf8'));
+  const [doc, other] = pages.map((h) => parse(h));
+  assert.equal(doc.querySelectorAll('figure.diagram svg').length, 4, "t's spec, stitched and two scenarios");
+  assert.equal(other.querySelectorAll('figure.diagram svg').length, 1, "other's spec");
+  for (const h of pages) assert.ok(!/<script|onload=/i.test(h), 'SVG is sanitised');
+  const stitched = doc.querySelector('#observed--t svg.fit')!;
+  assert.equal(stitched.getAttribute('style'), '--natural-width:10px', 'scales to the page, never past the width it was drawn at');
+  assert.equal(stitched.getAttribute('width'), undefined);
+  assert.ok(doc.querySelector('#observed--t input.zoom[type="checkbox"] + label'), 'an "actual size" switch, without script');
+  assert.equal(doc.querySelector('#observed--t a[target="_blank"]')!.getAttribute('href'), 't/_stitched.svg', 'the SVG opens on its own, to zoom');
   const summary = JSON.parse(fs.readFileSync(path.join(reports, 'summary.json'), 'utf8'));
   assert.equal(summary.rendering.mode, 'local');
   assert.equal(summary.rendering.jvmStarts, 1);
 
   const viaServer = writeRunReports([r], reports, { root, env: { PATH: '/nonexistent' }, server: 'http://puml.invalid' });
   assert.equal(viaServer.mode, 'server');
-  const imgs = parse(fs.readFileSync(path.join(reports, 'index.html'), 'utf8')).querySelectorAll('figure.diagram img');
-  assert.equal(imgs.length, 5);
+  const imgs = parse(fs.readFileSync(path.join(reports, 't.html'), 'utf8')).querySelectorAll('figure.diagram img');
+  assert.equal(imgs.length, 4);
   for (const img of imgs) assert.match(img.getAttribute('src')!, /^http:\/\/puml\.invalid\/svg\//);
 });
 

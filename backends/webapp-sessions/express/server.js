@@ -4,7 +4,7 @@
 // FusionAuth's own client, @fusionauth/typescript-client. One application (no forums), a
 // small static login page whose script POSTs JSON to /api/session, and the app's own
 // environment names (FA_BASE_URL, FA_API_KEY, FA_APPLICATION_ID, LISTEN_PORT, LISTEN_HOST,
-// SESSION_IDLE_SECONDS, SESSION_SECRET); the kit maps its contract onto them with envMap.
+// SESSION_IDLE_SECONDS, SESSION_SECRET, COOKIE_SECURE); the kit maps its contract onto them with envMap.
 //
 // It only calls POST /api/login: the user FusionAuth returns is kept in the session.
 //
@@ -32,6 +32,7 @@ const SESSION_SECRET = required('SESSION_SECRET');
 const IDLE_SECONDS = Number(env.SESSION_IDLE_SECONDS || 1800);
 const PORT = Number(env.LISTEN_PORT || 3000);
 const HOST = env.LISTEN_HOST || '127.0.0.1';
+const COOKIE_SECURE = env.COOKIE_SECURE === 'auto' ? 'auto' : true;
 const MUTANT = env.LOGINFLOW_MUTANT || '';
 const MUTANTS = ['session-fixation', 'session-never-expires', 'failed-login-accepted'];
 if (MUTANT && !MUTANTS.includes(MUTANT)) {
@@ -42,14 +43,11 @@ if (MUTANT && !MUTANTS.includes(MUTANT)) {
 const fusionauth = new FusionAuthClient(FA_API_KEY, FA_BASE_URL);
 const app = express();
 
-// Deployed behind a TLS-terminating proxy that says so in X-Forwarded-Proto; the kit speaks
-// plain HTTP to loopback in its place, so the header is filled in here. Without it
-// express-session would refuse to send its Secure cookie.
-app.set('trust proxy', 'loopback');
-app.use((req, _res, next) => {
-  req.headers['x-forwarded-proto'] ??= 'https';
-  next();
-});
+// Deployed behind a TLS-terminating proxy that says so in X-Forwarded-Proto, as express-session's
+// own documentation sets it up: trust the first proxy. The kit plays that proxy (it sends
+// X-Forwarded-Proto: https and X-Forwarded-Host), so req.secure holds and the Secure cookie is
+// sent; without the header express-session would silently set no cookie at all.
+app.set('trust proxy', 1);
 app.use(
   session({
     name: 'shop.sid',
@@ -60,7 +58,9 @@ app.use(
     rolling: true,
     cookie: {
       httpOnly: true,
-      secure: true,
+      // COOKIE_SECURE=auto: Secure exactly when the request came over https (req.secure), the
+      // other setting express-session documents; either way the cookie is Secure behind TLS.
+      secure: COOKIE_SECURE,
       sameSite: 'lax',
       // MUTANT session-never-expires: "a browser-session cookie is enough" - no maxAge, so
       // neither the cookie nor the stored session ever expires while the browser stays open.
