@@ -248,13 +248,12 @@ export const tokensNotInPages = defineCheck<TokensInPagesArgs>({
     if (!a.tokens.length) return notApplicable('FusionAuth issued no token in this scenario');
     for (const e of a.exchanges) {
       if (!e.response) continue;
-      const httpOnly = setCookiesOf(e).filter((c) => c.cookie.httpOnly);
-      const inHttpOnly = new Set(httpOnly.flatMap((c) => candidates(c.cookie.value).map((f) => f.value)));
-      const others = setCookiesOf(e).filter((c) => !c.cookie.httpOnly).flatMap((c) => candidates(c.cookie.value).map((f) => f.value));
+      // A token in a cookie script can read is out of HttpOnly's protection, whatever other cookie holds it too.
+      const readable = setCookiesOf(e).filter((c) => !c.cookie.httpOnly).flatMap((c) => candidates(c.cookie.value).map((f) => f.value));
       const headers = JSON.stringify(Object.fromEntries(Object.entries(e.response.headers).filter(([k]) => k.toLowerCase() !== 'set-cookie')));
       const body = e.response.body ?? '';
       for (const t of a.tokens) {
-        const where = body.includes(t) ? 'the page body' : headers.includes(t) ? 'a response header' : others.includes(t) && !inHttpOnly.has(t) ? 'a cookie without HttpOnly' : undefined;
+        const where = body.includes(t) ? 'the page body' : headers.includes(t) ? 'a response header' : readable.includes(t) ? 'a cookie without HttpOnly' : undefined;
         if (where) return fail(`a token FusionAuth issued is in ${where} of ${e.request.method} ${e.request.path.split('?')[0]} (${e.response.status})`, [e]);
       }
     }
