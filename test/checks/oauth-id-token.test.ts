@@ -47,11 +47,13 @@ const NOT_SHOWN = "refused: the browser got 401, not alice@example.com's page (w
 test('decodeJwt and idTokenOf read the header and claims the wire carried, and nothing from a non-JWT', () => {
   const t = jwt({ alg: 'RS256', kid: 'k1' }, claims);
   assert.deepEqual(decodeJwt(t), { header: { alg: 'RS256', kid: 'k1' }, claims });
-  for (const bad of ['not-a-jwt', 'a.b.c', 'a.b', `${b64({ alg: 'none' })}.${Buffer.from('7').toString('base64url')}.`, `${Buffer.from('null').toString('base64url')}.${b64(claims)}.x`, undefined]) assert.equal(decodeJwt(bad), undefined, String(bad));
+  const raw = (s: string) => Buffer.from(s).toString('base64url');
+  for (const bad of ['not-a-jwt', 'a.b.c', 'a.b', `${t}.extra`, `${b64({ alg: 'none' })}.${raw('7')}.`, `${raw('null')}.${b64(claims)}.x`, `${raw('5')}.${b64(claims)}.x`, undefined]) assert.equal(decodeJwt(bad), undefined, String(bad));
   assert.deepEqual(idTokenOf(tokenAnswer(t))?.claims.iss, 'acme.com');
   assert.equal(idTokenOf(tokenAnswer(t, 400)), undefined);
   assert.equal(idTokenOf(ex({ status: 200, resBody: 'not json' })), undefined);
   assert.equal(idTokenOf(undefined), undefined);
+  assert.equal(idTokenOf(ex({ error: 'ECONNRESET' })), undefined);
 });
 
 test('id-token-iss-checked (MUST): refused passes, accepted fails, each citing OIDC Core and the OIDF module', () => {

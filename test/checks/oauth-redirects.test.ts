@@ -93,6 +93,10 @@ test('error-callback-explained (SHOULD): the error callback ends on a page that 
   assert.deepEqual(v(k.evaluate({ ...args, landing: landing('<p>Something went wrong</p>') }))[0], 'fail');
   for (const word of ['Login failed', 'Access denied', 'We could not sign you in', 'Unable to log in']) assert.deepEqual(v(k.evaluate({ ...args, landing: landing(`<p>${word}</p>`) }))[0], 'pass', word);
   assert.deepEqual(v(k.evaluate({ ...args, plainLogin: undefined, landing: landing('<h1>Store</h1>') })), ['fail', '200: the page says nothing about the failed login ("Store")', 2]);
+  // What the failure quotes: the first two new lines, cut at 100 characters; a pass quotes its message, cut at 120.
+  assert.deepEqual(v(k.evaluate({ ...args, landing: landing(`${plainLogin}<p>one</p><p>two</p><p>three</p>`) }))[1], '200: the page says nothing about the failed login ("one two")');
+  assert.deepEqual(v(k.evaluate({ ...args, landing: landing(`<p>${'x'.repeat(120)}</p>`) }))[1], `200: the page says nothing about the failed login ("${'x'.repeat(100)}")`);
+  assert.deepEqual(v(k.evaluate({ ...args, landing: landing(`<p>Login failed ${'y'.repeat(150)}</p>`) }))[1], `200: "Login failed ${'y'.repeat(107)}"`);
   assert.deepEqual(v(k.evaluate({ ...args, landing: landing('Internal error.', 500) })), ['fail', 'answered 500, a server error', 2]);
   assert.deepEqual(v(k.evaluate({ ...args, landing: landing('Error page', 499) }))[0], 'pass');
   assert.deepEqual(v(k.evaluate({ ...args, landing: toLogin() })), ['fail', 'ended on a redirect (302 to /login) that was not followed to a page', 2]);
@@ -133,6 +137,8 @@ test('callback-no-third-party (SHOULD): the page at the callback URL loads nothi
   const own = ['store.example.test', 'auth.example.test'];
   assert.equal(k.ensures({ app: 'store', ownHosts: own }), 'the page store renders at its redirection endpoint (the code and state in its URL) loads no third-party resource and links to no external site, unless it suppresses the Referer (RFC 9700 §4.2.4)');
   assert.deepEqual(v(k.evaluate({ app: 'store', ownHosts: own, callback: callback(302) })), ['pass', 'answered 302 to /shopping-cart: no page is rendered at the URL with the code', 1]);
+  assert.deepEqual(v(k.evaluate({ app: 'store', ownHosts: own, callback: ex({ path: '/oauth-redirect?code=c', status: 300, resBody: '<img src="http://x.example/p">' }) }))[1], 'answered 300: no page is rendered at the URL with the code');
+  assert.deepEqual(v(k.evaluate({ app: 'store', ownHosts: own, callback: ex({ path: '/oauth-redirect?code=c', status: 400, resBody: '<img src="http://a.example/p"><img src="http://b.example/p"><img src="http://c.example/p">' }) }))[1], '400: the page at the callback URL (code and state in it) loads or links http://a.example/p, http://b.example/p, http://c.example/p without a Referrer-Policy');
   const page = (html: string, resHeaders = {}, status = 200) => ex({ path: '/oauth-redirect?code=c1&state=s1', status, resHeaders, resBody: html });
   const leaky = '<h1>Logging you in…</h1><script src="https://cdn.analytics.example/a.js"></script><a href="/">home</a>';
   assert.deepEqual(v(k.evaluate({ app: 'store', ownHosts: own, callback: page(leaky) })), ['fail', '200: the page at the callback URL (code and state in it) loads or links https://cdn.analytics.example/a.js without a Referrer-Policy', 1]);
@@ -146,7 +152,7 @@ test('callback-no-third-party (SHOULD): the page at the callback URL loads nothi
   assert.deepEqual(v(k.evaluate({ app: 'store', ownHosts: own, callback: ex({ error: 'ECONNRESET' }) })), ['na', 'not judged: the callback was not answered (ECONNRESET)', 1]);
   assert.deepEqual(v(k.evaluate({ app: 'store', ownHosts: own })), ['na', 'not judged: the callback was not answered (no request was made)', 0]);
   assert.deepEqual(
-    thirdPartyUrls('<script src="https://s.example/a.js"></script><iframe src="http://f.example/"></iframe><link href="https://l.example/s.css"><source src="http://m.example/v.mp4"><img src="//x.example/p.gif"><a href="mailto:a@b">m</a><a href="https://a.example/">a</a><link href="/s.css" rel="stylesheet"><img src="http://[bad">', 'http://store.example.test/cb', own),
+    thirdPartyUrls('<script src="https://s.example/a.js"></script><iframe src="http://f.example/"></iframe><link href="https://l.example/s.css"><source src="http://m.example/v.mp4"><img src="//x.example/p.gif"><a href="mailto:a@b">m</a><a href="https://a.example/">a</a><link href="/s.css" rel="stylesheet"><img src="http://[bad"><img src="xhttp://x.example/p"><img src="ftp://f.example/p">', 'http://store.example.test/cb', own),
     ['https://s.example/a.js', 'http://x.example/p.gif', 'http://f.example/', 'https://l.example/s.css', 'https://a.example/', 'http://m.example/v.mp4'],
   );
 });

@@ -69,7 +69,14 @@ test('logout-revokes-refresh-token (SHOULD): the refresh token copied before the
   const refresh = (status: number) => ex({ from: 'Store', to: 'FusionAuth', method: 'POST', host: 'auth.example.test', path: '/oauth2/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=refresh_token&refresh_token=rt', status });
   const revoke = ex({ from: 'Store', to: 'FusionAuth', method: 'DELETE', host: 'auth.example.test', path: '/api/jwt/refresh?token=rt', status: 200 });
   const apiLogout = ex({ from: 'Store', to: 'FusionAuth', method: 'POST', host: 'auth.example.test', path: '/api/logout', status: 200 });
-  const unrelated = [ex({ from: 'Store', to: 'FusionAuth', method: 'GET', host: 'auth.example.test', path: '/api/jwt/refresh', status: 200 }), ex({ from: 'Store', to: 'FusionAuth', method: 'DELETE', host: 'auth.example.test', path: '/api/user', status: 200 }), ex({ from: 'Store', to: 'Forums', method: 'DELETE', path: '/api/jwt/refresh', status: 200 })];
+  const unrelated = [
+    ex({ from: 'Store', to: 'FusionAuth', method: 'GET', host: 'auth.example.test', path: '/api/jwt/refresh', status: 200 }),
+    ex({ from: 'Store', to: 'FusionAuth', method: 'DELETE', host: 'auth.example.test', path: '/api/user', status: 200 }),
+    ex({ from: 'Store', to: 'FusionAuth', method: 'POST', host: 'auth.example.test', path: '/oauth2/token', status: 200 }),
+    ex({ from: 'Store', to: 'FusionAuth', method: 'GET', host: 'auth.example.test', path: '/api/logout', status: 200 }),
+    ex({ from: 'Store', to: 'Forums', method: 'DELETE', path: '/api/jwt/refresh', status: 200 }),
+    ex({ from: 'Store', to: 'Forums', method: 'POST', path: '/api/logout', status: 200 }),
+  ];
   const args = { app: 'store', caller: 'Store', refreshedBefore: true, logout: [appLogout()] };
   assert.equal(k.ensures({ ...args, calls: [], replay: [] }), "store's logout revokes the refresh token at FusionAuth (DELETE /api/jwt/refresh; /oauth2/logout revokes none), so a copy taken before the logout refreshes nothing after it (OWASP ASVS 4.0 V3.3.1; RFC 9700 §4.14)");
   assert.deepEqual(v(k.evaluate({ ...args, calls: [revoke, ...unrelated], replay: [refresh(400)] })), ['pass', 'revoked: FusionAuth answered 400 to the old refresh token (DELETE /api/jwt/refresh)', 2]);
@@ -133,6 +140,7 @@ test('logout-returns-to-app (SHOULD): /oauth2/logout names the application and F
     assert.deepEqual(v(k.evaluate({ ...args, logout: [appLogout(), faLogout(`client_id=${CLIENT}`, status), home()] })), ['fail', said, 3]);
   }
   assert.deepEqual(v(k.evaluate({ ...args, logout: [appLogout(), faLogout(`client_id=${CLIENT}`, 399, 'http://store.example.test/'), home()] }))[0], 'pass');
+  assert.deepEqual(v(k.evaluate({ ...args, logout: [appLogout(), faLogout(`client_id=${CLIENT}`, 300, 'http://store.example.test/'), home()] }))[0], 'pass');
   assert.deepEqual(v(k.evaluate({ ...args, logout: [appLogout(), ex({ to: 'FusionAuth', host: 'auth.example.test', path: `/oauth2/logout?client_id=${CLIENT}`, error: 'ECONNRESET' })] })), ['fail', 'FusionAuth answered ECONNRESET; the browser ended on auth.example.test/oauth2/logout, not store.example.test', 2]);
   assert.deepEqual(v(k.evaluate({ ...args, logout: [appLogout('/'), home()] })), ['na', 'store did not send the browser to /oauth2/logout (see logout-ends-sso)', 0]);
 });
