@@ -31,6 +31,8 @@ const PUBLIC_HOST = env.PUBLIC_HOST || (ROLE === 'forums' ? 'forums.example.test
 const REDIRECT_URI = env.REDIRECT_URI || `http://${PUBLIC_HOST}/oauth-redirect`;
 // The kit says which refresh API a run wants (FUSIONAUTH_REFRESH_ENDPOINT); /oauth2/token otherwise.
 const REFRESH_ENDPOINT = env.FUSIONAUTH_REFRESH_ENDPOINT || '/oauth2/token';
+// The API key the logout revokes the refresh token with (DELETE /api/jwt/refresh).
+const API_KEY = env.FUSIONAUTH_API_KEY || '';
 const MUTANT = env.LOGINFLOW_MUTANT || '';
 
 const JWT_COOKIE = 'app_jwt';
@@ -52,7 +54,24 @@ const MUTANTS = [
   'token-in-redirect',
   'last-user-shown',
   'cookie-not-httponly',
+  // The security review's mutants (docs/oauth-security-review.md): one each for a check beyond the diagram.
+  'aud-optional',
+  'azp-ignored',
+  'open-redirect',
+  'error-page-third-party',
+  'token-in-page',
+  'rotation-dropped',
+  'refresh-cookie-kept-at-login',
+  'jwt-audience-not-checked',
+  'cookie-no-samesite',
+  'client-secret-post',
+  'logout-keeps-jwt-cookie',
+  'logout-no-revoke',
+  'logout-without-client-id',
+  'userinfo-token-in-query',
 ];
+// The mutants whose code exchange and id_token check are hand-written (see handCheckedIdToken).
+const HAND_ROLLED = new Set(['nonce-not-checked', 'aud-optional', 'azp-ignored']);
 
 if (ROLE !== 'store' && ROLE !== 'forums') {
   console.error(`APP_ROLE must be "store" or "forums", got "${ROLE}"`);
@@ -83,7 +102,8 @@ let configPromise;
 // id_tokens are then checked against the issuer the document names.
 function oidc() {
   configPromise ??= client
-    .discovery(new URL(`${FUSIONAUTH_URL}/.well-known/openid-configuration`), CLIENT_ID, undefined, client.ClientSecretBasic(CLIENT_SECRET), {
+    // MUTANT client-secret-post: the secret in the form body of every token call ("simpler than a header").
+    .discovery(new URL(`${FUSIONAUTH_URL}/.well-known/openid-configuration`), CLIENT_ID, undefined, MUTANT === 'client-secret-post' ? client.ClientSecretPost(CLIENT_SECRET) : client.ClientSecretBasic(CLIENT_SECRET), {
       execute: [client.allowInsecureRequests], // TLS ends in front of the app in production; the kit talks plain http on loopback
       timeout: 5,
     })
@@ -99,14 +119,34 @@ let jwks;
 // JWKS key), issuer, audience, expiry. openid-client leaves the id_token's signature to TLS
 // (it came straight from the token endpoint); this app checks it anyway, and every access
 // token the browser brings back in its cookie.
-async function verifyJwt(config, token) {
+async function verifyJwt(config, token, { forIdToken = false, audience = true } = {}) {
   const { alg } = jose.decodeProtectedHeader(token);
   const opts = { issuer: config.serverMetadata().issuer, audience: CLIENT_ID, algorithms: [alg === 'HS256' ? 'HS256' : 'RS256'] };
+  // The hand-written id_token check compares the audience itself.
+  if (!audience) delete opts.audience;
+  // MUTANT jwt-audience-not-checked: the JWT in the cookie is checked for FusionAuth's signature, not for this app (any app's JWT opens the store).
+  if (MUTANT === 'jwt-audience-not-checked' && !forIdToken) delete opts.audience;
   if (alg === 'HS256') return (await jose.jwtVerify(token, new TextEncoder().encode(HMAC_SECRET), opts)).payload;
   jwks ??= jose.createRemoteJWKSet(new URL(`${FUSIONAUTH_URL}/.well-known/jwks.json`), { timeoutDuration: 5000 });
   return (await jose.jwtVerify(token, jwks, opts)).payload;
 }
-const verifyIdTokenSignature = verifyJwt;
+const verifyIdTokenSignature = (config, idToken) => verifyJwt(config, idToken, { forIdToken: true });
+
+// The id_token check of the hand-written exchange ("as in the tutorial"): complete when every
+// line runs, as strict as openid-client plus the signature check above. Each MUTANT of the
+// id_token family leaves one line out.
+async function handCheckedIdToken(config, idToken, tx) {
+  const claims = await verifyJwt(config, idToken, { forIdToken: true, audience: false }); // signature, iss, exp
+  const auds = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  // MUTANT aud-optional: the audience is compared only when the id_token has one.
+  if (!(MUTANT === 'aud-optional' && claims.aud === undefined) && !auds.includes(CLIENT_ID)) throw new Error('id_token aud');
+  // MUTANT azp-ignored skips this line: an id_token issued to another party that lists this app too is taken.
+  if (MUTANT !== 'azp-ignored' && auds.length > 1 && claims.azp !== CLIENT_ID) throw new Error('id_token azp');
+  if (typeof claims.sub !== 'string' || typeof claims.iat !== 'number') throw new Error('id_token sub or iat');
+  // MUTANT nonce-not-checked skips this line.
+  if (MUTANT !== 'nonce-not-checked' && claims.nonce !== tx.nonce) throw new Error('id_token nonce');
+  return claims;
+}
 
 // ---------------------------------------------------------------- transactions
 
@@ -176,13 +216,29 @@ function cookie(name, value, maxAgeSeconds) {
     // MUTANT cookie-not-httponly skips this for the token cookies: page JavaScript (and any XSS) can read the JWT and the refresh token.
     parts.push('HttpOnly');
   }
-  parts.push('Secure', 'SameSite=Lax');
+  parts.push('Secure');
+  // MUTANT cookie-no-samesite drops SameSite from the token cookies: the browser's default decides.
+  if (MUTANT !== 'cookie-no-samesite' || name === TX_COOKIE) parts.push('SameSite=Lax');
   if (maxAgeSeconds !== undefined) parts.push(`Max-Age=${maxAgeSeconds}`);
   return parts.join('; ');
 }
 
 function clearCookie(name) {
   return `${name}=; Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age=0`;
+}
+
+// Where a login may send the browser back to: a path on this app, nothing else (an open
+// redirector at the client leaks codes and tokens: RFC 9700 §4.11.1).
+function safeReturnTo(value) {
+  // MUTANT open-redirect: "return to where the user came from" - whatever the parameter says.
+  if (MUTANT === 'open-redirect') return value || undefined;
+  if (!value || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return undefined;
+  try {
+    const u = new URL(value, `http://${PUBLIC_HOST}`);
+    return u.host === PUBLIC_HOST ? u.pathname + u.search : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function readBody(req, limit = 256 * 1024) {
@@ -202,22 +258,26 @@ function homePage() {
   return page(TITLE, `<h1>${TITLE}</h1>\n<p>Welcome to the ${IS_STORE ? 'store' : 'forums'}.</p>\n<p><a href="/login">Log in</a></p>`);
 }
 
-function protectedPage(user) {
+function protectedPage(user, accessToken) {
   const email = escapeHtml(user.email || user.id || 'unknown user');
+  // MUTANT token-in-page: "the page's script calls the API with the user's token" - the JWT is handed to JavaScript after all.
+  const script = MUTANT === 'token-in-page' && accessToken ? `\n<script>window.API_TOKEN = ${JSON.stringify(accessToken)};</script>` : '';
   if (IS_STORE) {
-    return page('Shopping cart', `<h1>Shopping cart of ${email}</h1>\n<ul class="cart">\n<li>Rubber duck x 2</li>\n<li>Espresso beans x 1</li>\n</ul>\n<p><a href="/">Store home</a> <a href="/logout">Log out</a></p>`);
+    return page('Shopping cart', `<h1>Shopping cart of ${email}</h1>\n<ul class="cart">\n<li>Rubber duck x 2</li>\n<li>Espresso beans x 1</li>\n</ul>\n<p><a href="/">Store home</a> <a href="/logout">Log out</a></p>${script}`);
   }
-  return page('Forum posts', `<h1>Forum posts of ${email}</h1>\n<ul class="posts">\n<li>Hello, forums!</li>\n<li>Re: Which espresso beans?</li>\n</ul>\n<p><a href="/">Forums home</a> <a href="/logout">Log out</a></p>`);
+  return page('Forum posts', `<h1>Forum posts of ${email}</h1>\n<ul class="posts">\n<li>Hello, forums!</li>\n<li>Re: Which espresso beans?</li>\n</ul>\n<p><a href="/">Forums home</a> <a href="/logout">Log out</a></p>${script}`);
 }
 
 function errorPage(status, message) {
-  return page(`${TITLE} - Error ${status}`, `<h1>Error ${status}</h1>\n<p>${escapeHtml(message)}</p>\n<p><a href="/login">Log in again</a></p>`);
+  // MUTANT error-page-third-party: a support chat widget on every error page - among them the callback's, the code and state in its URL.
+  const widget = MUTANT === 'error-page-third-party' ? '\n<script src="https://chat-widget.example.net/loader.js" async></script>' : '';
+  return page(`${TITLE} - Error ${status}`, `<h1>Error ${status}</h1>\n<p>${escapeHtml(message)}</p>\n<p><a href="/login">Log in again</a></p>${widget}`);
 }
 
 // ---------------------------------------------------------------- handlers
 
-// GET /login: a new transaction, bound to this browser, and off to FusionAuth's login page.
-async function handleLogin(req, res) {
+// GET /login[?returnTo=/path]: a new transaction, bound to this browser, and off to FusionAuth's login page.
+async function handleLogin(req, res, url) {
   const config = await oidc();
   sweep();
   const tx = {
@@ -225,6 +285,7 @@ async function handleLogin(req, res) {
     nonce: client.randomNonce(),
     verifier: client.randomPKCECodeVerifier(),
     expiresAt: Date.now() + TX_TTL_MS,
+    returnTo: safeReturnTo(url.searchParams.get('returnTo')),
   };
   const txId = crypto.randomBytes(32).toString('base64url');
   transactions.set(txId, tx);
@@ -239,9 +300,9 @@ async function handleLogin(req, res) {
     params.code_challenge = await client.calculatePKCECodeChallenge(tx.verifier);
     params.code_challenge_method = 'S256';
   }
-  const url = client.buildAuthorizationUrl(config, params);
+  const authorize = client.buildAuthorizationUrl(config, params);
   // The discovered endpoint names the URL this server reaches FusionAuth at; the browser's is public.
-  const target = new URL(url.pathname + url.search, FUSIONAUTH_PUBLIC_URL);
+  const target = new URL(authorize.pathname + authorize.search, FUSIONAUTH_PUBLIC_URL);
   return redirect(res, target.toString(), [cookie(TX_COOKIE, txId, TX_TTL_MS / 1000)]);
 }
 
@@ -281,19 +342,28 @@ async function handleCallback(req, res, url) {
   let claims;
   let tokens;
   try {
-    ({ claims, tokens } = MUTANT === 'nonce-not-checked' ? await handRolledExchange(config, url, tx) : await exchange(config, url, tx));
+    ({ claims, tokens } = HAND_ROLLED.has(MUTANT) ? await handRolledExchange(config, url, tx) : await exchange(config, url, tx));
   } catch (e) {
     if (e instanceof UpstreamError) throw e;
     console.log(`  login refused: ${e && (e.error || e.code)} ${e && e.message}`);
     return send(res, 401, errorPage(401, 'The login could not be completed. Please log in again.'), { 'Set-Cookie': clear });
   }
   if (MUTANT === 'last-user-shown') currentUser = { id: claims.sub, email: claims.email };
-  let location = PROTECTED_PATH;
+  if (MUTANT === 'userinfo-token-in-query') {
+    // MUTANT userinfo-token-in-query: the profile is fetched with the access token in the URL (into FusionAuth's
+    // access logs); FusionAuth refuses it (401) and the login carries on without the profile.
+    await fetch(`${FUSIONAUTH_URL}/oauth2/userinfo?access_token=${encodeURIComponent(tokens.access_token)}`, { signal: AbortSignal.timeout(5000) }).catch(() => undefined);
+  }
+  let location = tx.returnTo || PROTECTED_PATH;
   if (MUTANT === 'token-in-redirect') {
     // MUTANT token-in-redirect: "the cart page wants the token" - it rides in the URL.
     location += `?access_token=${encodeURIComponent(tokens.access_token)}`;
   }
-  return redirect(res, location, [...clear, ...tokenCookies(tokens)]);
+  // Every login writes the tokens it got, over whatever the browser held (a planted refresh token would bind it to another login).
+  const held = parseCookies(req.headers.cookie)[REFRESH_COOKIE];
+  // MUTANT refresh-cookie-kept-at-login: "the refresh token is long-lived: keep the one the browser has".
+  const written = MUTANT === 'refresh-cookie-kept-at-login' && held ? { ...tokens, refresh_token: undefined } : tokens;
+  return redirect(res, location, [...clear, ...tokenCookies(written)]);
 }
 
 async function exchange(config, url, tx) {
@@ -325,8 +395,8 @@ function upstreamOr(e) {
   throw e;
 }
 
-// MUTANT nonce-not-checked: the exchange "as in the tutorial" - a hand-written token request
-// and a jose check of the id_token's signature, issuer and audience, but not its nonce.
+// The exchange "as in the tutorial" of the id_token family of mutants (HAND_ROLLED): a
+// hand-written token request and the hand-written id_token check, one line of it left out.
 async function handRolledExchange(config, url, tx) {
   const body = new URLSearchParams({ grant_type: 'authorization_code', code: url.searchParams.get('code') || '', redirect_uri: REDIRECT_URI, code_verifier: tx.verifier });
   const resp = await fetch(config.serverMetadata().token_endpoint, {
@@ -337,7 +407,7 @@ async function handRolledExchange(config, url, tx) {
   }).catch((e) => { throw new UpstreamError(`FusionAuth unreachable: ${e.message}`); });
   const json = await resp.json().catch(() => ({}));
   if (resp.status !== 200 || typeof json.id_token !== 'string') throw new Error(`token endpoint answered ${resp.status} ${json.error || ''}`);
-  return { claims: await verifyIdTokenSignature(config, json.id_token), tokens: json };
+  return { claims: await handCheckedIdToken(config, json.id_token, tx), tokens: json };
 }
 
 // MUTANT code-exchanged-in-browser: the callback page exchanges the code from the browser,
@@ -379,26 +449,29 @@ async function handleSessionHandoff(req, res) {
 async function handleProtected(req, res) {
   const cookies = parseCookies(req.headers.cookie);
   const config = await oidc();
-  const show = (claims, set = []) => send(res, 200, protectedPage(MUTANT === 'last-user-shown' && currentUser ? currentUser : { id: claims.sub, email: claims.email }), set.length ? { 'Set-Cookie': set } : {});
+  const show = (claims, jwt, set = []) => send(res, 200, protectedPage(MUTANT === 'last-user-shown' && currentUser ? currentUser : { id: claims.sub, email: claims.email }, jwt), set.length ? { 'Set-Cookie': set } : {});
   if (cookies[JWT_COOKIE]) {
     try {
-      return show(await verifyJwt(config, cookies[JWT_COOKIE]));
+      return show(await verifyJwt(config, cookies[JWT_COOKIE]), cookies[JWT_COOKIE]);
     } catch {
       // expired, forged or for another app: refresh below, if there is a refresh token
     }
   }
   const refreshToken = cookies[REFRESH_COOKIE];
-  if (!refreshToken) return redirect(res, '/login', cookies[JWT_COOKIE] ? [clearCookie(JWT_COOKIE)] : []);
+  const toLogin = `/login?returnTo=${encodeURIComponent(PROTECTED_PATH)}`;
+  if (!refreshToken) return redirect(res, toLogin, cookies[JWT_COOKIE] ? [clearCookie(JWT_COOKIE)] : []);
   const refreshed = await refresh(config, refreshToken);
-  if (!refreshed) return redirect(res, '/login', [clearCookie(JWT_COOKIE), clearCookie(REFRESH_COOKIE)]);
+  if (!refreshed) return redirect(res, toLogin, [clearCookie(JWT_COOKIE), clearCookie(REFRESH_COOKIE)]);
   let claims;
   try {
     claims = await verifyJwt(config, refreshed.access_token);
   } catch {
-    return redirect(res, '/login', [clearCookie(JWT_COOKIE), clearCookie(REFRESH_COOKIE)]);
+    return redirect(res, toLogin, [clearCookie(JWT_COOKIE), clearCookie(REFRESH_COOKIE)]);
   }
   // A rotated refresh token (OneTimeUse) replaces the cookie; a reusable one is written back unchanged.
-  return show(claims, tokenCookies({ ...refreshed, refresh_token: refreshed.refresh_token || refreshToken }));
+  // MUTANT rotation-dropped: "the refresh token never changes" - the old one is written back, the rotated one lost.
+  const keep = MUTANT === 'rotation-dropped' ? refreshToken : refreshed.refresh_token || refreshToken;
+  return show(claims, refreshed.access_token, tokenCookies({ ...refreshed, refresh_token: keep }));
 }
 
 // The refresh token for a new JWT: the OAuth refresh grant (openid-client) or FusionAuth's
@@ -427,11 +500,38 @@ async function refresh(config, refreshToken) {
   }
 }
 
-// GET /logout: drops the token cookies, then ends FusionAuth's SSO session.
+// The refresh token revoked at FusionAuth (DELETE /api/jwt/refresh): /oauth2/logout revokes
+// none, and a copy taken before the logout must refresh nothing after it.
+async function revokeRefreshToken(refreshToken) {
+  if (!refreshToken || !API_KEY) return;
+  await fetch(`${FUSIONAUTH_URL}/api/jwt/refresh?token=${encodeURIComponent(refreshToken)}`, { method: 'DELETE', headers: { Authorization: API_KEY }, signal: AbortSignal.timeout(5000) })
+    .catch((e) => console.log(`  refresh token not revoked: ${e.message}`));
+}
+
+// The cookies a logout clears. MUTANT logout-keeps-jwt-cookie clears the refresh token's only
+// ("the JWT expires soon anyway"): the browser stays logged in until the JWT's exp.
+function clearTokenCookies() {
+  return MUTANT === 'logout-keeps-jwt-cookie' ? [clearCookie(REFRESH_COOKIE)] : [clearCookie(JWT_COOKIE), clearCookie(REFRESH_COOKIE)];
+}
+
+// GET /logout: revokes the refresh token, drops the token cookies, then ends FusionAuth's SSO session.
 async function handleLogout(req, res) {
+  // MUTANT logout-no-revoke skips this: the refresh token lives on at FusionAuth for its whole life.
+  if (MUTANT !== 'logout-no-revoke') await revokeRefreshToken(parseCookies(req.headers.cookie)[REFRESH_COOKIE]);
   const config = await oidc();
   const end = client.buildEndSessionUrl(config, { client_id: CLIENT_ID, post_logout_redirect_uri: `http://${PUBLIC_HOST}/` });
-  return redirect(res, new URL(end.pathname + end.search, FUSIONAUTH_PUBLIC_URL).toString(), [clearCookie(JWT_COOKIE), clearCookie(REFRESH_COOKIE)]);
+  // MUTANT logout-without-client-id: the logout URL written by hand, FusionAuth not told which application logs out.
+  if (MUTANT === 'logout-without-client-id') end.searchParams.delete('client_id');
+  return redirect(res, new URL(end.pathname + end.search, FUSIONAUTH_PUBLIC_URL).toString(), clearTokenCookies());
+}
+
+// GET /frontchannel-logout: the Logout URL FusionAuth loads (in an iframe) when the user logs
+// out of FusionAuth from another application (OpenID Connect Front-Channel Logout): this app's
+// tokens go too. Same-site with FusionAuth, so the browser sends the cookies.
+async function handleFrontChannelLogout(req, res) {
+  const held = parseCookies(req.headers.cookie)[REFRESH_COOKIE];
+  await revokeRefreshToken(held);
+  return send(res, 200, page(TITLE, '<p>Logged out.</p>'), { 'Set-Cookie': clearTokenCookies() });
 }
 
 async function route(req, res) {
@@ -439,11 +539,12 @@ async function route(req, res) {
   const path = url.pathname;
   const method = req.method;
   if (method === 'GET' && path === '/') return send(res, 200, homePage());
-  if (method === 'GET' && path === '/login') return handleLogin(req, res);
+  if (method === 'GET' && path === '/login') return handleLogin(req, res, url);
   if (method === 'GET' && path === '/oauth-redirect') return handleCallback(req, res, url);
   if (method === 'POST' && path === '/oauth-session' && MUTANT === 'code-exchanged-in-browser') return handleSessionHandoff(req, res);
   if (method === 'GET' && path === PROTECTED_PATH) return handleProtected(req, res);
   if (method === 'GET' && path === '/logout') return handleLogout(req, res);
+  if (method === 'GET' && path === '/frontchannel-logout') return handleFrontChannelLogout(req, res);
   return send(res, 404, errorPage(404, 'Not found.'));
 }
 

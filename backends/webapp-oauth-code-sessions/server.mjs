@@ -30,6 +30,8 @@ const HOST = env.HOST || '127.0.0.1';
 const PUBLIC_HOST = env.PUBLIC_HOST || (ROLE === 'forums' ? 'forums.example.test' : 'store.example.test');
 const REDIRECT_URI = env.REDIRECT_URI || `http://${PUBLIC_HOST}/oauth-redirect`;
 const SESSION_TTL_SECONDS = parseFloat(env.SESSION_TTL_SECONDS || '1800');
+// The absolute lifetime of a session, however busy (OWASP ASVS 4.0 V3.3.2: 12 hours at level 2).
+const SESSION_MAX_AGE_SECONDS = parseFloat(env.SESSION_MAX_AGE_SECONDS || '43200');
 const MUTANT = env.LOGINFLOW_MUTANT || '';
 
 const SESSION_COOKIE = 'sid';
@@ -38,6 +40,7 @@ const SESSION_COOKIE = 'sid';
 const TX_COOKIE = 'oauth_tx';
 const TX_TTL_MS = 10 * 60 * 1000;
 const TTL_MS = SESSION_TTL_SECONDS * 1000;
+const MAX_AGE_MS = SESSION_MAX_AGE_SECONDS * 1000;
 const SCOPE = 'openid offline_access email profile';
 
 const MUTANTS = [
@@ -49,7 +52,31 @@ const MUTANTS = [
   'nonce-not-checked',
   'token-in-redirect',
   'last-user-shown',
+  // The security review's mutants (docs/oauth-security-review.md): one each for a check beyond the diagram.
+  'iss-not-checked',
+  'aud-not-checked',
+  'exp-not-checked',
+  'sub-not-required',
+  'iat-not-required',
+  'nonce-optional',
+  'signature-not-checked',
+  'alg-none-accepted',
+  'kid-required',
+  'jwks-cached-forever',
+  'static-pkce-nonce',
+  'callback-replayable',
+  'state-reusable',
+  'error-callback-silent',
+  'session-fixation',
+  'cookie-not-secure',
+  'logout-cookie-only',
+  'logout-local-only',
+  'front-channel-logout-ignored',
+  'no-absolute-expiry',
+  'userinfo-sub-not-checked',
 ];
+// The mutants whose code exchange and id_token check are hand-written (see handCheckedIdToken).
+const HAND_ROLLED = new Set(['nonce-not-checked', 'iss-not-checked', 'aud-not-checked', 'exp-not-checked', 'sub-not-required', 'iat-not-required', 'nonce-optional', 'signature-not-checked', 'alg-none-accepted', 'kid-required', 'jwks-cached-forever']);
 
 if (ROLE !== 'store' && ROLE !== 'forums') {
   console.error(`APP_ROLE must be "store" or "forums", got "${ROLE}"`);
@@ -61,6 +88,10 @@ if (!CLIENT_ID || !CLIENT_SECRET) {
 }
 if (!Number.isFinite(SESSION_TTL_SECONDS) || SESSION_TTL_SECONDS <= 0) {
   console.error(`SESSION_TTL_SECONDS must be a positive number, got "${env.SESSION_TTL_SECONDS}"`);
+  process.exit(1);
+}
+if (!Number.isFinite(SESSION_MAX_AGE_SECONDS) || SESSION_MAX_AGE_SECONDS <= 0) {
+  console.error(`SESSION_MAX_AGE_SECONDS must be a positive number, got "${env.SESSION_MAX_AGE_SECONDS}"`);
   process.exit(1);
 }
 if (MUTANT && !MUTANTS.includes(MUTANT)) {
@@ -102,9 +133,67 @@ async function verifyIdTokenSignature(config, idToken) {
   return (await jose.jwtVerify(idToken, jwks, opts)).payload;
 }
 
+// The id_token check of the hand-written exchange ("as in the tutorial"): complete when every
+// line runs, as strict as openid-client plus the signature check above. Each MUTANT of the
+// id_token family leaves one line out (or, for the key, looks it up carelessly).
+async function handCheckedIdToken(config, idToken, tx) {
+  const { alg, kid } = jose.decodeProtectedHeader(idToken);
+  let claims;
+  if (MUTANT === 'signature-not-checked' || (MUTANT === 'alg-none-accepted' && alg === 'none')) {
+    // MUTANT signature-not-checked: "it came over TLS from FusionAuth" (OIDC Core 3.1.3.7 item 6 allows it).
+    // MUTANT alg-none-accepted: "an unsigned token has no signature to check".
+    claims = jose.decodeJwt(idToken);
+  } else {
+    if (alg !== 'RS256' && alg !== 'HS256') throw new Error(`id_token signed with ${alg}`);
+    const key = alg === 'HS256' ? new TextEncoder().encode(HMAC_SECRET) : await rsaKeyFor(kid);
+    claims = JSON.parse(new TextDecoder().decode((await jose.compactVerify(idToken, key, { algorithms: [alg] })).payload));
+  }
+  const now = Math.floor(Date.now() / 1000);
+  const auds = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  // MUTANT iss-not-checked skips this line.
+  if (MUTANT !== 'iss-not-checked' && claims.iss !== config.serverMetadata().issuer) throw new Error('id_token iss');
+  // MUTANT aud-not-checked skips this line.
+  if (MUTANT !== 'aud-not-checked' && !auds.includes(CLIENT_ID)) throw new Error('id_token aud');
+  if (auds.length > 1 && claims.azp !== CLIENT_ID) throw new Error('id_token azp');
+  // MUTANT sub-not-required skips this line ("users are keyed by email").
+  if (MUTANT !== 'sub-not-required' && typeof claims.sub !== 'string') throw new Error('id_token sub');
+  // MUTANT iat-not-required skips this line.
+  if (MUTANT !== 'iat-not-required' && typeof claims.iat !== 'number') throw new Error('id_token iat');
+  // MUTANT exp-not-checked skips this line.
+  if (MUTANT !== 'exp-not-checked' && !(typeof claims.exp === 'number' && claims.exp > now - 60)) throw new Error('id_token exp');
+  // MUTANT nonce-not-checked skips this line; MUTANT nonce-optional checks a nonce only when there is one.
+  if (MUTANT !== 'nonce-not-checked' && !(MUTANT === 'nonce-optional' && claims.nonce === undefined) && claims.nonce !== tx.nonce) throw new Error('id_token nonce');
+  return claims;
+}
+
+// FusionAuth's RS256 key for a kid, the way the reference finds it (jose's remote key set,
+// which fetches the JWKS again for a kid it does not know) unless a MUTANT does it otherwise.
+let startupJwks;
+async function rsaKeyFor(kid) {
+  if (MUTANT === 'jwks-cached-forever') {
+    // MUTANT jwks-cached-forever: "the keys do not change" - the JWKS fetched at the first login, never again.
+    startupJwks ??= fetchJwks();
+    return jose.createLocalJWKSet(await startupJwks);
+  }
+  if (MUTANT === 'kid-required') {
+    // MUTANT kid-required: the key is looked up by kid only; an id_token without one finds none.
+    const jwk = (await fetchJwks()).keys.find((k) => kid && k.kid === kid);
+    if (!jwk) throw new Error(`no JWKS key with kid ${kid}`);
+    return jose.importJWK(jwk, 'RS256');
+  }
+  jwks ??= jose.createRemoteJWKSet(new URL(`${FUSIONAUTH_URL}/.well-known/jwks.json`), { timeoutDuration: 5000 });
+  return jwks;
+}
+
+async function fetchJwks() {
+  const resp = await fetch(`${FUSIONAUTH_URL}/.well-known/jwks.json`, { signal: AbortSignal.timeout(5000) }).catch((e) => { throw new UpstreamError(`FusionAuth unreachable: ${e.message}`); });
+  if (resp.status !== 200) throw new UpstreamError(`FusionAuth JWKS answered ${resp.status}`);
+  return resp.json();
+}
+
 // ---------------------------------------------------------------- sessions and transactions
 
-// id -> { user: { id, email }, expiresAt } ; expiresAt on the wall clock (ms).
+// id -> { user: { id, email }, expiresAt, createdAt } ; on the wall clock (ms).
 const sessions = new Map();
 // tx id (cookie) -> { state, nonce, verifier, expiresAt }
 const transactions = new Map();
@@ -112,6 +201,10 @@ const transactions = new Map();
 const byState = new Map();
 // MUTANT last-user-shown: "the page greets the current user" - one module-level variable.
 let currentUser = null;
+// MUTANT static-pkce-nonce: "generated once at startup" - every login shares one PKCE verifier and one nonce.
+const STATIC = { verifier: client.randomPKCECodeVerifier(), nonce: client.randomNonce() };
+// MUTANT callback-replayable: "a reload of the callback page must not fail" - whom each code logged in.
+const loggedInByCode = new Map();
 
 function sweep() {
   const t = Date.now();
@@ -123,7 +216,8 @@ function useSession(id) {
   const s = id ? sessions.get(id) : undefined;
   if (!s) return null;
   const t = Date.now();
-  if (t > s.expiresAt) {
+  // MUTANT no-absolute-expiry skips the absolute lifetime: a busy session lives for ever.
+  if (t > s.expiresAt || (MUTANT !== 'no-absolute-expiry' && t > s.createdAt + MAX_AGE_MS)) {
     sessions.delete(id);
     return null;
   }
@@ -134,9 +228,20 @@ function useSession(id) {
 function newSession(user) {
   sweep();
   const id = crypto.randomBytes(32).toString('base64url');
-  sessions.set(id, { user, expiresAt: Date.now() + TTL_MS });
+  sessions.set(id, { user, expiresAt: Date.now() + TTL_MS, createdAt: Date.now() });
   if (MUTANT === 'last-user-shown') currentUser = user;
   return id;
+}
+
+// The session a login opens: a new id, always (session fixation: OWASP ASVS 4.0 V3.2.1).
+function loginSession(req, user) {
+  const sent = parseCookies(req.headers.cookie)[SESSION_COOKIE];
+  if (MUTANT === 'session-fixation' && sent && sessions.has(sent)) {
+    // MUTANT session-fixation: the session the browser already had is "upgraded" in place, id and all.
+    Object.assign(sessions.get(sent), { user, expiresAt: Date.now() + TTL_MS });
+    return sent;
+  }
+  return newSession(user);
 }
 
 // ---------------------------------------------------------------- HTTP helpers
@@ -180,6 +285,8 @@ function parseCookies(header) {
 // cookie on FusionAuth's top-level redirect back to the callback.
 function cookie(name, value, maxAgeSeconds) {
   const parts = [`${name}=${value}`, 'Path=/', 'HttpOnly', 'Secure', 'SameSite=Lax'];
+  // MUTANT cookie-not-secure drops Secure from the session cookie: sent over plain http too.
+  if (MUTANT === 'cookie-not-secure' && name === SESSION_COOKIE) parts.splice(parts.indexOf('Secure'), 1);
   if (maxAgeSeconds !== undefined) parts.push(`Max-Age=${maxAgeSeconds}`);
   return parts.join('; ');
 }
@@ -219,15 +326,28 @@ function errorPage(status, message) {
 
 // ---------------------------------------------------------------- handlers
 
-// GET /login: a new transaction, bound to this browser, and off to FusionAuth's login page.
-async function handleLogin(req, res) {
+// Where a login may send the browser back to: a path on this app, nothing else (an open
+// redirector at the client leaks codes and tokens: RFC 9700 §4.11.1).
+function safeReturnTo(value) {
+  if (!value || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return undefined;
+  try {
+    const u = new URL(value, `http://${PUBLIC_HOST}`);
+    return u.host === PUBLIC_HOST ? u.pathname + u.search : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// GET /login[?returnTo=/path]: a new transaction, bound to this browser, and off to FusionAuth's login page.
+async function handleLogin(req, res, url) {
   const config = await oidc();
   sweep();
   const tx = {
     state: client.randomState(),
-    nonce: client.randomNonce(),
-    verifier: client.randomPKCECodeVerifier(),
+    nonce: MUTANT === 'static-pkce-nonce' ? STATIC.nonce : client.randomNonce(),
+    verifier: MUTANT === 'static-pkce-nonce' ? STATIC.verifier : client.randomPKCECodeVerifier(),
     expiresAt: Date.now() + TX_TTL_MS,
+    returnTo: safeReturnTo(url.searchParams.get('returnTo')),
   };
   const txId = crypto.randomBytes(32).toString('base64url');
   transactions.set(txId, tx);
@@ -242,9 +362,9 @@ async function handleLogin(req, res) {
     params.code_challenge = await client.calculatePKCECodeChallenge(tx.verifier);
     params.code_challenge_method = 'S256';
   }
-  const url = client.buildAuthorizationUrl(config, params);
+  const authorize = client.buildAuthorizationUrl(config, params);
   // The discovered endpoint names the URL this server reaches FusionAuth at; the browser's is public.
-  const target = new URL(url.pathname + url.search, FUSIONAUTH_PUBLIC_URL);
+  const target = new URL(authorize.pathname + authorize.search, FUSIONAUTH_PUBLIC_URL);
   return redirect(res, target.toString(), [cookie(TX_COOKIE, txId, TX_TTL_MS / 1000)]);
 }
 
@@ -264,9 +384,15 @@ function transactionFor(req, url) {
 
 // GET /oauth-redirect?code=…&state=…: exchange the code (server-side, once), verify the id_token, open a session.
 async function handleCallback(req, res, url) {
+  if (MUTANT === 'callback-replayable' && loggedInByCode.has(url.searchParams.get('code'))) {
+    // MUTANT callback-replayable: a code seen before logs its user in again, in whichever browser brings it.
+    return redirect(res, PROTECTED_PATH, [cookie(SESSION_COOKIE, newSession(loggedInByCode.get(url.searchParams.get('code'))))]);
+  }
   const { txId, tx } = transactionFor(req, url);
   const clear = txId ? [clearCookie(TX_COOKIE)] : [];
   if (url.searchParams.has('error')) {
+    // MUTANT error-callback-silent: back to the home page, not a word about the failed login.
+    if (MUTANT === 'error-callback-silent') return redirect(res, '/', clear);
     return send(res, 401, errorPage(401, `FusionAuth refused the login: ${url.searchParams.get('error_description') || url.searchParams.get('error')}`), { 'Set-Cookie': clear });
   }
   if (!tx) return send(res, 400, errorPage(400, 'This login was not started here, or took too long. Please log in again.'), { 'Set-Cookie': clear });
@@ -275,8 +401,11 @@ async function handleCallback(req, res, url) {
     if (url.searchParams.get('state') !== tx.state) return send(res, 400, errorPage(400, 'The login state does not match. Please log in again.'), { 'Set-Cookie': clear });
   }
   // One transaction, one callback: a replayed callback finds nothing.
-  if (txId) transactions.delete(txId);
-  byState.delete(tx.state);
+  if (MUTANT !== 'state-reusable') {
+    // MUTANT state-reusable skips this: the transaction (and its cookie) lives its ten minutes, "so a reload works".
+    if (txId) transactions.delete(txId);
+    byState.delete(tx.state);
+  }
   const config = await oidc();
 
   if (MUTANT === 'code-exchanged-in-browser') return browserExchangePage(res, url, tx, clear);
@@ -284,20 +413,26 @@ async function handleCallback(req, res, url) {
   let claims;
   let accessToken;
   try {
-    ({ claims, accessToken } = MUTANT === 'nonce-not-checked' ? await handRolledExchange(config, url, tx) : await exchange(config, url, tx));
+    ({ claims, accessToken } = HAND_ROLLED.has(MUTANT) ? await handRolledExchange(config, url, tx) : await exchange(config, url, tx));
   } catch (e) {
     if (e instanceof UpstreamError) throw e;
     console.log(`  login refused: ${e && (e.error || e.code)} ${e && e.message}`);
     return send(res, 401, errorPage(401, 'The login could not be completed. Please log in again.'), { 'Set-Cookie': clear });
   }
   const user = { id: claims.sub, email: claims.email };
-  const sid = newSession(user);
-  let location = PROTECTED_PATH;
+  if (MUTANT === 'userinfo-sub-not-checked') {
+    // MUTANT userinfo-sub-not-checked: the profile comes from UserInfo, its sub never compared with the id_token's.
+    const info = await client.fetchUserInfo(config, accessToken, client.skipSubjectCheck).catch(() => undefined);
+    if (info && typeof info.email === 'string') user.email = info.email;
+  }
+  if (MUTANT === 'callback-replayable') loggedInByCode.set(url.searchParams.get('code'), user);
+  const sid = loginSession(req, user);
+  let location = tx.returnTo || PROTECTED_PATH;
   if (MUTANT === 'token-in-redirect') {
     // MUTANT token-in-redirect: "the cart page wants the token" - it rides in the URL.
     location += `?access_token=${encodeURIComponent(accessToken)}`;
   }
-  return redirect(res, location, [...clear, cookie(SESSION_COOKIE, sid)]);
+  return redirect(res, location, [...(MUTANT === 'state-reusable' ? [] : clear), cookie(SESSION_COOKIE, sid)]);
 }
 
 async function exchange(config, url, tx) {
@@ -329,8 +464,8 @@ function upstreamOr(e) {
   throw e;
 }
 
-// MUTANT nonce-not-checked: the exchange "as in the tutorial" - a hand-written token request
-// and a jose check of the id_token's signature, issuer and audience, but not its nonce.
+// The exchange "as in the tutorial" of the id_token family of mutants (HAND_ROLLED): a
+// hand-written token request and the hand-written id_token check, one line of it left out.
 async function handRolledExchange(config, url, tx) {
   const body = new URLSearchParams({ grant_type: 'authorization_code', code: url.searchParams.get('code') || '', redirect_uri: REDIRECT_URI, code_verifier: tx.verifier });
   const resp = await fetch(config.serverMetadata().token_endpoint, {
@@ -341,7 +476,7 @@ async function handRolledExchange(config, url, tx) {
   }).catch((e) => { throw new UpstreamError(`FusionAuth unreachable: ${e.message}`); });
   const json = await resp.json().catch(() => ({}));
   if (resp.status !== 200 || typeof json.id_token !== 'string') throw new Error(`token endpoint answered ${resp.status} ${json.error || ''}`);
-  return { claims: await verifyIdTokenSignature(config, json.id_token), accessToken: json.access_token };
+  return { claims: await handCheckedIdToken(config, json.id_token, tx), accessToken: json.access_token };
 }
 
 // MUTANT code-exchanged-in-browser: the callback page exchanges the code from the browser,
@@ -383,17 +518,31 @@ async function handleSessionHandoff(req, res) {
 
 async function handleProtected(req, res) {
   const session = useSession(parseCookies(req.headers.cookie)[SESSION_COOKIE]);
-  if (!session) return redirect(res, '/login');
+  if (!session) return redirect(res, `/login?returnTo=${encodeURIComponent(PROTECTED_PATH)}`);
   return send(res, 200, protectedPage(MUTANT === 'last-user-shown' && currentUser ? currentUser : session.user));
 }
 
 // GET /logout: ends this app's session, then FusionAuth's SSO session.
 async function handleLogout(req, res) {
   const id = parseCookies(req.headers.cookie)[SESSION_COOKIE];
-  if (id) sessions.delete(id);
+  // MUTANT logout-cookie-only skips this: the browser forgets the session id, the server keeps the session.
+  if (id && MUTANT !== 'logout-cookie-only') sessions.delete(id);
+  // MUTANT logout-local-only: "log out of the store" - FusionAuth's SSO session lives on.
+  if (MUTANT === 'logout-local-only') return redirect(res, '/', [clearCookie(SESSION_COOKIE)]);
   const config = await oidc();
   const end = client.buildEndSessionUrl(config, { client_id: CLIENT_ID, post_logout_redirect_uri: `http://${PUBLIC_HOST}/` });
   return redirect(res, new URL(end.pathname + end.search, FUSIONAUTH_PUBLIC_URL).toString(), [clearCookie(SESSION_COOKIE)]);
+}
+
+// GET /frontchannel-logout: the Logout URL FusionAuth loads (in an iframe) when the user logs
+// out of FusionAuth from another application (OpenID Connect Front-Channel Logout): ends this
+// app's session too. Same-site with FusionAuth, so the browser sends the session cookie.
+function handleFrontChannelLogout(req, res) {
+  const id = parseCookies(req.headers.cookie)[SESSION_COOKIE];
+  // MUTANT front-channel-logout-ignored: the route exists (FusionAuth is configured with it) and does nothing.
+  if (MUTANT === 'front-channel-logout-ignored') return send(res, 200, page(TITLE, '<p>Logged out.</p>'));
+  if (id) sessions.delete(id);
+  return send(res, 200, page(TITLE, '<p>Logged out.</p>'), id ? { 'Set-Cookie': [clearCookie(SESSION_COOKIE)] } : {});
 }
 
 async function route(req, res) {
@@ -401,11 +550,12 @@ async function route(req, res) {
   const path = url.pathname;
   const method = req.method;
   if (method === 'GET' && path === '/') return send(res, 200, homePage());
-  if (method === 'GET' && path === '/login') return handleLogin(req, res);
+  if (method === 'GET' && path === '/login') return handleLogin(req, res, url);
   if (method === 'GET' && path === '/oauth-redirect') return handleCallback(req, res, url);
   if (method === 'POST' && path === '/oauth-session' && MUTANT === 'code-exchanged-in-browser') return handleSessionHandoff(req, res);
   if (method === 'GET' && path === PROTECTED_PATH) return handleProtected(req, res);
   if (method === 'GET' && path === '/logout') return handleLogout(req, res);
+  if (method === 'GET' && path === '/frontchannel-logout') return handleFrontChannelLogout(req, res);
   return send(res, 404, errorPage(404, 'Not found.'));
 }
 

@@ -9,3 +9,6 @@ export * from './spa';
 export * from './identity';
 export * from './exchanges';
 export * from './oauth';
+export * from './oauth-id-token';
+export * from './oauth-redirects';
+export * from './oauth-session';

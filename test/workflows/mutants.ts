@@ -24,6 +24,12 @@ export function conformanceSuite(o: {
   mutants: Record<string, MutantExpectation>;
   /** Mutant configs on disk that this suite covers elsewhere (e.g. in browser mode). */
   coveredElsewhere?: string[];
+  /**
+   * Mutant configs on disk whose probe the workflow does not make yet: listed, with why, and
+   * not run (they would pass unnoticed). Each moves to `mutants` with its exact failing set
+   * once its probe exists; test/backend/oauth-review-mutants.test.ts proves each defect is there.
+   */
+  pending?: { mutants: string[]; why: string };
   referenceArgs?: string[];
   /** More assertions on a reference run (coverage of steps, INFO outcomes, reports). */
   onReference?: (r: KitRun, name: string) => void;
@@ -32,8 +38,9 @@ export function conformanceSuite(o: {
 
   test(`${o.workflow}: every mutant config on disk has an expectation`, () => {
     const onDisk = fs.readdirSync(path.join(dir, 'mutants')).map((f) => f.replace(/\.json$/, '')).sort();
-    assert.deepEqual(onDisk, [...Object.keys(o.mutants), ...(o.coveredElsewhere ?? [])].sort());
+    assert.deepEqual(onDisk, [...Object.keys(o.mutants), ...(o.coveredElsewhere ?? []), ...(o.pending?.mutants ?? [])].sort());
   });
+  if (o.pending?.mutants.length) test(`${o.workflow}: ${o.pending.mutants.length} mutants wait for their probe (${o.pending.why})`, { todo: o.pending.mutants.join(', ') }, () => {});
 
   // Each run is its own process and mostly waits on I/O; two at a time fit two cores.
   describe(`${o.workflow} against its references and mutants`, { concurrency: 2 }, () => {

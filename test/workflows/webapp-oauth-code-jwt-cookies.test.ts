@@ -22,4 +22,24 @@ conformanceSuite({
     // The refreshed JWT is written back without HttpOnly too (jwt-cookie-replaced asks for it).
     'cookie-not-httponly': { code: 1, failing: ['WOJ-10.cookie-httponly', 'WOJ-29.cookie-httponly', 'WOJ-16.jwt-cookie-replaced'] },
   },
+  // The security review's mutants (docs/oauth-security-review.md, "Mutants"): their probes come with the flow steps of #28's phase 2.
+  pending: {
+    why: 'the security review probes of #28 phase 2',
+    mutants: [
+      'aud-optional',
+      'azp-ignored',
+      'open-redirect',
+      'error-page-third-party',
+      'token-in-page',
+      'rotation-dropped',
+      'refresh-cookie-kept-at-login',
+      'jwt-audience-not-checked',
+      'cookie-no-samesite',
+      'client-secret-post',
+      'logout-keeps-jwt-cookie',
+      'logout-no-revoke',
+      'logout-without-client-id',
+      'userinfo-token-in-query',
+    ],
+  },
 });
