@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import { chromiumAvailable, chromiumPath } from '../harness/browser/chromium';
 import { chooseRenderer } from '../harness/report/render';
 
@@ -47,4 +49,24 @@ export const plantuml = prerequisite({
   available: () => chooseRenderer().mode === 'local',
   missing: () => `no local PlantUML renderer (${chooseRenderer().reason})`,
   enable: 'apt-get install -y plantuml, or set PLANTUML_JAR=/path/to/plantuml.jar with java on the PATH',
+});
+
+/** Where Flask's quickstart runs from: Debian's flask, and the modules server.py imports, in Debian's python3. */
+export const FLASK = { bin: '/usr/bin/flask', python: '/usr/bin/python3', modules: ['flask', 'authlib', 'dotenv', 'requests'] };
+
+let flaskFound: string | undefined | null = null;
+/** What is missing for Flask's quickstart (undefined: nothing); probed once per process. */
+function flaskMissing(): string | undefined {
+  if (flaskFound !== null) return flaskFound;
+  if (!fs.existsSync(FLASK.bin)) return (flaskFound = `no ${FLASK.bin}`);
+  const r = spawnSync(FLASK.python, ['-c', `import ${FLASK.modules.join(', ')}`], { encoding: 'utf8', timeout: 20_000 });
+  flaskFound = r.status === 0 ? undefined : `${FLASK.python} cannot import ${FLASK.modules.join(', ')} (${(r.stderr || r.error?.message || '').trim().split('\n').pop()})`;
+  return flaskFound;
+}
+
+/** Flask's quickstart app (../shared/real-apps/flask-web) needs Debian's Flask, Authlib, python-dotenv and requests. */
+export const flaskApp = prerequisite({
+  available: () => flaskMissing() === undefined,
+  missing: () => flaskMissing() ?? 'nothing',
+  enable: 'apt-get install -y python3-flask python3-authlib python3-dotenv python3-requests',
 });

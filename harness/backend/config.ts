@@ -14,6 +14,7 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { CONTRACT_ENV_NAMES } from './contract';
 import { VARIANTS, VARIANT_NAMES, type VariantName } from './variants';
 import { type ErrorCode, LoginflowError } from '../errors';
+import { nearest as nearestOf } from '../common/near-miss';
 
 /** A configuration mistake (bad file, bad field): exit code 2 material. */
 export class ConfigError extends LoginflowError {
@@ -195,23 +196,9 @@ function typeName(v: unknown): string {
   return typeof v;
 }
 
-/** Damerau-free Levenshtein, for "did you mean" on typo'd keys and values. */
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++)
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
-  return d[a.length][b.length];
-}
-
-/** The candidate a typo most likely meant: a close spelling, or one the word abbreviates ("jwtTtl"). */
+/** The candidate a typo most likely meant ($schema is never what a typo meant). */
 function nearest(word: string, candidates: readonly string[]): string | undefined {
-  const named = candidates.filter((a) => a !== '$schema');
-  const near = [...named].sort((x, y) => distance(word, x) - distance(word, y))[0];
-  if (near !== undefined && distance(word, near) <= Math.max(2, Math.floor(word.length / 3))) return near;
-  const prefixed = named.filter((c) => word.length >= 4 && c.toLowerCase().startsWith(word.toLowerCase()));
-  return prefixed.length === 1 ? prefixed[0] : undefined;
+  return nearestOf(word, candidates.filter((a) => a !== '$schema'));
 }
 
 /** "/store/routes/cart" -> "store.routes.cart"; "" -> "the top level". */
