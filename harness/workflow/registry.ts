@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { projectRoot } from '../spec/diagram';
+import { projectRoot } from '../common/project-root';
 import { KitError } from '../errors';
 
 // The one table of variants lives with the config format that declares them (harness/backend
