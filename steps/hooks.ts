@@ -2,7 +2,7 @@ import { After, AfterAll, AfterStep, Before, BeforeStep, Status } from '@cucumbe
 import { ScenarioFailed } from '../harness/checks';
 import { KitError } from '../harness/backend/config';
 import { stepRefs } from '../harness/spec/feature';
-import { CLOCK_MEDIA_TYPE, EnvironmentError, EnvironmentPool, KIT_ERROR_MEDIA_TYPE, scenarioFor, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../harness/workflow/session';
+import { CLOCK_MEDIA_TYPE, EnvironmentError, EnvironmentPool, KIT_ERROR_MEDIA_TYPE, scenarioFor, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../harness/workflow/pool';
 import { inapplicable } from '../harness/workflow/applicability';
 import type { LoginflowWorld, LoginflowParameters } from './world';
 
@@ -17,7 +17,7 @@ function poolFor(params: LoginflowParameters): EnvironmentPool {
 }
 
 Before(async function (this: LoginflowWorld, { pickle, gherkinDocument }) {
-  if (this.parameters.browser === 'chromium') require('../harness/workflow/spa/chromium-spa');
+  if (this.parameters.browser === 'chromium') require('../harness/workflow/spa/chromium');
   let env;
   try {
     env = await poolFor(this.parameters).environmentFor(this.parameters);

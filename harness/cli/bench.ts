@@ -8,7 +8,7 @@ import type { WorkflowResult } from '../result/model';
 import { projectRoot } from '../spec/diagram';
 import { findWorkflow, workflowsWithReference } from '../workflow/registry';
 import { Environment } from '../workflow/environment';
-import { EnvironmentPool } from '../workflow/session';
+import { EnvironmentPool } from '../workflow/pool';
 import { referenceConfig, runMatrix, runWorkflow, variantTags } from './run';
 import * as fs from 'node:fs';
 import { spawn } from 'node:child_process';

@@ -8,7 +8,7 @@ import { CATALOGUE_FILE, type Catalogue, catalogueOf, loadCatalogue, markdownTab
 import type { Verdict } from '../checks/check';
 import { projectRoot } from '../spec/diagram';
 import { findWorkflow, workflowsWithReference } from '../workflow/registry';
-import { EnvironmentPool } from '../workflow/session';
+import { EnvironmentPool } from '../workflow/pool';
 import { exitCodeFor, KitError } from '../errors';
 
 /**

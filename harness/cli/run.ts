@@ -20,7 +20,7 @@ import type { ScenarioResult, WorkflowResult } from '../result/model';
 import { writeRunReports, writeWorkflowReports } from '../report/write';
 import { projectRoot } from '../spec/diagram';
 import { VARIANTS, VARIANT_NAMES, findWorkflow, kitPath, referenceConfig as registryReference, workflowIds, workflowsWithReference } from '../workflow/registry';
-import { CLOCK_MEDIA_TYPE, EnvironmentPool, KIT_ERROR_MEDIA_TYPE, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../workflow/session';
+import { CLOCK_MEDIA_TYPE, EnvironmentPool, KIT_ERROR_MEDIA_TYPE, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../workflow/pool';
 import type { ClockReport } from '../clock/world-clock';
 
 /**

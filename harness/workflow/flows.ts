@@ -1,9 +1,9 @@
 import type { FlowKind } from './registry';
 import type { Scenario } from './scenario';
-import { IdentityFlow } from './identity/identity';
-import { SessionsFlow } from './sessions/sessions-flow';
-import { SpaFlow } from './spa/spa-flow';
-import { WebappFlow } from './webapp/webapp-flow';
+import { IdentityFlow } from './identity/flow';
+import { SessionsFlow } from './sessions/flow';
+import { SpaFlow } from './spa/flow';
+import { WebappFlow } from './webapp/flow';
 import { OAuthFlow } from './oauth/flow';
 
 /**

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type * as messages from '@cucumber/messages';
 import type { Verdict } from '../../harness/checks';
 import { failureKind, MessageCollector } from '../../harness/cli/run';
-import { VERDICT_MEDIA_TYPE } from '../../harness/workflow/session';
+import { VERDICT_MEDIA_TYPE } from '../../harness/workflow/pool';
 
 /** Feeds the collector the envelopes cucumber sends for one scenario with the given steps. */
 function feed(steps: { text: string; status: 'PASSED' | 'FAILED'; verdicts?: Verdict[]; error?: { type: string; message: string } }[]) {

@@ -5,9 +5,9 @@ import { type SetCookie, setCookiesOf } from '../../checks';
 import type { Exchange } from '../../trace';
 import { findToken, type Found } from '../../checks/cookie-tokens';
 import { type ActorName, type PageName, type Scenario, isDeletion } from '../scenario';
-import { type SpaApp, type SpaDriver, lastApiCall } from '../spa/spa';
-import { createSpaDriver, spaAppOf } from '../spa/spa-flow';
-import type { WebappFlow } from '../webapp/webapp-flow';
+import { type SpaApp, type SpaDriver, lastApiCall } from '../spa/driver';
+import { createSpaDriver, spaAppOf } from '../spa/flow';
+import type { WebappFlow } from '../webapp/flow';
 
 /**
  * The scenarios a security reviewer adds to the diagram's one-user happy path, for every

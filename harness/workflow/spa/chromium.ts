@@ -1,8 +1,8 @@
 import { ChromiumActor, chromiumAvailable } from '../../browser/chromium';
 import { KitError } from '../../backend/config';
 import type { Scenario } from '../scenario';
-import { type FaCookie, type SpaApp, type SpaDriver } from './spa';
-import { useChromiumSpa } from './spa-flow';
+import { type FaCookie, type SpaApp, type SpaDriver } from './driver';
+import { useChromiumSpa } from './flow';
 
 /**
  * Browser mode: a real headless Chromium runs the app's own JavaScript. Loaded only with

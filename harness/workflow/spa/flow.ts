@@ -6,7 +6,7 @@ import { type Exchange, worldTimeOf } from '../../trace';
 import { findToken, type Found } from '../../checks/cookie-tokens';
 import { type BadJwt, mintBadJwt } from '../bad-jwt';
 import type { Scenario } from '../scenario';
-import { HttpSpa, type SpaApp, type SpaDriver, lastApiCall } from './spa';
+import { HttpSpa, type SpaApp, type SpaDriver, lastApiCall } from './driver';
 
 /**
  * The SPA workflow's actions and checks, on top of a Scenario. Checks of the app's own
@@ -39,7 +39,7 @@ const API_CHECKS: Record<BadJwt, Check<checks.ApiRejectArgs>> = {
  */
 export function createSpaDriver(s: Scenario, actor?: `Browser:${string}`): Promise<SpaDriver> {
   if (s.env.browser === 'chromium') {
-    if (!chromiumFactory) throw new Error('browser mode is not available: harness/workflow/spa/chromium-spa was not loaded');
+    if (!chromiumFactory) throw new Error('browser mode is not available: harness/workflow/spa/chromium was not loaded');
     return chromiumFactory(s, actor);
   }
   return Promise.resolve(new HttpSpa(s.actor(actor ?? 'Browser'), `http://${s.env.fusionauthHost}`));
@@ -58,7 +58,7 @@ export class SpaFlow {
 
   private driver(): Promise<SpaDriver> {
     this.driverP ??= this.s.env.browser === 'chromium'
-      ? (chromiumFactory ?? ((() => { throw new Error('browser mode is not available: harness/workflow/spa/chromium-spa was not loaded'); }) as ChromiumSpaFactory))(this.s)
+      ? (chromiumFactory ?? ((() => { throw new Error('browser mode is not available: harness/workflow/spa/chromium was not loaded'); }) as ChromiumSpaFactory))(this.s)
       : Promise.resolve(new HttpSpa(this.s.actor('Browser'), `http://${this.s.env.fusionauthHost}`, () => this.s.now()));
     return this.driverP;
   }

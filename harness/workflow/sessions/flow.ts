@@ -5,7 +5,7 @@ import type { TargetName } from '../../backend/config';
 import type { Exchange } from '../../trace';
 import type { PageName } from '../apps';
 import { type ActorName, type Scenario, isDeletion } from '../scenario';
-import type { WebappFlow } from '../webapp/webapp-flow';
+import type { WebappFlow } from '../webapp/flow';
 
 /**
  * The server-side session workflow's own proofs (webapp-sessions): the session cookie, a
