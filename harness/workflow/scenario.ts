@@ -3,7 +3,7 @@ import { Actor, type HttpResult } from '../browser';
 import type { TargetName } from '../backend/config';
 import { type Carrier, findToken, joinSplit, resplit } from '../checks/cookie-tokens';
 import * as checks from '../checks';
-import { type Check, type SetCookie, type Verdict, Verifier, isRefreshCall, setCookiesOf } from '../checks';
+import { type CallSite, type Check, type SetCookie, type Verdict, Verifier, isRefreshCall, setCookiesOf } from '../checks';
 import { loadDiagram, type Diagram } from '../spec/diagram';
 import { type Exchange, Journal, header } from '../trace';
 import { type PageName, otherApp } from './apps';
@@ -151,8 +151,9 @@ export class Scenario {
     this.verifier.gherkinStep = undefined;
   }
 
-  verify<A>(check: Check<A>, args: A): Verdict {
-    return this.verifier.verify(check, args, this.steps);
+  /** Judge with `check` at the current steps; `at`: the id suffix and note of this call (see CallSite). */
+  verify<A>(check: Check<A>, args: A, at?: CallSite): Verdict {
+    return this.verifier.verify(check, args, this.steps, at);
   }
 
   /**
@@ -427,8 +428,8 @@ export class Scenario {
   private readonly opaque: Partial<Record<TargetName, Carrier>> = {};
 
   /** `verify`, unless a check it depends on failed: then "not checked: depends on X, which failed". */
-  verifyAfter<A>(deps: (Verdict | undefined)[], check: Check<A>, args: A): Verdict {
-    return this.verifier.verifyAfter(deps, check, args, this.steps);
+  verifyAfter<A>(deps: (Verdict | undefined)[], check: Check<A>, args: A, at?: CallSite): Verdict {
+    return this.verifier.verifyAfter(deps, check, args, this.steps, at);
   }
 
   /** The token of this role inside a cookie value (unwrapped), if there is one. */

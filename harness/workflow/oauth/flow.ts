@@ -518,8 +518,8 @@ export class OAuthFlow {
     return this.s.verify(check, args);
   }
 
-  private after<A>(deps: (Verdict | undefined)[], check: checks.Check<A>, args: A): Verdict {
-    return this.s.verifier.verifyAfter(deps, check, args, this.s.currentSteps);
+  private after<A>(deps: (Verdict | undefined)[], check: checks.Check<A>, args: A, at?: checks.CallSite): Verdict {
+    return this.s.verifyAfter(deps, check, args, at);
   }
 
   pageLinksToLogin(): void {
@@ -573,12 +573,11 @@ export class OAuthFlow {
   }
 
   redirectedTo(page: PageName): void {
-    const check = { ...checks.redirectsTo, kind: `redirect-to-${page}` };
     const app = this.last!.app;
     // After the callback: a backend that never exchanged the code has no login to redirect on (said once, there).
     const dep = page === 'login' ? undefined : this.s.verifier.failed('code-exchanged-server-side');
     // The answer to the request this step made (Chromium goes on by itself: what it did next is not this answer).
-    this.after([dep], check, { to: `the ${page} page`, toPath: this.s.app(app).routes[page], response: this.lastResults()[0].exchange });
+    this.after([dep], checks.redirectsTo, { to: `the ${page} page`, toPath: this.s.app(app).routes[page], response: this.lastResults()[0].exchange }, { kind: `redirect-to-${page}` });
   }
 
   sessionCreated(app: TargetName): void {
@@ -608,7 +607,7 @@ export class OAuthFlow {
       const cookie = this.tokenCookie(key, response);
       const args = { app, host, role, cookie, response };
       const dep = this.s.verifier.failed('code-exchanged-server-side');
-      const set = this.after([dep], { ...checks.tokenCookieSet, kind }, args);
+      const set = this.after([dep], checks.tokenCookieSet, args, { kind });
       this.after([set, dep], checks.cookieIsHttpOnly, args);
       this.after([set, dep], checks.cookieIsHostOnly, args);
     }

@@ -265,16 +265,16 @@ export class WebappFlow {
 
   redirectedTo(page: PageName): Verdict {
     const { app } = this.s.lastAction();
-    const check = { ...checks.redirectsTo, kind: `redirect-to-${page}` };
+    const at = { kind: `redirect-to-${page}` };
     const json = this.jsonLogin(app);
     const last = this.s.lastResponse();
     if (json && last.request.method === 'POST' && !(last.response && last.response.status >= 300 && last.response.status < 400)) {
       const r = this.s.lastAction().results.at(-1)!;
       const next = nextOf(r, json);
       const reason = `${app}.login.mode is "json" and the login answered ${last.response?.status ?? last.error} (${next.url ? `naming ${new URL(next.url).pathname} in ${next.how}` : next.how}): the front end navigates itself, so there is no redirect to judge; the kit loads ${next.url ? new URL(next.url).pathname : this.s.app(app).routes[page === 'login' ? 'login' : userPageOf(app)]} next`;
-      return this.s.verifier.notApplicable(check, { to: `the ${page} page`, toPath: this.s.app(app).routes[page], response: last }, this.s.currentSteps, reason, `${app}.login.mode`);
+      return this.s.verifier.notApplicable(checks.redirectsTo, { to: `the ${page} page`, toPath: this.s.app(app).routes[page], response: last }, this.s.currentSteps, reason, `${app}.login.mode`, at);
     }
-    return this.s.verify(check, { to: `the ${page} page`, toPath: this.s.app(app).routes[page], response: this.s.lastResponse() });
+    return this.s.verify(checks.redirectsTo, { to: `the ${page} page`, toPath: this.s.app(app).routes[page], response: this.s.lastResponse() }, at);
   }
 
   /**
@@ -312,8 +312,10 @@ export class WebappFlow {
         const cookie = set.find((c) => c.cookie.key === name);
         const args = { app, host, role: `login cookie${cookie ? ` ${name}` : ''} (opaque)`, cookie, response };
         if (i === 0)
-          for (const tag of ['jwt', 'refresh'])
-            this.s.verify({ ...checks.tokenCookieSet, kind: `${tag}-cookie-set`, evaluate: (a) => ({ ...checks.tokenCookieSet.evaluate(a), actual: `${carrier.cookies.length > 1 ? `cookies ${carrier.cookies.join(', ')} carry the login together` : cookie ? `cookie ${name} carries the login` : 'no cookie carries the login'}: ${carrier.why}` }) }, args);
+          for (const tag of ['jwt', 'refresh']) {
+            const carries = carrier.cookies.length > 1 ? `cookies ${carrier.cookies.join(', ')} carry the login together` : cookie ? `cookie ${name} carries the login` : 'no cookie carries the login';
+            this.s.verify(checks.tokenCookieSet, args, { kind: `${tag}-cookie-set`, note: `${carries}: ${carrier.why}` });
+          }
         this.s.verify(checks.cookieIsHttpOnly, args);
         this.s.verify(checks.cookieIsHostOnly, args);
       }
@@ -325,7 +327,7 @@ export class WebappFlow {
       const tag = role === 'jwt' ? 'jwt' : 'refresh';
       // Say where in the value the token was found, when the app wraps it (j: JSON, s: signed…).
       const via = cookie && (this.s.wrappingOf(cookie.cookie.key) ?? this.s.wrappingOf(cookie.cookie.key.replace(/\.\d+$/, '')));
-      const set = this.s.verify({ ...checks.tokenCookieSet, kind: `${tag}-cookie-set`, ...(via ? { evaluate: (a: typeof args) => { const o = checks.tokenCookieSet.evaluate(a); return { ...o, actual: `${o.actual} (inside its value: ${via})` }; } } : {}) }, args);
+      const set = this.s.verify(checks.tokenCookieSet, args, { kind: `${tag}-cookie-set`, ...(via ? { note: `inside its value: ${via}` } : {}) });
       // A cookie that was never set has no attributes to judge: one failure, not three.
       this.s.verifyAfter([set], checks.cookieIsHttpOnly, args);
       this.s.verifyAfter([set], checks.cookieIsHostOnly, args);
