@@ -71,7 +71,7 @@ After(async function (this: LoginflowWorld, { result }) {
   const redact = this.scenario.env.double.redactor;
   const trace = this.scenario.journal.all().map((e) => redact.exchange(e));
   const failed = this.scenario.verifier.unexcusedFailures();
-  this.attach(JSON.stringify({ workflow: this.scenario.workflow, failed: result?.status === Status.FAILED || !!endFailure || failed.length > 0, exchanges: trace, waits: this.scenario.waits, advances: this.scenario.advances }), TRACE_MEDIA_TYPE);
+  this.attach(JSON.stringify({ workflow: this.scenario.workflow, failed: result?.status === Status.FAILED || !!endFailure || failed.length > 0, exchanges: trace, waits: this.scenario.time.waits, advances: this.scenario.time.advances }), TRACE_MEDIA_TYPE);
   this.scenario.env.resetDouble();
   if (endFailure) throw endFailure;
   // A failed MUST did not stop the scenario (so the steps after it still ran); it fails here,

@@ -41,8 +41,9 @@ export class LoginflowWorld extends World<LoginflowParameters> {
   private scenarioFlows: Flows | undefined;
   /** The flows of this scenario's workflow (registry `flows`), each built on first use. */
   get flows(): Flows {
-    const kinds: readonly FlowKind[] = findWorkflow(this.scenario.workflow)?.flows ?? ['webapp', 'sessions', 'spa'];
-    return (this.scenarioFlows ??= new Flows(this.scenario, kinds, this.scenario.workflow));
+    // A workflow the registry does not know (a plain cucumber-js run of a new feature) gets the native-login flows.
+    const entry = findWorkflow(this.scenario.workflow) ?? { id: this.scenario.workflow, flows: ['webapp', 'sessions', 'spa'] as FlowKind[] };
+    return (this.scenarioFlows ??= new Flows(this.scenario, entry));
   }
   /** Two users, failed logins, secrets in URLs (created on first use). */
   get identity(): IdentityFlow {
