@@ -104,8 +104,8 @@ Then('the {app} called the FusionAuth refresh API with the refresh token {steps}
 Then('the {app} called the FusionAuth refresh API and got {int} {steps}', function (this: W, app: App, status: number, _steps: string) {
   this.webapp.calledRefresh(app, status, this.webapp.rememberedRefreshToken());
 });
-Then('the {app} replaced the JWT cookie with the new HttpOnly JWT {steps}', function (this: W, app: App, _steps: string) {
-  this.webapp.jwtCookieReplaced(app, this.webapp.rememberedJwt());
+Then('the {app} replaced the JWT cookie with the new HttpOnly JWT {steps}', function (this: W, _app: App, _steps: string) {
+  this.webapp.jwtCookieReplaced(this.webapp.rememberedJwt());
 });
 Then('the browser holds the refresh token FusionAuth issued last {steps}', function (this: W, _steps: string) {
   return this.webapp.refreshTokenCurrent('Browser', 'store');

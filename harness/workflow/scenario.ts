@@ -260,6 +260,15 @@ export class Scenario {
     return this.lastAction().app;
   }
 
+  /**
+   * The error of a precondition login that did not show the user's page: every exchange since
+   * `start`, redacted (a path may carry a token or a session id, a defect reported elsewhere).
+   */
+  loginFailed(user: string, app: TargetName, start: number, page: HttpResult, o: { via?: string; note?: string } = {}): Error {
+    const seen = this.journal.since(start).map((e) => `${e.from}->${e.to} ${e.request.method} ${e.request.path.split('?')[0]} ${e.response?.status ?? e.error}`);
+    return new Error(this.env.double.redactor.text(`precondition failed: ${user} could not log in to the ${app}${o.via ? ` ${o.via}` : ''} (final answer ${page.status} from ${page.url}${o.note ? `; ${o.note}` : ''}).\n  exchanges: ${seen.join('\n             ')}`));
+  }
+
   /** The browser's first request to the app in this scenario, whoever made it (the kit's actor or a real browser). */
   firstRequestTo(app: TargetName): Exchange | undefined {
     return this.journal.all().find((e) => e.from === 'Browser' && e.to === this.app(app).participant);

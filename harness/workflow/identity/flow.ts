@@ -5,7 +5,7 @@ import { type SetCookie, setCookiesOf } from '../../checks';
 import type { Exchange } from '../../trace';
 import type { Found } from '../../checks/cookie-tokens';
 import { isDeletion } from '../credentials';
-import type { ActorName, PageName, Scenario } from '../scenario';
+import type { PageName, Scenario } from '../scenario';
 import { type SpaApp, type SpaDriver, lastApiCall } from '../spa/driver';
 import { createSpaDriver, spaAppOf } from '../spa/flow';
 import type { WebappFlow } from '../webapp/flow';

@@ -1,11 +1,12 @@
 import { type HttpResult, findLinks, guessLoginFields, parseForms } from '../../browser';
 import type { TargetName } from '../../backend/config';
 import * as checks from '../../checks';
-import { type Verdict, isRefreshCall, setCookiesOf } from '../../checks';
+import type { Verdict } from '../../checks';
 import type { Exchange } from '../../trace';
 import { otherApp, userPageOf } from '../apps';
-import { expireJwtCookie, expireRefreshTokenCookie, isDeletion, newTokens } from '../credentials';
+import { expireJwtCookie, expireRefreshTokenCookie } from '../credentials';
 import type { ActorName, PageName, Scenario } from '../scenario';
+import { judgeAttackGotPage, judgeAttackRefreshed, judgeJwtCookieReplaced, judgeRefreshCalled, judgeSessionCookie, judgeTokenCookies } from '../cookie-login';
 import { HttpOAuth, type OAuthDriver } from './driver';
 
 /**
@@ -187,10 +188,7 @@ export class OAuthFlow {
   async loggedIn(actor: ActorName, app: TargetName, user: string): Promise<void> {
     const start = this.s.journal.lastSeq;
     const page = await this.logIn(actor, app, user);
-    if (!checks.showsUser({ page: app, user, proof: this.s.proof(app, user), response: page.exchange })) {
-      const seen = this.s.journal.since(start).map((e) => `${e.from}->${e.to} ${e.request.method} ${e.request.path.split('?')[0]} ${e.response?.status ?? e.error}`);
-      throw new Error(this.s.env.double.redactor.text(`precondition failed: ${user} could not log in to the ${app} through FusionAuth (final answer ${page.status} from ${page.url}).\n  exchanges: ${seen.join('\n             ')}`));
-    }
+    if (!checks.showsUser({ page: app, user, proof: this.s.proof(app, user), response: page.exchange })) throw this.s.loginFailed(user, app, start, page, { via: 'through FusionAuth' });
   }
 
   async open(actor: ActorName, app: TargetName, page: PageName): Promise<HttpResult> {
@@ -334,14 +332,7 @@ export class OAuthFlow {
 
   sessionCreated(app: TargetName): void {
     this.keeps('session', 'the app set only a session id');
-    const response = this.loginOf('Browser', app)?.callback?.exchange;
-    const session = this.s.credentials.sessionCookieOf(response);
-    const others = setCookiesOf(response).filter((c) => c !== session && !isDeletion(c, this.s.time.now()));
-    const dep = this.s.verifier.failed('code-exchanged-server-side');
-    const set = this.after([dep], checks.sessionCookieSet, { app, response, session, others });
-    const args = { app, host: this.s.app(app).host, role: 'session id', cookie: session, response };
-    this.after([set, dep], checks.cookieIsHttpOnly, args);
-    this.after([set, dep], checks.cookieIsHostOnly, args);
+    judgeSessionCookie(this.s, app, this.loginOf('Browser', app)?.callback?.exchange, [this.s.verifier.failed('code-exchanged-server-side')]);
   }
 
   tokensNotInBrowser(): void {
@@ -352,19 +343,7 @@ export class OAuthFlow {
 
   tokenCookiesSet(app: TargetName): void {
     this.keeps('cookies', 'the app keeps the JWT and the refresh token in HttpOnly cookies');
-    const response = this.loginOf('Browser', app)?.callback?.exchange;
-    const host = this.s.app(app).host;
-    for (const [role, key, kind] of [
-      ['JWT', 'jwt', 'jwt-cookie-set'],
-      ['refresh token', 'refreshToken', 'refresh-cookie-set'],
-    ] as const) {
-      const cookie = this.s.credentials.tokenCookie(key, response);
-      const args = { app, host, role, cookie, response };
-      const dep = this.s.verifier.failed('code-exchanged-server-side');
-      const set = this.after([dep], checks.tokenCookieSet, args, { kind });
-      this.after([set, dep], checks.cookieIsHttpOnly, args);
-      this.after([set, dep], checks.cookieIsHostOnly, args);
-    }
+    judgeTokenCookies(this.s, app, this.loginOf('Browser', app)?.callback?.exchange, [this.s.verifier.failed('code-exchanged-server-side')]);
   }
 
   cookiesSent(app: TargetName): void {
@@ -439,34 +418,20 @@ export class OAuthFlow {
   // ---- refresh ------------------------------------------------------------------------------------
 
   calledRefresh(app: TargetName, expectStatus: number): void {
-    this.verify(checks.backendCalledRefresh, { caller: this.s.app(app).participant, exchanges: this.s.sinceLast(), refreshToken: this.remembered.refresh ?? '(none held)', expectStatus });
+    judgeRefreshCalled(this.s, app, expectStatus, this.remembered.refresh);
   }
 
   jwtCookieReplaced(): void {
-    const refreshes = this.s.sinceLast().filter((e) => isRefreshCall(e) && e.response?.status === 200);
-    // Either refresh API's answer: access_token (/oauth2/token) or token (/api/jwt/refresh).
-    const issued = new Set(refreshes.flatMap((e) => newTokens(e).jwt ?? []));
-    const response = this.s.lastResponse();
-    const cookie = setCookiesOf(response).find((c) => this.s.credentials.holdsAny(c.cookie.value, issued));
-    this.after([this.s.verifier.failed('refresh-called')], checks.tokenCookieReplaced, { role: 'JWT', response, cookie, oldValue: this.remembered.jwt });
+    judgeJwtCookieReplaced(this.s, this.remembered.jwt);
   }
 
   // ---- attacks ------------------------------------------------------------------------------------
 
   attackRefreshed(app: TargetName): void {
-    this.verify(checks.stolenRefreshTokenRefreshed, { attack: `${app} refreshed the JWT with the stolen refresh token`, caller: this.s.app(app).participant, exchanges: this.s.sinceLast() });
+    judgeAttackRefreshed(this.s, app);
   }
 
   attackGotPage(app: TargetName, withNewJwt: boolean): void {
-    const check = withNewJwt ? checks.stolenRefreshTokenOpensPage : this.stolen === 'session' ? checks.stolenSessionOpensPage : checks.stolenJwtOpensPage;
-    const page = userPageOf(app);
-    this.verify(check, {
-      attack: `the hacker got ${this.s.user}'s ${page}${withNewJwt ? ' and a new JWT' : ''}`,
-      page,
-      user: this.s.user,
-      proof: this.s.proof(app),
-      response: this.lastResults().at(-1)!.exchange,
-      ...(withNewJwt ? { newJwtAmong: this.s.env.double.issued().jwts } : {}),
-    });
+    judgeAttackGotPage(this.s, app, this.stolen, withNewJwt);
   }
 }

@@ -1,10 +1,9 @@
 import * as checks from '../../checks';
-import { setCookiesOf } from '../../checks';
 import { unwrapSessionId } from '../../checks/cookie-tokens';
 import type { TargetName } from '../../backend/config';
 import type { Exchange } from '../../trace';
 import type { PageName } from '../apps';
-import { isDeletion } from '../credentials';
+import { judgeSessionCookie } from '../cookie-login';
 import type { ActorName, Scenario } from '../scenario';
 import type { WebappFlow } from '../webapp/flow';
 
@@ -71,13 +70,7 @@ export class SessionsFlow {
   }
 
   sessionCreated(app: TargetName): void {
-    const response = this.s.lastResponse();
-    const session = this.s.credentials.sessionCookieOf(response);
-    const others = setCookiesOf(response).filter((c) => c !== session && !isDeletion(c, this.s.time.now()));
-    const set = this.s.verify(checks.sessionCookieSet, { app, response, session, others });
-    const args = { app, host: this.s.app(app).host, role: 'session id', cookie: session, response };
-    this.s.verifyAfter([set], checks.cookieIsHttpOnly, args);
-    this.s.verifyAfter([set], checks.cookieIsHostOnly, args);
+    judgeSessionCookie(this.s, app, this.s.lastResponse());
   }
 
   tokensNotInBrowser(actor: ActorName): void {

@@ -7,6 +7,7 @@ import { appShowing, type PageName, userPageOf } from '../apps';
 import { type BadJwt, mintBadJwt } from '../bad-jwt';
 import { ActorJar, type Carrier, type TokenCookies, carrierByRemoval, expireJwtCookie, expireRefreshTokenCookie, isDeletion, newTokens } from '../credentials';
 import type { ActorName, Scenario } from '../scenario';
+import { judgeAttackGotPage, judgeAttackRefreshed, judgeJwtCookieReplaced, judgeRefreshCalled, judgeTokenCookies } from '../cookie-login';
 import { judgeJsonLoginAnswer, nextOf, postJsonLogin } from './json-login';
 
 const BAD_JWT_CHECKS: Record<BadJwt, Check<checks.RejectedArgs>> = {
@@ -146,12 +147,8 @@ export class WebappFlow {
   async loggedIn(actor: ActorName, app: TargetName, user: string): Promise<void> {
     const startSeq = this.s.journal.lastSeq;
     const page = await this.logIn(actor, app, user);
-    if (!checks.showsUser({ page: app, user, proof: this.s.proof(app, user), response: page.exchange }) || !this.s.credentials.credentialNames(app).length) {
-      const seen = this.s.journal.since(startSeq).map((e) => `${e.from}->${e.to} ${e.request.method} ${e.request.path} ${e.response?.status ?? e.error}`);
-      // Redacted: a path or URL may carry a token or a session id (a defect the kit reports elsewhere).
-      const text = `precondition failed: ${user} could not log in to ${app} (final answer ${page.status} from ${page.url}${this.s.credentials.credentialNames(app).length ? '' : '; the login set no cookie'}).\n  exchanges: ${seen.join('\n             ')}`;
-      throw new Error(this.s.env.double.redactor.text(text));
-    }
+    const cookies = this.s.credentials.credentialNames(app).length > 0;
+    if (!checks.showsUser({ page: app, user, proof: this.s.proof(app, user), response: page.exchange }) || !cookies) throw this.s.loginFailed(user, app, startSeq, page, cookies ? {} : { note: 'the login set no cookie' });
   }
 
   /** The JWT expires (credentials/expiry.ts: the world clock moves past its exp, or an expired one takes its place). */
@@ -298,17 +295,7 @@ export class WebappFlow {
       }
       return;
     }
-    for (const [role, label] of [['jwt', 'JWT'], ['refreshToken', 'refresh token']] as const) {
-      const cookie = this.s.credentials.tokenCookie(role, response);
-      const args = { app, host, role: label, cookie, response };
-      const tag = role === 'jwt' ? 'jwt' : 'refresh';
-      // Say where in the value the token was found, when the app wraps it (j: JSON, s: signed…).
-      const via = cookie && this.s.credentials.wrappingOf(cookie.cookie.key);
-      const set = this.s.verify(checks.tokenCookieSet, args, { kind: `${tag}-cookie-set`, ...(via ? { note: `inside its value: ${via}` } : {}) });
-      // A cookie that was never set has no attributes to judge: one failure, not three.
-      this.s.verifyAfter([set], checks.cookieIsHttpOnly, args);
-      this.s.verifyAfter([set], checks.cookieIsHostOnly, args);
-    }
+    judgeTokenCookies(this.s, app, response);
   }
 
   /** Secure and SameSite on whatever carries the login: token cookies, or the session cookie. */
@@ -358,7 +345,7 @@ export class WebappFlow {
   }
 
   calledRefresh(app: TargetName, expectStatus: number, refreshToken: string | undefined): void {
-    this.s.verify(checks.backendCalledRefresh, { caller: this.s.app(app).participant, exchanges: this.s.sinceLast(), refreshToken: refreshToken ?? '(none held)', expectStatus, endpoint: this.s.env.variant.refreshEndpoint });
+    judgeRefreshCalled(this.s, app, expectStatus, refreshToken, this.s.env.variant.refreshEndpoint);
   }
 
   /** The refresh token the browser holds for an app, read before the action that spends it. */
@@ -366,13 +353,8 @@ export class WebappFlow {
     return this.s.credentials.tokenOrValue(actor, app, 'refreshToken');
   }
 
-  jwtCookieReplaced(app: TargetName, oldJwt: string | undefined): void {
-    const response = this.s.lastResponse();
-    const refreshes = this.s.sinceLast().filter((e) => isRefreshCall(e) && e.response?.status === 200);
-    const issued = new Set(refreshes.flatMap((e) => newTokens(e).jwt ?? []));
-    const cookie = setCookiesOf(response).find((c) => this.s.credentials.holdsAny(c.cookie.value, issued));
-    // No refresh, no new JWT to write: the refresh check already failed for it.
-    this.s.verifyAfter([this.s.verifier.failed('refresh-called')], checks.tokenCookieReplaced, { role: 'JWT', response, cookie, oldValue: oldJwt });
+  jwtCookieReplaced(oldJwt: string | undefined): void {
+    judgeJwtCookieReplaced(this.s, oldJwt);
   }
 
   async refreshTokenCurrent(actor: ActorName, app: TargetName): Promise<void> {
@@ -386,20 +368,11 @@ export class WebappFlow {
   // ---- attack vectors (INFO) ---------------------------------------------------------
 
   attackRefreshed(app: TargetName): void {
-    this.s.verify(checks.stolenRefreshTokenRefreshed, { attack: `${app} refreshed the JWT with the stolen refresh token`, caller: this.s.app(app).participant, exchanges: this.s.sinceLast() });
+    judgeAttackRefreshed(this.s, app);
   }
 
   attackGotPage(app: TargetName, withNewJwt: boolean): void {
-    const check = withNewJwt ? checks.stolenRefreshTokenOpensPage : this.stolen === 'session' ? checks.stolenSessionOpensPage : checks.stolenJwtOpensPage;
-    const page = userPageOf(app);
-    this.s.verify(check, {
-      attack: `the hacker got ${this.s.user}'s ${page}${withNewJwt ? ' and a new JWT' : ''}`,
-      page,
-      user: this.s.user,
-      proof: this.s.proof(app),
-      response: this.s.lastResponse(),
-      ...(withNewJwt ? { newJwtAmong: this.s.env.double.issued().jwts } : {}),
-    });
+    judgeAttackGotPage(this.s, app, this.stolen, withNewJwt);
   }
 
   /** The last login through the form: when it happened and the session ids around it. */
