@@ -219,7 +219,9 @@ export class Scenario {
     this.last = { actor, app, startSeq, results };
     const final = results[results.length - 1];
     this.pages.set(actor, final);
-    for (const x of results) if (x.exchange.to === this.app(app).participant) this.credentials.learn(app, x.exchange, { login: x.exchange.request.method === 'POST' });
+    // The app's own answers name its cookies (not FusionAuth's pages on the way, in an OAuth login).
+    const participant = this.env.apps[app]?.participant;
+    for (const x of results) if (x.exchange.to === participant) this.credentials.learn(app, x.exchange, { login: x.exchange.request.method === 'POST' });
     return final;
   }
 

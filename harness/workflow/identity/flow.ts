@@ -95,7 +95,7 @@ export class IdentityFlow {
    */
   async probeQuery(app: TargetName, page: PageName, holder: string): Promise<void> {
     const names = this.s.credentials.credentialNames(app);
-    const held = (await this.s.actor(this.s.browserOf(holder)).cookies(this.s.url(app, 'home'))).filter((c) => names.includes(c.key));
+    const held = (await (await this.s.jar(this.s.browserOf(holder))).cookies(this.s.url(app, 'home'))).filter((c) => names.includes(c.key));
     if (!held.length) throw new Error(`${holder}'s browser holds no credential cookie for the ${app} to offer in the query string`);
     const params = new URLSearchParams();
     for (const c of held) {
