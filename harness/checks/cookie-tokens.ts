@@ -5,9 +5,8 @@
  * frameworks URL-encode, base64 a JSON object, or split a long value over `name.0`,
  * `name.1`… This module only decodes: whether a string found is a token FusionAuth issued
  * is the caller's question (the double knows its tokens). An encrypted or opaque cookie
- * holds nothing findable. Here because checks decode with it too; what the browser holds and
- * how the kit finds, joins (split cookies) and replaces tokens in it is
- * harness/workflow/credentials.
+ * holds nothing findable. Checks decode with it too; what the browser holds and how the kit
+ * finds, joins and replaces tokens in it is harness/workflow/credentials.
  */
 
 /** One string found inside a cookie value, with how it was reached and how to put a new one in its place. */
