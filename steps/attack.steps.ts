@@ -11,7 +11,7 @@ Given('the hacker has stolen the JWT cookie from the browser', function (this: W
 });
 When('the hacker loads the shopping cart with a bad JWT {steps}', async function (this: W, _steps: string) {
   await this.webapp.hackerPresentsBadJwt('store');
-  await this.s.load('Hacker', 'store', 'cart');
+  await this.s.open('Hacker', 'store', 'cart');
 });
 Then('the report says whether the store refreshed the JWT for the hacker {steps}', function (this: W, _steps: string) {
   this.webapp.attackRefreshed('store');

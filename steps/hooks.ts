@@ -2,7 +2,7 @@ import { After, AfterAll, AfterStep, Before, BeforeStep, Status } from '@cucumbe
 import { ScenarioFailed } from '../harness/checks';
 import { KitError } from '../harness/backend/config';
 import { stepRefs } from '../harness/spec/feature';
-import { CLOCK_MEDIA_TYPE, EnvironmentError, EnvironmentPool, KIT_ERROR_MEDIA_TYPE, scenarioFor, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../harness/workflow/session';
+import { CLOCK_MEDIA_TYPE, EnvironmentError, EnvironmentPool, KIT_ERROR_MEDIA_TYPE, scenarioFor, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../harness/workflow/pool';
 import { inapplicable } from '../harness/workflow/applicability';
 import type { LoginflowWorld, LoginflowParameters } from './world';
 
@@ -17,7 +17,7 @@ function poolFor(params: LoginflowParameters): EnvironmentPool {
 }
 
 Before(async function (this: LoginflowWorld, { pickle, gherkinDocument }) {
-  if (this.parameters.browser === 'chromium') require('../harness/workflow/spa/chromium-spa');
+  if (this.parameters.browser === 'chromium') require('../harness/workflow/spa/chromium');
   let env;
   try {
     env = await poolFor(this.parameters).environmentFor(this.parameters);
@@ -71,7 +71,7 @@ After(async function (this: LoginflowWorld, { result }) {
   const redact = this.scenario.env.double.redactor;
   const trace = this.scenario.journal.all().map((e) => redact.exchange(e));
   const failed = this.scenario.verifier.unexcusedFailures();
-  this.attach(JSON.stringify({ workflow: this.scenario.workflow, failed: result?.status === Status.FAILED || !!endFailure || failed.length > 0, exchanges: trace, waits: this.scenario.waits, advances: this.scenario.advances }), TRACE_MEDIA_TYPE);
+  this.attach(JSON.stringify({ workflow: this.scenario.workflow, failed: result?.status === Status.FAILED || !!endFailure || failed.length > 0, exchanges: trace, waits: this.scenario.time.waits, advances: this.scenario.time.advances }), TRACE_MEDIA_TYPE);
   this.scenario.env.resetDouble();
   if (endFailure) throw endFailure;
   // A failed MUST did not stop the scenario (so the steps after it still ran); it fails here,

@@ -1,6 +1,6 @@
 import { Given, Then, When } from '@cucumber/cucumber';
 import type { TargetName } from '../harness/backend/config';
-import type { PasswordKind } from '../harness/workflow/identity/identity';
+import type { PasswordKind } from '../harness/workflow/identity/flow';
 import type { PageName } from '../harness/workflow/scenario';
 import { appOfPage } from '../harness/workflow/apps';
 import type { LoginflowWorld as W } from './world';

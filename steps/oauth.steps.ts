@@ -1,6 +1,7 @@
 import { After, Given, Then, When } from '@cucumber/cucumber';
 import type { TargetName } from '../harness/backend/config';
 import type { ActorName, PageName } from '../harness/workflow/scenario';
+import { appOfPage } from '../harness/workflow/apps';
 import { type IdTokenDefect, OAuthFlow } from '../harness/workflow/oauth/flow';
 import type { LoginflowWorld as W } from './world';
 
@@ -14,7 +15,7 @@ type App = TargetName;
 function oauth(w: W): OAuthFlow {
   return w.flows.get('oauth');
 }
-const appOf = (page: PageName): App => (page === 'posts' ? 'forums' : 'store');
+const appOf = appOfPage;
 
 // ---- preconditions
 Given('{email} has logged in to the {app} through FusionAuth', function (this: W, user: string, app: App) {
@@ -38,7 +39,7 @@ Given("the {app}'s refresh token in the browser has expired", function (this: W,
 
 // ---- the login, step by step
 When('the {actor} visits the {app} home page {steps}', async function (this: W, actor: ActorName, app: App, _steps: string) {
-  if (app === 'forums') await oauth(this).snapshotStoreCookies(actor);
+  if (app === 'forums') await this.s.credentials.takeSnapshot(actor, 'store');
   await oauth(this).visitHome(actor, app);
 });
 Then('the home page links to the login {steps}', function (this: W, _steps: string) {
@@ -96,7 +97,7 @@ Then("the browser sent none of the store's cookies to the forums {steps}", funct
   oauth(this).noStoreCookiesTo('forums');
 });
 Then("the browser's store cookies did not change {steps}", function (this: W, _steps: string) {
-  return oauth(this).storeCookiesUntouched();
+  return this.s.otherCookiesUntouched('Browser', 'store');
 });
 
 // ---- loads, expiry, re-login

@@ -41,7 +41,7 @@ Given('the refresh token in the browser has expired', function (this: W) {
 });
 
 When('the {actor} opens the {app} home page {steps}', async function (this: W, actor: A, app: App, _steps: string) {
-  if (app === 'forums') await this.s.snapshotCookies(actor, 'store');
+  if (app === 'forums') await this.s.credentials.takeSnapshot(actor, 'store');
   await this.s.open(actor, app, 'home');
 });
 When('the {actor} follows the login link {steps}', function (this: W, actor: A, _steps: string) {
@@ -55,7 +55,7 @@ When('the {actor} follows the redirect {steps}', function (this: W, actor: A, _s
 });
 When('the {actor} loads the {userpage} {steps}', async function (this: W, actor: A, page: PageName, _steps: string) {
   await this.webapp.rememberTokens(actor, appOfPage(page));
-  await this.s.load(actor, appOfPage(page), page);
+  await this.s.open(actor, appOfPage(page), page);
 });
 When(/^the browser loads the (shopping cart|forum posts) with (a JWT with a bad signature|an unsigned JWT|a JWT for the (?:forums|store) application|an expired JWT) and no refresh token \(steps? [0-9, \-–]+\)$/, function (this: W, page: PageName, jwt: string) {
   // The capture group is the {userpage} parameter type's pattern, so cucumber hands over its transform ('cart' | 'posts').
@@ -104,8 +104,8 @@ Then('the {app} called the FusionAuth refresh API with the refresh token {steps}
 Then('the {app} called the FusionAuth refresh API and got {int} {steps}', function (this: W, app: App, status: number, _steps: string) {
   this.webapp.calledRefresh(app, status, this.webapp.rememberedRefreshToken());
 });
-Then('the {app} replaced the JWT cookie with the new HttpOnly JWT {steps}', function (this: W, app: App, _steps: string) {
-  this.webapp.jwtCookieReplaced(app, this.webapp.rememberedJwt());
+Then('the {app} replaced the JWT cookie with the new HttpOnly JWT {steps}', function (this: W, _app: App, _steps: string) {
+  this.webapp.jwtCookieReplaced(this.webapp.rememberedJwt());
 });
 Then('the browser holds the refresh token FusionAuth issued last {steps}', function (this: W, _steps: string) {
   return this.webapp.refreshTokenCurrent('Browser', 'store');

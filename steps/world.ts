@@ -1,9 +1,9 @@
 import { World, defineParameterType, setDefaultTimeout, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber';
 import type { Scenario } from '../harness/workflow/scenario';
-import type { SpaFlow } from '../harness/workflow/spa/spa-flow';
-import type { IdentityFlow } from '../harness/workflow/identity/identity';
-import type { WebappFlow } from '../harness/workflow/webapp/webapp-flow';
-import type { SessionsFlow } from '../harness/workflow/sessions/sessions-flow';
+import type { SpaFlow } from '../harness/workflow/spa/flow';
+import type { IdentityFlow } from '../harness/workflow/identity/flow';
+import type { WebappFlow } from '../harness/workflow/webapp/flow';
+import type { SessionsFlow } from '../harness/workflow/sessions/flow';
 import { Flows } from '../harness/workflow/flows';
 import { PAGES } from '../harness/workflow/apps';
 import { type FlowKind, findWorkflow } from '../harness/workflow/registry';
@@ -19,7 +19,7 @@ export interface LoginflowParameters {
   configFile: string;
   /** The config itself, loaded and validated once by `loginflow run` (JSON, so parallel workers get it too). */
   config?: import('../harness/backend/config').LoadedConfig;
-  /** The id of the environment pool `loginflow run` lends the hooks of its own process (harness/workflow/session). */
+  /** The id of the environment pool `loginflow run` lends the hooks of its own process (harness/workflow/pool). */
   pool?: string;
   /** Run-level variant of the FusionAuth double (signing, refreshFailureStatus, refreshTokenPolicy). */
   variant?: Record<string, string | number>;
@@ -41,8 +41,9 @@ export class LoginflowWorld extends World<LoginflowParameters> {
   private scenarioFlows: Flows | undefined;
   /** The flows of this scenario's workflow (registry `flows`), each built on first use. */
   get flows(): Flows {
-    const kinds: readonly FlowKind[] = findWorkflow(this.scenario.workflow)?.flows ?? ['webapp', 'sessions', 'spa'];
-    return (this.scenarioFlows ??= new Flows(this.scenario, kinds, this.scenario.workflow));
+    // A workflow the registry does not know (a plain cucumber-js run of a new feature) gets the native-login flows.
+    const entry = findWorkflow(this.scenario.workflow) ?? { id: this.scenario.workflow, flows: ['webapp', 'sessions', 'spa'] as FlowKind[] };
+    return (this.scenarioFlows ??= new Flows(this.scenario, entry));
   }
   /** Two users, failed logins, secrets in URLs (created on first use). */
   get identity(): IdentityFlow {

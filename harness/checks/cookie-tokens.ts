@@ -5,8 +5,8 @@
  * frameworks URL-encode, base64 a JSON object, or split a long value over `name.0`,
  * `name.1`… This module only decodes: whether a string found is a token FusionAuth issued
  * is the caller's question (the double knows its tokens). An encrypted or opaque cookie
- * holds nothing findable; `carrierByRemoval` then finds the cookie that carries the login
- * by trying.
+ * holds nothing findable. Checks decode with it too; what the browser holds and how the kit
+ * finds, joins and replaces tokens in it is harness/workflow/credentials.
  */
 
 /** One string found inside a cookie value, with how it was reached and how to put a new one in its place. */
@@ -148,85 +148,4 @@ function expressSigned(v: string): string | undefined {
   const dot = v.lastIndexOf('.');
   if (dot <= 2 || !/^[A-Za-z0-9+/]{43}$/.test(v.slice(dot + 1))) return undefined;
   return v.slice(2, dot);
-}
-
-// ---- split cookies ---------------------------------------------------------------------
-
-export interface NamedValue {
-  key: string;
-  value: string;
-}
-
-/**
- * Cookies split over `name.0`, `name.1`… (chunked session cookies) joined back, in chunk
- * order, under `name`; every other cookie as it is. `parts` lists the chunk names.
- */
-export function joinSplit<C extends NamedValue>(cookies: C[]): { key: string; value: string; parts: C[] }[] {
-  const groups = new Map<string, { i: number; c: C }[]>();
-  const out: { key: string; value: string; parts: C[] }[] = [];
-  for (const c of cookies) {
-    const m = /^(.+)\.(\d+)$/.exec(c.key);
-    if (m) (groups.get(m[1]) ?? groups.set(m[1], []).get(m[1])!).push({ i: Number(m[2]), c });
-    else out.push({ key: c.key, value: c.value, parts: [c] });
-  }
-  for (const [key, chunks] of groups) {
-    chunks.sort((a, b) => a.i - b.i);
-    // A lone `name.3` with no `.0` is a cookie that happens to end in a number, not a chunk.
-    if (chunks[0].i !== 0 || chunks.length < 2) out.push(...chunks.map(({ c }) => ({ key: c.key, value: c.value, parts: [c] })));
-    else out.push({ key, value: chunks.map(({ c }) => c.value).join(''), parts: chunks.map(({ c }) => c) });
-  }
-  return out;
-}
-
-/** A joined value cut back into as many chunks as it came in (all full but the last). */
-export function resplit(value: string, parts: NamedValue[]): string[] {
-  if (parts.length <= 1) return [value];
-  const sizes = parts.slice(0, -1).map((p) => p.value.length);
-  const out: string[] = [];
-  let at = 0;
-  for (const n of sizes) {
-    out.push(value.slice(at, at + n));
-    at += n;
-  }
-  out.push(value.slice(at));
-  return out;
-}
-
-// ---- opaque cookies --------------------------------------------------------------------
-
-export interface RemovalTrial {
-  cookie: string;
-  /** The login was lost without this cookie. */
-  lost: boolean;
-}
-
-export interface Carrier {
-  /** The cookie whose removal loses the login, or every login cookie when only all of them together carry it. */
-  cookies: string[];
-  trials: RemovalTrial[];
-  /** One sentence for the report: which cookie and why. */
-  why: string;
-}
-
-/**
- * When no cookie value holds a token the kit can recognise (encrypted, or an opaque handle),
- * find the cookies that carry the login by trying: drop one cookie at a time from a copy of
- * the jar and ask whether the logged-in page is still shown; when no single cookie matters
- * (a JWT cookie and a refresh cookie each recover the other), drop them all. `stillLoggedIn`
- * does one such try; it must not touch the real jar.
- */
-export async function carrierByRemoval(names: string[], stillLoggedIn: (without: string[]) => Promise<boolean>): Promise<Carrier> {
-  const trials: RemovalTrial[] = [];
-  const opaque = 'no cookie value holds a token the kit can read (opaque or encrypted), so the cookie carrying the login was found by trying';
-  for (const cookie of names) {
-    const lost = !(await stillLoggedIn([cookie]));
-    trials.push({ cookie, lost });
-    if (lost) {
-      const kept = trials.filter((t) => !t.lost).map((t) => t.cookie);
-      return { cookies: [cookie], trials, why: `${opaque}: without ${cookie} the logged-in page was lost${kept.length ? `, without ${kept.join(', ')} it was still shown` : ''}` };
-    }
-  }
-  if (names.length > 1 && !(await stillLoggedIn(names)))
-    return { cookies: [...names], trials, why: `${opaque}: without any one of ${names.join(', ')} the page was still shown, without all of them it was lost: they carry the login together` };
-  return { cookies: [], trials, why: names.length ? `no cookie value holds a token the kit can read, and the login survived removing ${names.join(', ')}: none of them carries it` : 'the login set no cookie' };
 }

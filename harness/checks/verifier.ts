@@ -1,5 +1,5 @@
 import { type Exchange, Redactor } from '../trace';
-import type { Check, Verdict } from './check';
+import type { Check, Outcome, Verdict } from './check';
 import { LoginflowError } from '../errors';
 
 /** Thrown for a failed MUST: the message names the step, the check, the expectation and the evidence. */
@@ -34,6 +34,18 @@ export interface VerifierOptions {
 }
 
 /**
+ * What a call site adds to the check it judges with, so a flow never clones a check object:
+ * `kind`, the id suffix of this call when one check judges several subjects
+ * (`tokenCookieSet` as `jwt-cookie-set` and `refresh-cookie-set`, `redirectsTo` as
+ * `redirect-to-home`); `note`, said after what the check observed (where inside a wrapped
+ * cookie the token sat).
+ */
+export interface CallSite {
+  kind?: string;
+  note?: string;
+}
+
+/**
  * Runs checks and keeps their verdicts. A failed MUST is recorded and the scenario goes on
  * (a failed check must not hide the next root cause); whoever runs the scenario fails it at
  * the end with `unexcusedFailures()`.
@@ -58,44 +70,50 @@ export class Verifier {
    * Evaluate `check` unless one it depends on failed: then it cannot apply, and says so
    * ("not checked: depends on WJC-8.jwt-cookie-set, which failed") instead of failing again.
    */
-  verifyAfter<A>(deps: (Verdict | undefined)[], check: Check<A>, args: A, steps: number[]): Verdict {
+  verifyAfter<A>(deps: (Verdict | undefined)[], check: Check<A>, args: A, steps: number[], at: CallSite = {}): Verdict {
     const dep = deps.find((d) => d?.result === 'fail');
-    return dep ? this.notApplicable(check, args, steps, dependsOn(dep)) : this.verify(check, args, steps);
+    return dep ? this.notApplicable(check, args, steps, dependsOn(dep), undefined, at) : this.verify(check, args, steps, at);
   }
 
-  verify<A>(check: Check<A>, args: A, steps: number[]): Verdict {
-    const o = check.evaluate(args);
+  verify<A>(check: Check<A>, args: A, steps: number[], at: CallSite = {}): Verdict {
+    return this.record(check, check.evaluate(args), args, steps, at);
+  }
+
+  /** Record that a check did not apply, without evaluating it (its subject does not exist here). */
+  notApplicable<A>(check: Check<A>, args: A, steps: number[], reason: string, declaredBy?: string, at: CallSite = {}): Verdict {
+    return this.record(check, { ok: true, actual: reason, evidence: [], notApplicable: reason, ...(declaredBy ? { declaredBy } : {}) }, args, steps, at);
+  }
+
+  private record<A>(check: Check<A>, o: Outcome, args: A, steps: number[], at: CallSite): Verdict {
     const first = steps[0] ?? 0;
+    const kind = at.kind ?? check.kind;
     const redactor = this.opts.redactor ?? new Redactor();
     // What a check says may quote a cookie or a token it saw: redacted like the evidence.
     const say = (t: string) => redactor.text(t) ?? t;
+    const na = o.notApplicable !== undefined;
     const v: Verdict = {
       // A verdict about no diagram step (a whole scenario that does not apply) has no step number.
-      id: steps.length ? `${this.opts.prefix}-${first}.${check.kind}` : `${this.opts.prefix}.${check.kind}`,
+      id: steps.length ? `${this.opts.prefix}-${first}.${kind}` : `${this.opts.prefix}.${kind}`,
       name: check.name,
       level: check.level,
       steps,
       workflow: this.opts.workflow,
       scenario: this.opts.scenario,
       variant: this.opts.variant,
-      result: o.notApplicable !== undefined ? 'na' : check.level === 'INFO' ? 'info' : o.ok ? 'pass' : 'fail',
+      result: na ? 'na' : check.level === 'INFO' ? 'info' : o.ok ? 'pass' : 'fail',
       ok: o.ok,
       expected: say(check.ensures(args)),
-      actual: say(o.actual),
+      // The call site's note belongs to what was observed; a reason for not judging stands alone.
+      actual: say(at.note && !na ? `${o.actual} (${at.note})` : o.actual),
       evidence: o.evidence.map((e) => redactor.exchange(e)),
-      ...(o.notApplicable !== undefined ? { reason: say(o.notApplicable) } : {}),
+      ...(na ? { reason: say(o.notApplicable!) } : {}),
       ...(this.gherkinStep ? { gherkinStep: this.gherkinStep } : {}),
-      ...(o.notApplicable !== undefined && o.declaredBy ? { declaredBy: o.declaredBy } : {}),
+      ...(na && o.declaredBy ? { declaredBy: o.declaredBy } : {}),
     };
     this.verdicts.push(v);
     this.opts.onVerdict?.(v);
     if (this.opts.stopOnFailure && v.level === 'MUST' && v.result === 'fail' && !this.opts.excused?.(v)) throw new CheckFailure(v, describeFailure(v));
     return v;
-  }
-
-  /** Record that a check did not apply, without evaluating it (its subject does not exist here). */
-  notApplicable<A>(check: Check<A>, args: A, steps: number[], reason: string, declaredBy?: string): Verdict {
-    return this.verify({ ...check, evaluate: () => ({ ok: true, actual: reason, evidence: [], notApplicable: reason, ...(declaredBy ? { declaredBy } : {}) }) }, args, steps);
   }
 }
 

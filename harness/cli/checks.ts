@@ -5,9 +5,9 @@ import { stopAll } from '../backend/launcher';
 import { chromiumAvailable } from '../browser/chromium';
 import { CATALOGUE_FILE, type Catalogue, catalogueOf, loadCatalogue, markdownTable, withTables } from '../checks/catalogue';
 import type { Verdict } from '../checks/check';
-import { projectRoot } from '../spec/diagram';
+import { projectRoot } from '../common/project-root';
 import { findWorkflow, referenceConfig, workflowsWithReference } from '../workflow/registry';
-import { EnvironmentPool } from '../workflow/session';
+import { EnvironmentPool } from '../workflow/pool';
 import { exitCodeFor, KitError, LoginflowError } from '../errors';
 import { command, parseCommand } from './command-line';
 

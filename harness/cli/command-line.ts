@@ -4,7 +4,7 @@ import * as path from 'node:path';
 // (the `help` and `value` fields this module adds are ignored by it).
 import { parseArgs } from 'node:util';
 import { LoginflowError } from '../errors';
-import { projectRoot } from '../spec/diagram';
+import { projectRoot } from '../common/project-root';
 
 /**
  * The command line of every `loginflow` command, from one table per command: parseArgs reads

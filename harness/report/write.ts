@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Verdict } from '../checks/check';
-import { type Diagram, listWorkflows, loadDiagram, projectRoot } from '../spec/diagram';
+import { type Diagram, listWorkflows, loadDiagram } from '../spec/diagram';
+import { projectRoot } from '../common/project-root';
 import { workflowIds } from '../workflow/registry';
 import type { Exchange } from '../trace';
 import { renderIndex } from './html';

@@ -5,7 +5,7 @@ import { type ErrorCode, exitCodeFor, failureCode } from '../errors';
 import type { ConsoleReporter } from '../report/console';
 import type { ScenarioResult } from '../result/model';
 import { stepRefs } from '../spec/feature';
-import { CLOCK_MEDIA_TYPE, KIT_ERROR_MEDIA_TYPE, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../workflow/session';
+import { CLOCK_MEDIA_TYPE, KIT_ERROR_MEDIA_TYPE, TRACE_MEDIA_TYPE, VERDICT_MEDIA_TYPE } from '../workflow/pool';
 
 /**
  * Turns cucumber's message stream into the kit's results: scenarios with their verdicts,

@@ -6,7 +6,7 @@ import { writeRunReports, writeWorkflowReports } from '../report/write';
 import type { WorkflowResult } from '../result/model';
 import { loadDiagram } from '../spec/diagram';
 import { findWorkflow, referenceConfig } from '../workflow/registry';
-import { EnvironmentPool } from '../workflow/session';
+import { EnvironmentPool } from '../workflow/pool';
 import { Configs } from './configs';
 import { configFileOrLoaded, mergeVariants, runMatrix, variantTags } from './matrix';
 import { runWorkflow, type RunWorkflowOptions } from './workflow';

@@ -8,7 +8,7 @@ import type { ExpectedFailure } from '../gate';
 import { ConsoleReporter } from '../report/console';
 import type { WorkflowResult } from '../result/model';
 import { findWorkflow, kitPath } from '../workflow/registry';
-import { EnvironmentPool } from '../workflow/session';
+import { EnvironmentPool } from '../workflow/pool';
 import { MessageCollector } from './collector';
 import { Configs } from './configs';
 import { type Collected, DEFAULT_CHROMIUM_SHARDS, runShards } from './shards';

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LoginflowError } from '../errors';
+import { projectRoot } from '../common/project-root';
 
 /**
  * The spec model: a workflow's PlantUML sequence diagram parsed into participants,
@@ -112,27 +113,6 @@ export function diagramsDir(root = projectRoot()): string {
   return path.join(root, 'diagrams');
 }
 
-/**
- * The kit's own root (diagrams/, features/, backends/): the nearest directory above the code
- * that holds diagrams/ and features/. The code is the sources (harness/), an installed
- * package's dist/harness/, or the repository's compiled copy in
- * node_modules/.cache/loginflow/dist (scripts/build-dev.js), three levels further down.
- */
-export function projectRoot(): string {
-  if (root === undefined) {
-    const up = path.resolve(__dirname, '..', '..');
-    root = up;
-    for (let d = up; ; d = path.dirname(d)) {
-      if (fs.existsSync(path.join(d, 'diagrams')) && fs.existsSync(path.join(d, 'features'))) {
-        root = d;
-        break;
-      }
-      if (path.dirname(d) === d) break;
-    }
-  }
-  return root;
-}
-let root: string | undefined;
 
 export function listWorkflows(root = projectRoot()): string[] {
   return fs

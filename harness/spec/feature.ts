@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AstBuilder, GherkinClassicTokenMatcher, Parser } from '@cucumber/gherkin';
 import { IdGenerator } from '@cucumber/messages';
-import { DiagramError, projectRoot } from './diagram';
+import { projectRoot } from '../common/project-root';
+import { DiagramError } from './diagram';
 
 /**
  * Features name the diagram steps each Gherkin step exercises, at the end of the step

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { type Diagram, listWorkflows, loadDiagram, projectRoot } from './diagram';
+import { projectRoot } from '../common/project-root';
+import { type Diagram, listWorkflows, loadDiagram } from './diagram';
 import { type ParsedFeature, loadFeature } from './feature';
 
 /**

@@ -2,7 +2,7 @@ import type * as messages from '@cucumber/messages';
 import { ONE_APP_REASON, type LoadedConfig } from '../backend/config';
 import { defineCheck, notApplicable, type Verdict } from '../checks';
 import { stepRefs } from '../spec/feature';
-import { idPrefix, workflowOf } from './session';
+import { idPrefix, workflowOf } from './pool';
 
 /**
  * Which scenarios have no subject for the app a config describes. A config that declares

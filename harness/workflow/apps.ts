@@ -8,6 +8,13 @@ import { TARGET_NAMES, type TargetName } from '../backend/config';
  */
 export type PageName = 'home' | 'login' | 'cart' | 'posts';
 
+/**
+ * Who acts in a scenario: the user's browser, the hacker's, and `Browser:<label>`, another
+ * user's own browser (its own cookie jar) in the two-user scenarios, journalled as `Browser`
+ * so its arrows match the spec's.
+ */
+export type ActorName = 'Browser' | 'Hacker' | `Browser:${string}`;
+
 export interface AppRole {
   /** The page that shows the logged-in user's data. */
   userPage: 'cart' | 'posts';

@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { projectRoot } from '../spec/diagram';
+import { projectRoot } from '../common/project-root';
 import { KitError } from '../errors';
 
 // The one table of variants lives with the config format that declares them (harness/backend
@@ -49,6 +49,12 @@ export interface WorkflowEntry {
    * `browser` workflows only, so the first run stays fast; `--browser chromium` drives all.
    */
   appRunsIn: 'browser' | 'server';
+  /**
+   * For a workflow whose flows list `oauth`: where the app keeps the login after the code
+   * exchange, `session` (a server-side session, only its id in a cookie) or `cookies` (the
+   * JWT and refresh token in HttpOnly cookies).
+   */
+  oauth?: { tokens: 'session' | 'cookies' };
   /** Its check modules under harness/checks (the checks its flows judge with, besides the shared ones). */
   checks: readonly string[];
   /** What `loginflow init` writes into a config for it beyond the targets, and asks. */
@@ -112,6 +118,7 @@ export const WORKFLOWS: readonly WorkflowEntry[] = [
     prefix: 'WOS',
     variants: ['signing'],
     flows: ['oauth'],
+    oauth: { tokens: 'session' },
     appRunsIn: 'server',
     checks: ['oauth', 'sessions', 'cookies', 'pages', 'fusionauth-calls', 'exchanges', 'identity', 'attacks'],
     init: { asksSessionTtl: true },
@@ -122,6 +129,7 @@ export const WORKFLOWS: readonly WorkflowEntry[] = [
     prefix: 'WOJ',
     variants: ALL_VARIANTS,
     flows: ['oauth'],
+    oauth: { tokens: 'cookies' },
     appRunsIn: 'server',
     checks: ['oauth', 'cookies', 'cookie-tokens', 'pages', 'fusionauth-calls', 'exchanges', 'identity', 'attacks'],
   },

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { candidates, carrierByRemoval, findToken, joinSplit, resplit, unwrapSessionId } from '../../harness/checks/cookie-tokens';
+import { candidates, findToken, unwrapSessionId } from '../../harness/checks/cookie-tokens';
 
 /** One test per encoding apps really use: the token must be found, and (where possible) put back re-encoded. */
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLW9mLXRoZS1qd3QtMDEyMzQ1Njc4OQ';
@@ -59,46 +59,6 @@ test('base64 and base64url JSON: found, put back in the same alphabet', () => {
     assert.match(f.via.join(' > '), /^base64(url)? JSON at \.token$/, alphabet);
     assert.deepEqual(JSON.parse(Buffer.from(f.replace!(OTHER), alphabet).toString()), { token: OTHER, exp: 1 });
   }
-});
-
-test('split cookies (name.0, name.1): joined in chunk order, found, and cut back the same way', () => {
-  const whole = Buffer.from(JSON.stringify({ accessToken: JWT })).toString('base64url');
-  const cookies = [
-    { key: 'other', value: 'x' },
-    { key: 'auth.1', value: whole.slice(30) },
-    { key: 'auth.0', value: whole.slice(0, 30) },
-  ];
-  const joined = joinSplit(cookies);
-  const auth = joined.find((c) => c.key === 'auth')!;
-  assert.equal(auth.value, whole);
-  assert.deepEqual(auth.parts.map((p) => p.key), ['auth.0', 'auth.1']);
-  const f = findToken(auth.value, role)!;
-  assert.equal(f.role, 'jwt');
-  const chunks = resplit(f.replace!(OTHER), auth.parts);
-  assert.equal(chunks.length, 2);
-  assert.equal(chunks[0].length, 30);
-  assert.equal(findToken(chunks.join(''), (s) => (s === OTHER ? 'jwt' : undefined))?.role, 'jwt');
-  assert.deepEqual(joinSplit([{ key: 'v.2', value: 'a' }]).map((c) => c.key), ['v.2'], 'a lone numbered cookie is not a chunk');
-});
-
-test('an opaque (encrypted) cookie holds nothing findable: the carrier is found by removing cookies one at a time', async () => {
-  const sealed = 'Fe26.2**0cdd1f0b3b0c3a2f**8CcrDLxWAR1GHb0vRwaOqw*Q2Z0bWxqZ0dGRXZpU3pp**a1b2c3';
-  assert.equal(findToken(sealed, role), undefined);
-  const tried: string[][] = [];
-  const carrier = await carrierByRemoval(['theme', 'csrf', 'app-session', 'later'], async (without) => {
-    tried.push(without);
-    return !without.includes('app-session');
-  });
-  assert.deepEqual(carrier.cookies, ['app-session']);
-  assert.deepEqual(tried, [['theme'], ['csrf'], ['app-session']], 'stops at the first cookie whose removal loses the login');
-  assert.match(carrier.why, /found by trying: without app-session the logged-in page was lost, without theme, csrf it was still shown/);
-  // A JWT cookie and a refresh cookie recover each other: only both together carry the login.
-  const pair = await carrierByRemoval(['jwt', 'refresh'], async (without) => without.length < 2);
-  assert.deepEqual(pair.cookies, ['jwt', 'refresh']);
-  assert.match(pair.why, /they carry the login together/);
-  const none = await carrierByRemoval(['a', 'b'], async () => true);
-  assert.deepEqual(none.cookies, []);
-  assert.match(none.why, /none of them carries it/);
 });
 
 // Added for the mutation slice of cookie-tokens.ts (docs/mutation-testing.md): every candidate
@@ -166,38 +126,6 @@ test('Express-signed values exactly: the value, the signature kept, a wrong sign
   assert.deepEqual(unwrapSessionId('a%20b'), { id: 'a b', via: ['url-encoded'] });
 });
 
-test('joinSplit and resplit exactly', () => {
-  assert.deepEqual(joinSplit([{ key: 'a', value: '1' }, { key: 'b.x', value: '2' }, { key: 'c.1', value: 'B' }, { key: 'c.0', value: 'A' }, { key: 'd.1', value: 'x' }, { key: 'd.2', value: 'y' }, { key: 'e.0', value: 'only' }, { key: '.0', value: 'n' }, { key: 'f.10', value: 'q' }]), [
-    { key: 'a', value: '1', parts: [{ key: 'a', value: '1' }] },
-    { key: 'b.x', value: '2', parts: [{ key: 'b.x', value: '2' }] },
-    { key: '.0', value: 'n', parts: [{ key: '.0', value: 'n' }] },
-    { key: 'c', value: 'AB', parts: [{ key: 'c.0', value: 'A' }, { key: 'c.1', value: 'B' }] },
-    { key: 'd.1', value: 'x', parts: [{ key: 'd.1', value: 'x' }] },
-    { key: 'd.2', value: 'y', parts: [{ key: 'd.2', value: 'y' }] },
-    { key: 'e.0', value: 'only', parts: [{ key: 'e.0', value: 'only' }] },
-    { key: 'f.10', value: 'q', parts: [{ key: 'f.10', value: 'q' }] },
-  ]);
-  assert.deepEqual(joinSplit([{ key: 'g.0', value: 'a' }, { key: 'g.10', value: 'c' }, { key: 'g.2', value: 'b' }]), [{ key: 'g', value: 'abc', parts: [{ key: 'g.0', value: 'a' }, { key: 'g.2', value: 'b' }, { key: 'g.10', value: 'c' }] }]);
-  assert.deepEqual(resplit('abcdef', [{ key: 'x.0', value: 'ab' }, { key: 'x.1', value: 'cde' }, { key: 'x.2', value: '' }]), ['ab', 'cde', 'f']);
-  assert.deepEqual(resplit('abcdef', [{ key: 'x', value: 'zz' }]), ['abcdef']);
-  assert.deepEqual(resplit('abcdef', []), ['abcdef']);
-});
-
-test('carrierByRemoval: every sentence written out', async () => {
-  const opaque = 'no cookie value holds a token the kit can read (opaque or encrypted), so the cookie carrying the login was found by trying';
-  assert.deepEqual(await carrierByRemoval(['a', 'b'], async (w) => !w.includes('a')), { cookies: ['a'], trials: [{ cookie: 'a', lost: true }], why: `${opaque}: without a the logged-in page was lost` });
-  assert.deepEqual(await carrierByRemoval(['a', 'b'], async (w) => w.length < 2), {
-    cookies: ['a', 'b'],
-    trials: [{ cookie: 'a', lost: false }, { cookie: 'b', lost: false }],
-    why: `${opaque}: without any one of a, b the page was still shown, without all of them it was lost: they carry the login together`,
-  });
-  // One cookie whose removal keeps the login: it is not tried a second time as "all of them".
-  const tried: string[][] = [];
-  assert.deepEqual(await carrierByRemoval(['a'], async (w) => (tried.push(w), true)), { cookies: [], trials: [{ cookie: 'a', lost: false }], why: 'no cookie value holds a token the kit can read, and the login survived removing a: none of them carries it' });
-  assert.deepEqual(tried, [['a']]);
-  assert.deepEqual(await carrierByRemoval([], async () => true), { cookies: [], trials: [], why: 'the login set no cookie' });
-});
-
 test('candidates, exactly: the depth limit counts every kind of decoding, not only URL-encoding', () => {
   const four = (v: string) => [1, 2, 3, 4].reduce((x) => encodeURIComponent(x), v);
   // Four URL-encodings, then a fifth decoding of each kind: what it holds is at depth 5 and is not decoded again.
@@ -225,7 +153,7 @@ test('candidates, exactly: JSON only from the first character, base64 from 8 cha
   assert.deepEqual(findToken('eyJ0IjoiPz8+In0', gt)!.via, ['base64 JSON at .t']);
 });
 
-test('joinSplit: a key that only starts like a chunk keeps its place; carrierByRemoval names every cookie tried', async () => {
-  assert.deepEqual(joinSplit([{ key: 'a.1x', value: '1' }, { key: 'b', value: '2' }]).map((c) => c.key), ['a.1x', 'b']);
-  assert.equal((await carrierByRemoval(['a', 'b'], async () => true)).why, 'no cookie value holds a token the kit can read, and the login survived removing a, b: none of them carries it');
+test('an opaque (encrypted) cookie holds nothing findable', () => {
+  const sealed = 'Fe26.2**0cdd1f0b3b0c3a2f**8CcrDLxWAR1GHb0vRwaOqw*Q2Z0bWxqZ0dGRXZpU3pp**a1b2c3';
+  assert.equal(findToken(sealed, role), undefined);
 });

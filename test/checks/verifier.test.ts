@@ -170,3 +170,22 @@ test('ScenarioFailed: the failed ids once each on the first line, then each fail
   assert.equal(e.stack, `ScenarioFailed [CHECK_FAILED]: ${e.message}`);
   assert.equal(new ScenarioFailed([a], true).message.split('\n')[0], 'MUST check(s) failed in this scenario: W-4.thing-holds (before the step that failed above, which may be a consequence)');
 });
+
+test('a call site names the id suffix one check judges under, and adds a note to what it observed but never to a reason', () => {
+  const vf = new Verifier({ workflow: 'w', prefix: 'WJC' });
+  const judged = vf.verify(check('MUST', pass('cookie jwt holds the JWT')), { x: '' }, [8], { kind: 'jwt-cookie-set', note: 'inside its value: j: JSON at .token' });
+  assert.deepEqual([judged.id, judged.name, judged.actual], ['WJC-8.jwt-cookie-set', 'thingHolds', 'cookie jwt holds the JWT (inside its value: j: JSON at .token)']);
+  assert.equal(vf.verify(check('MUST', pass('as it is')), { x: '' }, [8], {}).actual, 'as it is', 'no note: the actual as the check said it');
+  assert.equal(vf.verify(check('MUST', pass('p')), { x: '' }, [], { kind: 'scenario-wide' }).id, 'WJC.scenario-wide');
+  const failed = vf.verify(check('MUST', fail('no cookie')), { x: '' }, [9], { kind: 'refresh-cookie-set', note: 'looked in split cookies too' });
+  assert.deepEqual([failed.id, failed.result, failed.actual], ['WJC-9.refresh-cookie-set', 'fail', 'no cookie (looked in split cookies too)']);
+  assert.equal(vf.failed('refresh-cookie-set'), failed, 'failed() finds a verdict by the suffix its call site gave');
+  const na = vf.verify(check('MUST', notApplicable('HTTP mode')), { x: '' }, [9], { kind: 'k-na', note: 'never said' });
+  assert.deepEqual([na.id, na.actual, na.reason], ['WJC-9.k-na', 'HTTP mode', 'HTTP mode']);
+  const skipped = vf.notApplicable(check('MUST', pass('p')), { x: '' }, [4], 'no form', 'store.login.mode', { kind: 'redirect-to-home', note: 'never said' });
+  assert.deepEqual([skipped.id, skipped.actual, skipped.declaredBy], ['WJC-4.redirect-to-home', 'no form', 'store.login.mode']);
+  const after = vf.verifyAfter([failed], check('MUST', pass('p')), { x: '' }, [10], { kind: 'cookie-httponly-after', note: 'never said' });
+  assert.deepEqual([after.id, after.result, after.actual], ['WJC-10.cookie-httponly-after', 'na', 'not checked: depends on WJC-9.refresh-cookie-set, which failed']);
+  const ran = vf.verifyAfter([judged], check('SHOULD', pass('p')), { x: '' }, [10], { kind: 'ran', note: 'n' });
+  assert.deepEqual([ran.id, ran.result, ran.actual], ['WJC-10.ran', 'pass', 'p (n)']);
+});

@@ -11,7 +11,7 @@ import { CheckFailure, ScenarioFailed, type Verdict } from '../../harness/checks
 import { ExpectedFailuresError } from '../../harness/gate/expected-failures';
 import { DiagramError } from '../../harness/spec/diagram';
 import { BackendExitedError } from '../../harness/workflow/environment';
-import { EnvironmentError, KIT_ERROR_MEDIA_TYPE } from '../../harness/workflow/session';
+import { EnvironmentError, KIT_ERROR_MEDIA_TYPE } from '../../harness/workflow/pool';
 import { failureKind, MessageCollector } from '../../harness/runner';
 import { ConsoleReporter } from '../../harness/report/console';
 

@@ -9,7 +9,7 @@ import { closingSummary, ConsoleReporter, runEnd, stepMark } from '../../harness
 import { summary } from '../../harness/report/write';
 import type { ScenarioResult, WorkflowResult } from '../../harness/result/model';
 import { MessageCollector } from '../../harness/runner';
-import { VERDICT_MEDIA_TYPE } from '../../harness/workflow/session';
+import { VERDICT_MEDIA_TYPE } from '../../harness/workflow/pool';
 
 function verdict(id: string, level: 'MUST' | 'SHOULD' | 'INFO', result: Verdict['result'], o: Partial<Verdict> = {}): Verdict {
   return { id, name: id.split('.')[1] ?? id, level, steps: [8], workflow: 'webapp-sessions', result, ok: result !== 'fail', expected: `${id} holds`, actual: result === 'fail' ? `${id} did not hold` : 'held', evidence: [], ...o };

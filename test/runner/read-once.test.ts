@@ -4,7 +4,7 @@ import type * as messages from '@cucumber/messages';
 import type { Verdict } from '../../harness/checks';
 import { failureKind, MessageCollector } from '../../harness/runner';
 import { ConsoleReporter } from '../../harness/report/console';
-import { VERDICT_MEDIA_TYPE } from '../../harness/workflow/session';
+import { VERDICT_MEDIA_TYPE } from '../../harness/workflow/pool';
 
 /** Feeds the collector the envelopes cucumber sends for one scenario with the given steps. */
 function feed(steps: { text: string; status: 'PASSED' | 'FAILED'; verdicts?: Verdict[]; error?: { type: string; message: string } }[]) {

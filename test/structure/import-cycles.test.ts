@@ -24,7 +24,7 @@ test('the graph follows imports through index files, re-exports and require; typ
   const values = importGraph(ROOT, 'harness', { values: true });
   assert.ok(deps(values, 'harness/workflow/scenario.ts').includes('harness/trace/index.ts'), 'a value import through an index file');
   assert.ok(deps(values, 'harness/checks/index.ts').includes('harness/checks/check.ts'), 'export * from');
-  assert.ok(deps(all, 'harness/workflow/sessions/sessions-flow.ts').includes('harness/workflow/webapp/webapp-flow.ts'), 'import type counts by default');
-  assert.ok(!deps(values, 'harness/workflow/sessions/sessions-flow.ts').includes('harness/workflow/webapp/webapp-flow.ts'), 'import type is erased from the values graph');
+  assert.ok(deps(all, 'harness/workflow/sessions/flow.ts').includes('harness/workflow/webapp/flow.ts'), 'import type counts by default');
+  assert.ok(!deps(values, 'harness/workflow/sessions/flow.ts').includes('harness/workflow/webapp/flow.ts'), 'import type is erased from the values graph');
   assert.ok(deps(all, 'harness/cli/checks.ts').includes('harness/runner/index.ts'), 'a require() call');
 });

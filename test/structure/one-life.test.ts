@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Configs, runMatrix } from '../../harness/runner';
-import { EnvironmentPool } from '../../harness/workflow/session';
+import { EnvironmentPool } from '../../harness/workflow/pool';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 

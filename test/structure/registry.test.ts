@@ -32,3 +32,14 @@ test('the shipped config schema says the registry\'s variants (the copy editors 
     if (name in VARIANTS && s.enum) assert.deepEqual(s.enum, [...VARIANTS[name as keyof typeof VARIANTS].values], `fusionauth.${name}`);
   }
 });
+
+test("an entry whose flows include oauth says where the app keeps the login (oauth.tokens), and only such an entry", () => {
+  const kinds = Object.fromEntries(WORKFLOWS.map((w) => [w.id, w.oauth?.tokens ?? (w.flows.includes('oauth') ? 'MISSING' : 'none')]));
+  assert.deepEqual(kinds, {
+    'spa-localstorage-jwt': 'none',
+    'webapp-jwt-cookies': 'none',
+    'webapp-sessions': 'none',
+    'webapp-oauth-code-sessions': 'session',
+    'webapp-oauth-code-jwt-cookies': 'cookies',
+  });
+});

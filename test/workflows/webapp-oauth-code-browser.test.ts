@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { chromium } from '../prerequisites';
 import { runKit, secretLeaks } from './kit-run';
 import { assertCatalogued } from '../checks/catalogued';
+import { workflow as registryEntry } from '../../harness/workflow/registry';
 
 /**
  * Browser mode of the OAuth workflows: a real headless Chromium follows the references'
@@ -23,7 +24,7 @@ for (const workflow of ['webapp-oauth-code-sessions', 'webapp-oauth-code-jwt-coo
     assert.deepEqual(r.failing, [], r.output);
     assertCatalogued(workflow, r.summary, 'chromium', false);
     const verdicts = r.summary.workflows[0].scenarios.flatMap((s: any) => s.verdicts);
-    const prefix = workflow.endsWith('sessions') ? 'WOS' : 'WOJ';
+    const prefix = registryEntry(workflow).prefix;
     for (const id of [`${prefix}-3.authorize-request`, `${prefix}-7.state-checked`, `${prefix}-8.code-exchanged-server-side`, `${prefix}-9.id-token-verified`]) {
       assert.ok(verdicts.some((v: any) => v.id === id && v.result === 'pass'), `${id} passed in browser mode`);
     }

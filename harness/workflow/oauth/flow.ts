@@ -1,21 +1,26 @@
-import { type Actor, type HttpResult, TransportError, closeBrowserAgent, findLinks, guessLoginFields, parseForms } from '../../browser';
+import { type HttpResult, findLinks, guessLoginFields, parseForms } from '../../browser';
 import type { TargetName } from '../../backend/config';
 import * as checks from '../../checks';
-import { type SetCookie, type Verdict, isRefreshCall, setCookiesOf } from '../../checks';
-import { findToken } from '../../checks/cookie-tokens';
-import { type Exchange, header, headerAll } from '../../trace';
-import type { OAuthChromium } from './chromium';
-import { type ActorName, type PageName, type Scenario, isDeletion } from '../scenario';
+import type { Verdict } from '../../checks';
+import type { Exchange } from '../../trace';
+import { otherApp, userPageOf } from '../apps';
+import { expireJwtCookie, expireRefreshTokenCookie } from '../credentials';
+import type { ActorName, PageName, Scenario } from '../scenario';
+import { judgeAttackGotPage, judgeAttackRefreshed, judgeJwtCookieReplaced, judgeRefreshCalled, judgeSessionCookie, judgeTokenCookies } from '../cookie-login';
+import { HttpOAuth, type OAuthDriver } from './driver';
 
 /**
- * The OAuth authorization-code workflows (webapp-oauth-code-sessions, -jwt-cookies), HTTP
- * mode: the kit's browser follows the app's login redirect to FusionAuth's host, fills
- * FusionAuth's hosted form, comes back to the app's redirect URI with the code, and goes on
- * to the page the app sends it to. Built on the generic parts of the Scenario only (actors,
- * journal, verifier, clock, the double); what it learns about the app (the callback, its
- * cookies, the tokens FusionAuth issued) it learns from the wire.
+ * The OAuth authorization-code workflows (webapp-oauth-code-sessions, -jwt-cookies): the
+ * browser follows the app's login redirect to FusionAuth's host, fills FusionAuth's hosted
+ * form, comes back to the app's redirect URI with the code, and goes on to the page the app
+ * sends it to. Built on the Scenario core: its moves are the core's actions through an
+ * OAuthDriver (the kit's browser, or Chromium in browser mode), what the browser holds is the
+ * core's credentials, time is the core's. What it learns about the app (the callback, the
+ * tokens FusionAuth issued) it learns from the wire.
  */
-export type OAuthKind = 'sessions' | 'jwt-cookies';
+
+/** Where the app keeps the login after the code exchange (the registry entry's `oauth.tokens`). */
+export type OAuthTokens = 'session' | 'cookies';
 
 /** What one login at one app looked like on the wire. */
 export interface LoginTrace {
@@ -34,28 +39,12 @@ export interface LoginTrace {
   callback?: HttpResult;
 }
 
-interface AppCookies {
-  session?: string;
-  jwt?: string;
-  refresh?: string;
-}
-
 /** A tampered token answer the double is asked for (the contract's `double.oauth.nextTokenAnswer`). */
 export type IdTokenDefect = 'another nonce' | 'a bad signature' | 'another audience';
 
-const MAX_HOPS = 10;
-/** Transport errors of a reused connection the server had closed. */
-const STALE_CONNECTION = new Set(['UND_ERR_SOCKET', 'ECONNRESET']);
-
 export class OAuthFlow {
-  /** Last page each actor got. */
-  private readonly pages = new Map<ActorName, HttpResult>();
-  /** The app the last request went to, and the results of the last action. */
-  private last: { actor: ActorName; app: TargetName; startSeq: number; results: HttpResult[] } | undefined;
   private readonly logins = new Map<string, LoginTrace>();
-  private readonly cookies: Partial<Record<TargetName, AppCookies>> = {};
-  /** The browser's cookies for the store before the forums login. */
-  private snapshot: Record<string, string> | undefined;
+  private readonly drivers = new Map<ActorName, Promise<OAuthDriver>>();
   /** When the store's session was last used (world clock). */
   private lastUseAt = 0;
   /** The hacker's own login, for the CSRF scenarios. */
@@ -69,157 +58,80 @@ export class OAuthFlow {
 
   constructor(
     readonly s: Scenario,
-    readonly kind: OAuthKind,
-  ) {}
-
-  // ---- wire helpers --------------------------------------------------------------------
-
-  private get fusionauthHost(): string {
-    return this.s.env.fusionauthHost;
-  }
-
-  private key(actor: ActorName, app: TargetName): string {
-    return `${actor} ${app}`;
-  }
-
-  loginOf(actor: ActorName, app: TargetName): LoginTrace | undefined {
-    return this.logins.get(this.key(actor, app));
-  }
-
-  /** Whether this actor is a real Chromium (browser mode: only the scenario's first browser). */
-  private inChromium(actor: ActorName): boolean {
-    return actor === 'Browser' && this.s.env.browser === 'chromium';
-  }
-
-  private chromiumP: Promise<OAuthChromium> | undefined;
-  private chromium(): Promise<OAuthChromium> {
-    // Required here, not imported: HTTP mode never loads playwright.
-    return (this.chromiumP ??= (require('./chromium') as typeof import('./chromium')).oauthChromium(this.s));
-  }
-
-  async close(): Promise<void> {
-    await (await this.chromiumP?.catch(() => undefined))?.close();
+    readonly tokens: OAuthTokens,
+  ) {
+    // The Browser's cookies are where its driver keeps them (Chromium's, in browser mode).
+    s.useJar('Browser', async () => (await this.driver('Browser')).jar);
   }
 
   /**
-   * One action of an actor: an HTTP request (and its hops) of the kit's browser, or, in
-   * browser mode, what Chromium did, read back from the journal as the documents it loaded.
+   * The driver of an actor's browser: in browser mode a real Chromium plays the scenario's
+   * Browser; every other browser (the hacker's, another user's) is the kit's.
    */
-  private async go(actor: ActorName, app: TargetName, fn: (a: Actor) => Promise<HttpResult | HttpResult[]>, inChromium?: (c: OAuthChromium) => Promise<void>, retry = true): Promise<HttpResult> {
-    const startSeq = this.s.journal.lastSeq;
-    let results: HttpResult[];
-    try {
-      if (this.inChromium(actor) && inChromium) {
-        await inChromium(await this.chromium());
-        results = this.documentsSince(startSeq);
-        if (!results.length) throw new Error(`Chromium loaded no page (${actor} at the ${app})`);
-      } else {
-        let r: HttpResult | HttpResult[];
-        try {
-          r = await fn(this.s.actor(actor));
-        } catch (err) {
-          // A kept-alive connection the backend closed as the kit reused it (its keep-alive timer
-          // fires late on a clock libfaketime moved): a browser sends such a navigation again, on
-          // a new connection; so does the kit, once, for a navigation (never for a form post).
-          if (!retry || !(err instanceof TransportError) || !STALE_CONNECTION.has(err.code) || (await this.s.env.explain(err))) throw err;
-          await closeBrowserAgent();
-          r = await fn(this.s.actor(actor));
-        }
-        results = Array.isArray(r) ? r : [r];
-      }
-    } catch (err) {
-      throw (await this.s.env.explain(err)) ?? err;
+  private driver(actor: ActorName): Promise<OAuthDriver> {
+    let d = this.drivers.get(actor);
+    if (!d) {
+      // Required, not imported: HTTP mode never loads playwright.
+      d = actor === 'Browser' && this.s.env.browser === 'chromium' ? (require('./chromium') as typeof import('./chromium')).oauthChromium(this.s) : Promise.resolve(new HttpOAuth(this.s, actor));
+      this.drivers.set(actor, d);
     }
-    this.last = { actor, app, startSeq, results };
-    const final = results[results.length - 1];
-    this.pages.set(actor, final);
-    return final;
+    return d;
   }
 
-  /** The documents Chromium loaded since `seq` (navigations and form posts: they accept HTML), as results. */
-  private documentsSince(seq: number): HttpResult[] {
-    return this.s.journal
-      .since(seq)
-      .filter((e) => e.from === 'Browser' && /text\/html/.test(header(e.request.headers, 'accept') ?? '') && !/\.(ico|png|css|js)$/.test(e.request.path.split('?')[0]))
-      .map(resultOf);
+  async close(): Promise<void> {
+    for (const d of this.drivers.values()) await (await d.catch(() => undefined))?.close();
   }
 
-  private lastResults(): HttpResult[] {
-    if (!this.last) throw new Error('no request has been made yet in this scenario');
-    return this.last.results;
+  loginOf(actor: ActorName, app: TargetName): LoginTrace | undefined {
+    return this.logins.get(`${actor} ${app}`);
   }
 
   private lastPage(actor: ActorName): HttpResult {
-    const p = this.pages.get(actor);
+    const p = this.s.pageOf(actor);
     if (!p) throw new Error(`the ${actor} has loaded no page yet in this scenario`);
     return p;
   }
 
-  private hostOf(url: string): string {
-    return new URL(url).host;
+  private lastResults(): HttpResult[] {
+    return this.s.lastAction().results;
   }
 
-  /**
-   * Follows redirects from `first` while they stay on the app or go to FusionAuth; stops
-   * when FusionAuth sends the browser back to an app (the callback is its own step).
-   */
-  private async toFusionAuth(a: Actor, first: HttpResult): Promise<HttpResult[]> {
-    const chain = [first];
-    let cur = first;
-    for (let i = 0; i < MAX_HOPS && cur.location && cur.status >= 300 && cur.status < 400; i++) {
-      const fromFa = this.hostOf(cur.url) === this.fusionauthHost;
-      if (fromFa && this.hostOf(cur.location) !== this.fusionauthHost) break;
-      cur = await a.get(cur.location);
-      chain.push(cur);
-    }
-    return chain;
-  }
-
-  private startLogin(actor: ActorName, app: TargetName): LoginTrace {
-    const t: LoginTrace = { app, actor, startSeq: this.s.journal.lastSeq };
-    this.logins.set(this.key(actor, app), t);
-    return t;
+  private isFusionAuth(url: string): boolean {
+    return new URL(url).host === this.s.env.fusionauthHost;
   }
 
   /** Reads what the last walk to FusionAuth showed: the authorize request, a form, or the SSO redirect. */
   private noteFusionAuthSide(t: LoginTrace, results: HttpResult[]): void {
     t.authorize ??= results.map((r) => r.exchange).find((e) => checks.isAuthorizeCall(e, 'GET'));
     for (const r of results) {
-      if (this.hostOf(r.url) !== this.fusionauthHost) continue;
+      if (!this.isFusionAuth(r.url)) continue;
       if (r.status === 200 && parseForms(r.body, r.url).some((f) => f.fields.some((x) => x.type === 'password'))) t.form = r;
-      if (!t.callbackUrl && r.location && this.hostOf(r.location) !== this.fusionauthHost) {
+      if (!t.callbackUrl && r.location && !this.isFusionAuth(r.location)) {
         t.redirect = r.exchange;
         t.callbackUrl = r.location;
       }
     }
   }
 
-  /** Browser mode: the callback Chromium already followed, and the documents after it. */
-  private chromiumAfterCallback(t: LoginTrace): HttpResult[] {
-    const docs = this.documentsSince(t.startSeq);
-    if (!t.callbackUrl) return [];
-    // By host, path and code: Chromium may spell the query's escapes otherwise than the Location did.
-    const want = new URL(t.callbackUrl);
-    const i = docs.findIndex((r) => {
-      const u = new URL(r.url);
-      return u.host === want.host && u.pathname === want.pathname && u.searchParams.get('code') === want.searchParams.get('code');
-    });
-    return i < 0 ? [] : docs.slice(i);
+  /** The store's session was used now (for the idle-TTL proof). */
+  private used(app: TargetName): void {
+    if (app === 'store') this.lastUseAt = this.s.time.now();
   }
 
   // ---- actions ---------------------------------------------------------------------------
 
-  visitHome(actor: ActorName, app: TargetName): Promise<HttpResult> {
-    return this.go(actor, app, (a) => a.get(this.s.url(app, 'home')), (c) => c.goto(this.s.url(app, 'home')));
+  async visitHome(actor: ActorName, app: TargetName): Promise<HttpResult> {
+    return (await this.driver(actor)).goto(app, this.s.url(app, 'home'));
   }
 
   /** The login link of the page the actor is on (else the app's login route), followed to FusionAuth. */
-  async clickLogin(actor: ActorName, app: TargetName = this.last?.app ?? 'store'): Promise<HttpResult> {
+  async clickLogin(actor: ActorName, app: TargetName = this.s.pageOf(actor) ? this.s.currentApp() : 'store'): Promise<HttpResult> {
     const login = this.s.url(app, 'login');
-    const page = this.pages.get(actor);
-    const link = page && this.hostOf(page.url) === this.s.app(app).host ? findLinks(page.body, page.url).find((l) => new URL(l.href).pathname === new URL(login).pathname) : undefined;
-    const t = this.startLogin(actor, app);
-    const r = await this.go(actor, app, async (a) => this.toFusionAuth(a, await a.get(link?.href ?? login)), (c) => c.goto(link?.href ?? login));
+    const page = this.s.pageOf(actor);
+    const link = page && new URL(page.url).host === this.s.app(app).host ? findLinks(page.body, page.url).find((l) => new URL(l.href).pathname === new URL(login).pathname) : undefined;
+    const t: LoginTrace = { app, actor, startSeq: this.s.journal.lastSeq };
+    this.logins.set(`${actor} ${app}`, t);
+    const r = await (await this.driver(actor)).toFusionAuth(app, link?.href ?? login);
     this.noteFusionAuthSide(t, this.lastResults());
     return r;
   }
@@ -232,49 +144,26 @@ export class OAuthFlow {
     const page = this.lastPage(actor);
     const form = parseForms(page.body, page.url).find((f) => f.fields.some((x) => x.type === 'password'));
     if (!form) throw new Error(`no login form on ${page.url} (status ${page.status}) to sign in on`);
-    const fields = guessLoginFields(form);
-    if (!fields.loginId || !fields.password) throw new Error(`cannot tell the login id and password fields of FusionAuth's form at ${page.url}`);
-    const r = await this.go(actor, t.app, (a) => a.submitForm(form, { [fields.loginId!]: user, [fields.password!]: password, rememberDevice: 'true' }, { allowExtra: true }), (c) => c.signIn(user, password), false);
+    const { loginId, password: field } = guessLoginFields(form);
+    if (!loginId || !field) throw new Error(`cannot tell the login id and password fields of FusionAuth's form at ${page.url}`);
+    const r = await (await this.driver(actor)).signIn(t.app, form, { loginId, password: field }, user, password);
     this.noteFusionAuthSide(t, this.lastResults());
     return r;
   }
 
-  /** GET the app's redirect URI FusionAuth sent the browser to (the callback), not further. */
+  /** The app's redirect URI FusionAuth sent the browser to (the callback), not further: its answer is the login's. */
   async followToApp(actor: ActorName, app: TargetName): Promise<HttpResult> {
     const t = this.loginOf(actor, app);
-    if (!t?.callbackUrl) throw new Error(`FusionAuth did not send the ${actor} back to the ${app} (last answer ${this.pages.get(actor)?.status} from ${this.pages.get(actor)?.url})`);
-    if (this.inChromium(actor)) {
-      // Chromium followed FusionAuth's redirect by itself: this step reads the callback it made.
-      const [cb] = this.chromiumAfterCallback(t);
-      if (!cb) throw new Error(`Chromium did not come back to the ${app}'s redirect URI (${t.callbackUrl})`);
-      this.last = { actor, app, startSeq: cb.exchange.seq - 1, results: [cb] };
-      this.pages.set(actor, cb);
-      t.callback = cb;
-      this.learnCookies(app, cb.exchange);
-      return cb;
-    }
-    const r = await this.go(actor, app, (a) => a.get(t.callbackUrl!));
+    if (!t?.callbackUrl) throw new Error(`FusionAuth did not send the ${actor} back to the ${app} (last answer ${this.s.pageOf(actor)?.status} from ${this.s.pageOf(actor)?.url})`);
+    const r = await (await this.driver(actor)).callback(app, t.callbackUrl, t.startSeq);
     t.callback = r;
-    this.learnCookies(app, r.exchange);
+    this.s.credentials.learn(app, r.exchange, { login: true });
     return r;
   }
 
   /** Follow the app's redirect (after the callback) to the page it names. */
   async followRedirect(actor: ActorName, app: TargetName): Promise<HttpResult> {
-    const prev = this.lastPage(actor);
-    if (this.inChromium(actor)) {
-      // Where Chromium went next: the redirect, or wherever the page's own JavaScript took it.
-      // A page that moves on by script does so after its load: wait for it, bounded.
-      let next = this.documentsSince(prev.exchange.seq);
-      for (const until = Date.now() + 5000; !next.length && Date.now() < until; next = this.documentsSince(prev.exchange.seq)) await new Promise((r) => setTimeout(r, 100));
-      if (!next.length) throw new Error(`Chromium went nowhere after ${prev.url} (${prev.status}${prev.location ? `, a redirect to ${prev.location}` : ''})`);
-      this.last = { actor, app, startSeq: prev.exchange.seq, results: next };
-      this.pages.set(actor, next[next.length - 1]);
-      this.used(app);
-      return next[next.length - 1];
-    }
-    if (!prev.location) throw new Error(`the last answer (${prev.status} from ${prev.url}) was not a redirect`);
-    const r = await this.go(actor, app, (a) => a.get(prev.location!));
+    const r = await (await this.driver(actor)).next(app, this.lastPage(actor));
     this.used(app);
     return r;
   }
@@ -285,13 +174,13 @@ export class OAuthFlow {
     await this.clickLogin(actor, app);
     const t = this.loginOf(actor, app)!;
     if (!t.callbackUrl) {
-      if (!t.form) throw new Error(`the ${app}'s login did not reach FusionAuth's login form or come back with a code (last answer ${this.pages.get(actor)?.status} from ${this.pages.get(actor)?.url})`);
+      if (!t.form) throw new Error(`the ${app}'s login did not reach FusionAuth's login form or come back with a code (last answer ${this.s.pageOf(actor)?.status} from ${this.s.pageOf(actor)?.url})`);
       await this.signIn(actor, user);
     }
     await this.followToApp(actor, app);
-    const r = this.inChromium(actor) ? await this.followRedirect(actor, app) : await this.go(actor, app, (a) => a.follow(this.lastPage(actor)));
+    const r = await (await this.driver(actor)).next(app, this.lastPage(actor), { all: true });
     this.used(app);
-    await this.learnFromJar(actor, app);
+    await this.s.credentials.learnFromJar(actor, app);
     return r;
   }
 
@@ -299,186 +188,31 @@ export class OAuthFlow {
   async loggedIn(actor: ActorName, app: TargetName, user: string): Promise<void> {
     const start = this.s.journal.lastSeq;
     const page = await this.logIn(actor, app, user);
-    if (!checks.showsUser({ page: app, user, proof: this.s.proof(app, user), response: page.exchange })) {
-      const seen = this.s.journal.since(start).map((e) => `${e.from}->${e.to} ${e.request.method} ${e.request.path.split('?')[0]} ${e.response?.status ?? e.error}`);
-      throw new Error(this.s.env.double.redactor.text(`precondition failed: ${user} could not log in to the ${app} through FusionAuth (final answer ${page.status} from ${page.url}).\n  exchanges: ${seen.join('\n             ')}`));
-    }
-    if (app === 'store' && actor === 'Browser') this.snapshot = undefined;
+    if (!checks.showsUser({ page: app, user, proof: this.s.proof(app, user), response: page.exchange })) throw this.s.loginFailed(user, app, start, page, { via: 'through FusionAuth' });
   }
 
-  open(actor: ActorName, app: TargetName, page: PageName): Promise<HttpResult> {
-    return this.go(actor, app, (a) => a.get(this.s.url(app, page)), (c) => c.goto(this.s.url(app, page))).then((r) => {
-      this.used(app);
-      return r;
-    });
-  }
-
-  private used(app: TargetName): void {
-    if (app === 'store') this.lastUseAt = this.s.now();
-  }
-
-  // ---- cookies and tokens ----------------------------------------------------------------
-
-  /** Every token FusionAuth issued in this scenario (from its answers on the wire, and the double's own record). */
-  private issued(): { jwts: Set<string>; refresh: Set<string> } {
-    const jwts = new Set<string>();
-    const refresh = new Set<string>();
-    for (const e of this.s.journal.all()) {
-      if (e.from === 'FusionAuth' || e.to !== 'FusionAuth' || e.response?.status !== 200) continue;
-      const p = e.request.path.split('?')[0];
-      if (p !== '/oauth2/token' && p !== '/api/jwt/refresh' && p !== '/api/login') continue;
-      try {
-        const b = JSON.parse(e.response.body ?? '');
-        for (const k of ['access_token', 'id_token', 'token']) if (typeof b[k] === 'string') jwts.add(b[k]);
-        for (const k of ['refresh_token', 'refreshToken']) if (typeof b[k] === 'string') refresh.add(b[k]);
-      } catch {
-        // not JSON: nothing issued
-      }
-    }
-    const d = this.s.env.double.issued();
-    for (const j of d.jwts) jwts.add(j);
-    for (const r of d.refreshTokens) refresh.add(r);
-    return { jwts, refresh };
-  }
-
-  private roleOf(value: string): 'jwt' | 'refreshToken' | undefined {
-    const i = this.issued();
-    return findToken(value, (v) => (i.jwts.has(v) ? 'jwt' : i.refresh.has(v) ? 'refreshToken' : this.s.env.double.tokenRole(v)))?.role;
-  }
-
-  /** Names the app's cookies from what its callback answer set. */
-  private learnCookies(app: TargetName, e: Exchange): void {
-    const set = setCookiesOf(e).filter((c) => !isDeletion(c, this.s.now()));
-    const n = (this.cookies[app] ??= {});
-    for (const c of set) {
-      const role = this.roleOf(c.cookie.value);
-      if (role === 'jwt') n.jwt = c.cookie.key;
-      else if (role === 'refreshToken') n.refresh = c.cookie.key;
-    }
-    const session = this.sessionCookieOf(e);
-    if (session && (!n.jwt || /sess|sid/i.test(session.cookie.key))) n.session = session.cookie.key;
-  }
-
-  /** The cookies the actor would send to the app: the kit's jar, or Chromium's. */
-  private async jar(actor: ActorName, app: TargetName): Promise<{ key: string; value: string; httpOnly: boolean; path: string }[]> {
-    const url = this.s.url(app, 'home');
-    if (this.inChromium(actor)) return (await (await this.chromium()).cookies(url)).map((c) => ({ key: c.name, value: c.value, httpOnly: c.httpOnly, path: c.path }));
-    return (await this.s.actor(actor).cookies(url)).map((c) => ({ key: c.key, value: c.value, httpOnly: c.httpOnly, path: c.path ?? '/' }));
-  }
-
-  private async learnFromJar(actor: ActorName, app: TargetName): Promise<void> {
-    const n = (this.cookies[app] ??= {});
-    const jar = await this.jar(actor, app);
-    for (const c of jar) {
-      const role = this.roleOf(c.value);
-      if (role === 'jwt') n.jwt ??= c.key;
-      else if (role === 'refreshToken') n.refresh ??= c.key;
-    }
-    // A session set by a later request than the callback (a page's script handing the login
-    // over): the token-free cookie the browser now holds, a session-like name first.
-    if (!n.jwt && !n.session) n.session = (jar.find((c) => /sess|sid/i.test(c.key)) ?? jar.find((c) => c.httpOnly))?.key;
-  }
-
-  private sessionCookieOf(e: Exchange | undefined): SetCookie | undefined {
-    const plain = setCookiesOf(e).filter((c) => !isDeletion(c, this.s.now()) && !this.roleOf(c.cookie.value));
-    return plain.find((c) => /sess|sid/i.test(c.cookie.key)) ?? plain[0];
-  }
-
-  private tokenCookie(role: 'jwt' | 'refreshToken', e: Exchange | undefined): SetCookie | undefined {
-    return setCookiesOf(e).find((c) => !isDeletion(c, this.s.now()) && this.roleOf(c.cookie.value) === role);
-  }
-
-  /** The cookies that carry the user's login at an app. */
-  credentialNames(app: TargetName): string[] {
-    const n = this.cookies[app] ?? {};
-    return [n.jwt, n.refresh, n.session].filter((x): x is string => !!x);
-  }
-
-  private async cookieValue(actor: ActorName, app: TargetName, name?: string): Promise<string | undefined> {
-    if (!name) return undefined;
-    return (await this.jar(actor, app)).find((c) => c.key === name)?.value;
-  }
-
-  private async heldToken(actor: ActorName, app: TargetName, role: 'jwt' | 'refreshToken'): Promise<string | undefined> {
-    const n = this.cookies[app] ?? {};
-    const v = await this.cookieValue(actor, app, role === 'jwt' ? n.jwt : n.refresh);
-    return v === undefined ? undefined : findToken(v, (x) => (this.roleOf(x) === role ? role : undefined))?.value ?? v;
-  }
-
-  private async cookieMap(actor: ActorName, app: TargetName): Promise<Record<string, string>> {
-    return Object.fromEntries((await this.jar(actor, app)).map((c) => [c.key, c.value]));
-  }
-
-  async snapshotStoreCookies(actor: ActorName): Promise<void> {
-    this.snapshot = await this.cookieMap(actor, 'store');
+  async open(actor: ActorName, app: TargetName, page: PageName): Promise<HttpResult> {
+    const r = await (await this.driver(actor)).goto(app, this.s.url(app, page));
+    this.used(app);
+    return r;
   }
 
   // ---- expiry ------------------------------------------------------------------------------
 
-  /**
-   * After the world clock jumped: the backends' keep-alive timers (libfaketime moves their
-   * monotonic clock too) close the sockets the kit's browser keeps idle, and a request that
-   * takes one of them meets "other side closed". A browser retries such a request; the kit
-   * drops the idle connections instead, so the next request opens a fresh one.
-   */
-  private async clockMoved(): Promise<void> {
-    if (this.s.worldClock) await closeBrowserAgent();
+  idlePastSessionTtl(): Promise<void> {
+    return this.s.time.idlePast(this.s.env.sessionTtlSeconds * 1000, this.lastUseAt);
   }
 
-  async idlePastSessionTtl(): Promise<void> {
-    const ttl = this.s.env.sessionTtlSeconds * 1000;
-    if (this.s.worldClock) {
-      await this.s.advanceTo(this.lastUseAt + ttl + Math.min(10_000, 0.3 * ttl), `session idle past its ${ttl / 1000} s TTL`);
-      return this.clockMoved();
-    }
-    const ms = ttl * 1.3 + 50;
-    this.s.waits.push({ ms: Math.round(ms), reason: `session idle past its ${ttl} ms TTL` });
-    await new Promise((r) => setTimeout(r, ms));
+  expireJwt(actor: ActorName, app: TargetName): Promise<void> {
+    return expireJwtCookie(this.s, actor, app);
   }
 
-  async expireJwt(actor: ActorName, app: TargetName): Promise<void> {
-    const jwt = await this.heldToken(actor, app, 'jwt');
-    if (!jwt) throw new Error(`the ${actor} holds no JWT cookie for the ${app} to let expire`);
-    if (this.s.worldClock) {
-      await this.s.advancePastExp(jwt, `past the exp of the ${app}'s JWT`);
-      return this.clockMoved();
-    }
-    await this.putToken(actor, app, this.cookies[app]!.jwt!, await this.s.env.double.mintJwt(this.s.user, app, { expired: true }));
-  }
-
-  async expireRefreshToken(actor: ActorName, app: TargetName): Promise<void> {
-    const rt = await this.heldToken(actor, app, 'refreshToken');
-    if (!rt) throw new Error(`the ${actor} holds no refresh-token cookie for the ${app}`);
-    // Past the refresh token's TTL the JWT (shorter-lived) has expired too: the world clock gets
-    // there by moving; on the real clock the browser's JWT is swapped for an expired one.
-    if (!this.s.worldClock) await this.expireJwt(actor, app);
-    await this.s.expireRefreshTokenValue(rt, `past the TTL of the ${app}'s refresh token`);
-    await this.clockMoved();
-  }
-
-  private async putToken(actor: ActorName, app: TargetName, name: string, token: string): Promise<void> {
-    const url = this.s.url(app, 'home');
-    const held = (await this.jar(actor, app)).find((x) => x.key === name);
-    if (!held) throw new Error(`${actor} holds no ${name} cookie for ${app}`);
-    const found = findToken(held.value, (v) => (this.roleOf(v) ? 'token' : undefined));
-    const value = found?.replace ? found.replace(token) : token;
-    if (this.inChromium(actor)) return (await this.chromium()).setCookie(url, { name, value, httpOnly: held.httpOnly, path: held.path });
-    const a = this.s.actor(actor);
-    const c = (await a.cookies(url)).find((x) => x.key === name)?.clone();
-    if (!c) throw new Error(`${actor} holds no ${name} cookie for ${app}`);
-    c.value = value;
-    await a.setCookie(c, url);
-  }
-
-  /** The hacker takes these cookies from the browser (the kit's jar or Chromium's). */
-  private async copyToHacker(app: TargetName, names: string[]): Promise<void> {
-    const url = this.s.url(app, 'home');
-    if (!this.inChromium('Browser')) return this.s.actor('Hacker').copyCookiesFrom(this.s.actor('Browser'), url, names);
-    for (const c of (await this.jar('Browser', app)).filter((x) => names.includes(x.key))) await this.s.actor('Hacker').setCookie(`${c.key}=${c.value}; Path=${c.path}${c.httpOnly ? '; HttpOnly' : ''}`, url);
+  expireRefreshToken(actor: ActorName, app: TargetName): Promise<void> {
+    return expireRefreshTokenCookie(this.s, actor, app);
   }
 
   async rememberTokens(actor: ActorName, app: TargetName): Promise<void> {
-    this.remembered = { jwt: await this.heldToken(actor, app, 'jwt'), refresh: await this.heldToken(actor, app, 'refreshToken') };
+    this.remembered = await this.s.credentials.tokensHeld(actor, app);
   }
 
   // ---- the hacker and the forged callbacks -------------------------------------------------
@@ -504,12 +238,23 @@ export class OAuthFlow {
     const u = new URL(this.hacker.callbackUrl);
     if (state === 'forged') u.searchParams.set('state', `forged-${Math.random().toString(36).slice(2, 14)}`);
     const victim = this.loginOf(actor, app);
-    await this.go(actor, app, (a) => a.get(u.href), (c) => c.goto(u.href));
+    const d = await this.driver(actor);
+    await d.goto(app, u.href);
     const callback = this.lastResults()[0];
     // Where the app sends the browser, and the user page after it: whose is it now?
-    if (callback.location && !this.inChromium(actor)) await this.go(actor, app, (a) => a.follow(callback));
-    const after = await this.open(actor, app, app === 'store' ? 'cart' : 'posts');
+    if (callback.location) await d.next(app, callback, { all: true });
+    const after = await this.open(actor, app, userPageOf(app));
     this.forged = { kind: state, callback, after, victim };
+  }
+
+  /** The hacker takes the app's login cookies from the browser: all of them, the refresh token (with a JWT of bad signature), or the JWT. */
+  async steal(what: 'session' | 'refresh' | 'jwt', app: TargetName): Promise<void> {
+    this.stolen = what;
+    const n = this.s.credentials.namesOf(app) ?? {};
+    const names = what === 'session' ? this.s.credentials.credentialNames(app) : [what === 'refresh' ? n.refresh : n.jwt].filter((x): x is string => !!x);
+    if (!names.length) throw new Error(`the ${app} set no ${what === 'session' ? 'login' : what === 'refresh' ? 'refresh-token' : 'JWT'} cookie to steal`);
+    await this.s.credentials.copy('Browser', 'Hacker', app, names);
+    if (what === 'refresh' && n.jwt) await this.s.credentials.plant('Hacker', app, n.jwt, await this.s.env.double.mintJwt(this.s.user, app, { badSignature: true }), 'Browser');
   }
 
   // ---- checks -------------------------------------------------------------------------------
@@ -518,13 +263,13 @@ export class OAuthFlow {
     return this.s.verify(check, args);
   }
 
-  private after<A>(deps: (Verdict | undefined)[], check: checks.Check<A>, args: A): Verdict {
-    return this.s.verifier.verifyAfter(deps, check, args, this.s.currentSteps);
+  private after<A>(deps: (Verdict | undefined)[], check: checks.Check<A>, args: A, at?: checks.CallSite): Verdict {
+    return this.s.verifyAfter(deps, check, args, at);
   }
 
   pageLinksToLogin(): void {
     const page = this.lastResults().at(-1)!;
-    const app = this.last!.app;
+    const app = this.s.currentApp();
     this.verify(checks.pageLinksToLogin, { page: `${app} home page`, response: page.exchange, loginPath: this.s.app(app).routes.login, found: findLinks(page.body, page.url).map((l) => l.href) });
   }
 
@@ -573,49 +318,36 @@ export class OAuthFlow {
   }
 
   redirectedTo(page: PageName): void {
-    const check = { ...checks.redirectsTo, kind: `redirect-to-${page}` };
-    const app = this.last!.app;
+    const app = this.s.currentApp();
     // After the callback: a backend that never exchanged the code has no login to redirect on (said once, there).
     const dep = page === 'login' ? undefined : this.s.verifier.failed('code-exchanged-server-side');
     // The answer to the request this step made (Chromium goes on by itself: what it did next is not this answer).
-    this.after([dep], check, { to: `the ${page} page`, toPath: this.s.app(app).routes[page], response: this.lastResults()[0].exchange });
+    this.after([dep], checks.redirectsTo, { to: `the ${page} page`, toPath: this.s.app(app).routes[page], response: this.lastResults()[0].exchange }, { kind: `redirect-to-${page}` });
+  }
+
+  /** A step about where the login is kept, in a workflow whose registry entry says it is kept elsewhere, is the feature's mistake. */
+  private keeps(tokens: OAuthTokens, step: string): void {
+    if (this.tokens !== tokens) throw new Error(`"${step}" is a step of an OAuth workflow that keeps the login in ${tokens === 'session' ? 'a server-side session' : 'token cookies'}, but this workflow's registry entry says oauth.tokens "${this.tokens}"`);
   }
 
   sessionCreated(app: TargetName): void {
-    const response = this.loginOf('Browser', app)?.callback?.exchange;
-    const session = this.sessionCookieOf(response);
-    const others = setCookiesOf(response).filter((c) => c !== session && !isDeletion(c, this.s.now()));
-    const dep = this.s.verifier.failed('code-exchanged-server-side');
-    const set = this.after([dep], checks.sessionCookieSet, { app, response, session, others });
-    const args = { app, host: this.s.app(app).host, role: 'session id', cookie: session, response };
-    this.after([set, dep], checks.cookieIsHttpOnly, args);
-    this.after([set, dep], checks.cookieIsHostOnly, args);
+    this.keeps('session', 'the app set only a session id');
+    judgeSessionCookie(this.s, app, this.loginOf('Browser', app)?.callback?.exchange, [this.s.verifier.failed('code-exchanged-server-side')]);
   }
 
   tokensNotInBrowser(): void {
-    const i = this.issued();
+    const i = this.s.credentials.issued(this.s.env.double.issued());
     const exchanges = this.s.journal.all().filter((e) => e.from === 'Browser' && e.to !== 'FusionAuth');
     this.verify(checks.tokensNotInBrowser, { actor: 'Browser', exchanges, tokens: [...i.jwts, ...i.refresh] });
   }
 
   tokenCookiesSet(app: TargetName): void {
-    const response = this.loginOf('Browser', app)?.callback?.exchange;
-    const host = this.s.app(app).host;
-    for (const [role, key, kind] of [
-      ['JWT', 'jwt', 'jwt-cookie-set'],
-      ['refresh token', 'refreshToken', 'refresh-cookie-set'],
-    ] as const) {
-      const cookie = this.tokenCookie(key, response);
-      const args = { app, host, role, cookie, response };
-      const dep = this.s.verifier.failed('code-exchanged-server-side');
-      const set = this.after([dep], { ...checks.tokenCookieSet, kind }, args);
-      this.after([set, dep], checks.cookieIsHttpOnly, args);
-      this.after([set, dep], checks.cookieIsHostOnly, args);
-    }
+    this.keeps('cookies', 'the app keeps the JWT and the refresh token in HttpOnly cookies');
+    judgeTokenCookies(this.s, app, this.loginOf('Browser', app)?.callback?.exchange, [this.s.verifier.failed('code-exchanged-server-side')]);
   }
 
   cookiesSent(app: TargetName): void {
-    const names = this.credentialNames(app);
+    const names = this.s.credentials.credentialNames(app);
     const set = ['jwt-cookie-set', 'refresh-cookie-set', 'session-cookie-set', 'code-exchanged-server-side'].map((k) => this.s.verifier.failed(k));
     this.after(set, checks.tokenCookiesSent, { request: this.lastResults()[0].exchange, names });
   }
@@ -625,15 +357,7 @@ export class OAuthFlow {
   }
 
   noStoreCookiesTo(app: TargetName): void {
-    const request = this.s.journal.all().find((e) => e.from === 'Browser' && e.to === this.s.app(app).participant);
-    const other: TargetName = app === 'store' ? 'forums' : 'store';
-    this.verify(checks.appCookiesSeparate, { app, request, foreign: this.credentialNames(other) });
-  }
-
-  async storeCookiesUntouched(): Promise<void> {
-    if (!this.snapshot) throw new Error("no snapshot of the store's cookies was taken");
-    const after = await this.cookieMap('Browser', 'store');
-    this.verify(checks.otherAppCookiesUntouched, { app: 'store', before: this.snapshot, after, evidence: this.lastResults().map((r) => r.exchange) });
+    this.verify(checks.appCookiesSeparate, { app, request: this.s.firstRequestTo(app), foreign: this.s.credentials.credentialNames(otherApp(app)) });
   }
 
   stateChecked(app: TargetName, attacker: string): void {
@@ -671,7 +395,7 @@ export class OAuthFlow {
       await this.logIn(actor, app, user);
     } catch (err) {
       // A refusal may stop the walk anywhere (an error page, no redirect): what the browser last got is judged.
-      if (!this.pages.get(actor)) throw err;
+      if (!this.s.pageOf(actor)) throw err;
     }
   }
 
@@ -694,77 +418,20 @@ export class OAuthFlow {
   // ---- refresh ------------------------------------------------------------------------------------
 
   calledRefresh(app: TargetName, expectStatus: number): void {
-    this.verify(checks.backendCalledRefresh, { caller: this.s.app(app).participant, exchanges: this.s.journal.since(this.last!.startSeq), refreshToken: this.remembered.refresh ?? '(none held)', expectStatus });
+    judgeRefreshCalled(this.s, app, expectStatus, this.remembered.refresh);
   }
 
   jwtCookieReplaced(): void {
-    const since = this.s.journal.since(this.last!.startSeq);
-    const refreshes = since.filter((e) => isRefreshCall(e) && e.response?.status === 200);
-    // Either refresh API's answer: access_token (/oauth2/token) or token (/api/jwt/refresh).
-    const issued = new Set(refreshes.flatMap((e) => [checks.tokensOf(e).accessToken, jsonField(e, 'token')].filter((x): x is string => !!x)));
-    const response = this.lastResults().at(-1)!.exchange;
-    const cookie = setCookiesOf(response).find((c) => findToken(c.cookie.value, (v) => (issued.has(v) ? 'jwt' : undefined)));
-    this.after([this.s.verifier.failed('refresh-called')], checks.tokenCookieReplaced, { role: 'JWT', response, cookie, oldValue: this.remembered.jwt });
+    judgeJwtCookieReplaced(this.s, this.remembered.jwt);
   }
 
   // ---- attacks ------------------------------------------------------------------------------------
 
-  async steal(what: 'session' | 'refresh' | 'jwt', app: TargetName): Promise<void> {
-    this.stolen = what;
-    const n = this.cookies[app] ?? {};
-    const url = this.s.url(app, 'home');
-    if (what === 'session') {
-      const names = this.credentialNames(app);
-      if (!names.length) throw new Error(`the ${app} set no login cookie to steal`);
-      await this.copyToHacker(app, names);
-      return;
-    }
-    const name = what === 'refresh' ? n.refresh : n.jwt;
-    if (!name) throw new Error(`the ${app} set no ${what === 'refresh' ? 'refresh-token' : 'JWT'} cookie to steal`);
-    await this.copyToHacker(app, [name]);
-    if (what === 'refresh' && n.jwt) {
-      const bad = await this.s.env.double.mintJwt(this.s.user, app, { badSignature: true });
-      await this.s.actor('Hacker').setCookie(`${n.jwt}=${bad}; Path=/`, url);
-    }
-  }
-
   attackRefreshed(app: TargetName): void {
-    this.verify(checks.stolenRefreshTokenRefreshed, { attack: `${app} refreshed the JWT with the stolen refresh token`, caller: this.s.app(app).participant, exchanges: this.s.journal.since(this.last!.startSeq) });
+    judgeAttackRefreshed(this.s, app);
   }
 
   attackGotPage(app: TargetName, withNewJwt: boolean): void {
-    const check = withNewJwt ? checks.stolenRefreshTokenOpensPage : this.stolen === 'session' ? checks.stolenSessionOpensPage : checks.stolenJwtOpensPage;
-    const page = app === 'store' ? 'cart' : 'posts';
-    this.verify(check, {
-      attack: `the hacker got ${this.s.user}'s ${page}${withNewJwt ? ' and a new JWT' : ''}`,
-      page,
-      user: this.s.user,
-      proof: this.s.proof(app),
-      response: this.lastResults().at(-1)!.exchange,
-      ...(withNewJwt ? { newJwtAmong: this.s.env.double.issued().jwts } : {}),
-    });
-  }
-}
-
-/** A journalled exchange seen as the result of a request (browser mode: Chromium made it). */
-export function resultOf(e: Exchange): HttpResult {
-  const loc = header(e.response?.headers, 'location');
-  const url = `http://${e.request.host}${e.request.path}`;
-  let location: string | undefined;
-  try {
-    location = loc ? new URL(loc, url).href : undefined;
-  } catch {
-    location = loc;
-  }
-  const headers = Object.fromEntries(Object.entries(e.response?.headers ?? {}).filter((x): x is [string, string | string[]] => x[1] !== undefined));
-  return { url, status: e.response?.status ?? 0, headers, body: e.response?.body ?? '', truncated: false, setCookies: headerAll(e.response?.headers, 'set-cookie'), rejectedCookies: [], ...(location ? { location } : {}), exchange: e };
-}
-
-function jsonField(e: Exchange, key: string): string | undefined {
-  try {
-    const v = JSON.parse(e.response?.body ?? '')[key];
-    return typeof v === 'string' ? v : undefined;
-  } catch {
-    return undefined;
+    judgeAttackGotPage(this.s, app, this.stolen, withNewJwt);
   }
 }

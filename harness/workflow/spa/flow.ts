@@ -3,10 +3,10 @@ import * as checks from '../../checks';
 import type { Check } from '../../checks';
 import type { TargetName } from '../../backend/config';
 import { type Exchange, worldTimeOf } from '../../trace';
-import { findToken, type Found } from '../../checks/cookie-tokens';
+import type { Found } from '../../checks/cookie-tokens';
 import { type BadJwt, mintBadJwt } from '../bad-jwt';
 import type { Scenario } from '../scenario';
-import { HttpSpa, type SpaApp, type SpaDriver, lastApiCall } from './spa';
+import { HttpSpa, type SpaApp, type SpaDriver, lastApiCall } from './driver';
 
 /**
  * The SPA workflow's actions and checks, on top of a Scenario. Checks of the app's own
@@ -39,7 +39,7 @@ const API_CHECKS: Record<BadJwt, Check<checks.ApiRejectArgs>> = {
  */
 export function createSpaDriver(s: Scenario, actor?: `Browser:${string}`): Promise<SpaDriver> {
   if (s.env.browser === 'chromium') {
-    if (!chromiumFactory) throw new Error('browser mode is not available: harness/workflow/spa/chromium-spa was not loaded');
+    if (!chromiumFactory) throw new Error('browser mode is not available: harness/workflow/spa/chromium was not loaded');
     return chromiumFactory(s, actor);
   }
   return Promise.resolve(new HttpSpa(s.actor(actor ?? 'Browser'), `http://${s.env.fusionauthHost}`));
@@ -58,8 +58,8 @@ export class SpaFlow {
 
   private driver(): Promise<SpaDriver> {
     this.driverP ??= this.s.env.browser === 'chromium'
-      ? (chromiumFactory ?? ((() => { throw new Error('browser mode is not available: harness/workflow/spa/chromium-spa was not loaded'); }) as ChromiumSpaFactory))(this.s)
-      : Promise.resolve(new HttpSpa(this.s.actor('Browser'), `http://${this.s.env.fusionauthHost}`, () => this.s.now()));
+      ? (chromiumFactory ?? ((() => { throw new Error('browser mode is not available: harness/workflow/spa/chromium was not loaded'); }) as ChromiumSpaFactory))(this.s)
+      : Promise.resolve(new HttpSpa(this.s.actor('Browser'), `http://${this.s.env.fusionauthHost}`, () => this.s.time.now()));
     return this.driverP;
   }
 
@@ -88,7 +88,7 @@ export class SpaFlow {
 
   async open(app: TargetName): Promise<void> {
     this.current = app;
-    if (app === 'forums') await this.s.snapshotCookies('Browser', 'store');
+    if (app === 'forums') await this.s.credentials.takeSnapshot('Browser', 'store');
     this.begin();
     await (await this.driver()).open(this.spaApp(app));
   }
@@ -123,19 +123,16 @@ export class SpaFlow {
   /** The local-storage key holding a JWT FusionAuth issued, bare or inside a JSON value, and where in it. */
   private async jwtKey(app: TargetName): Promise<{ key: string; found: Found }> {
     const storage = await (await this.driver()).storage(this.spaApp(app));
-    const jwts = new Set(this.s.env.double.issued().jwts);
-    for (const [key, value] of Object.entries(storage)) {
-      const found = findToken(value, (v) => (jwts.has(v) ? 'jwt' : undefined));
-      if (found) return { key, found };
-    }
+    const held = this.s.credentials.jwtInStorage(storage);
+    if (held) return held;
     throw new Error(`the ${app} app keeps no JWT FusionAuth issued in local storage (keys: ${Object.keys(storage).join(', ') || 'none'})`);
   }
 
   /** The JWT expires: the world clock moves past its exp (the page clock too), or (real clock) a minted expired one replaces it. */
   async expireJwt(): Promise<void> {
     const { key, found } = await this.jwtKey('store');
-    if (this.s.worldClock) {
-      await this.s.advancePastExp(found.value, "past the exp of the store app's JWT");
+    if (this.s.time.world) {
+      await this.s.time.advancePastExp(found.value, "past the exp of the store app's JWT");
       return;
     }
     const expired = await this.s.env.double.mintJwt(this.s.user, 'store', { expired: true });

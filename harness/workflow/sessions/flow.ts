@@ -1,11 +1,11 @@
 import * as checks from '../../checks';
-import { setCookiesOf } from '../../checks';
 import { unwrapSessionId } from '../../checks/cookie-tokens';
 import type { TargetName } from '../../backend/config';
 import type { Exchange } from '../../trace';
 import type { PageName } from '../apps';
-import { type ActorName, type Scenario, isDeletion } from '../scenario';
-import type { WebappFlow } from '../webapp/webapp-flow';
+import { judgeSessionCookie } from '../cookie-login';
+import type { ActorName, Scenario } from '../scenario';
+import type { WebappFlow } from '../webapp/flow';
 
 /**
  * The server-side session workflow's own proofs (webapp-sessions): the session cookie, a
@@ -26,23 +26,9 @@ export class SessionsFlow {
     return this.s.env.sessionTtlSeconds * 1000;
   }
 
-  /**
-   * How close to the TTL the proofs step (TTL-ε with a request between, TTL+ε idle). On the
-   * world clock only the real time a request takes separates the kit's clock from the
-   * backend's, so ε is small next to a realistic TTL; on the real clock it absorbs
-   * scheduling jitter (0.3 TTL, as before).
-   */
-  private ttlMarginMs(): number {
-    const ttl = this.ttlMs();
-    return this.s.worldClock ? Math.min(10_000, 0.3 * ttl) : 0.3 * ttl;
-  }
-
   /** Let the session sit unused past its TTL: the world clock moves past it, or (real clock) the kit waits. */
-  async idlePastTtl(): Promise<void> {
-    const ttl = this.ttlMs();
-    if (this.s.worldClock) return this.s.advanceTo(this.web.loginRecord().lastUseAt + ttl + this.ttlMarginMs(), `session idle past its ${ttl / 1000} s TTL`);
-    const due = this.web.loginRecord().at + ttl * 1.3 + 50;
-    await this.s.wait(due - Date.now(), `session idle past its ${ttl} ms TTL`);
+  idlePastTtl(): Promise<void> {
+    return this.s.time.idlePast(this.ttlMs(), this.web.loginRecord().lastUseAt);
   }
 
   /**
@@ -56,10 +42,11 @@ export class SessionsFlow {
     this.slidingLoads = [];
     let prev = this.web.loginRecord().lastUseAt;
     for (const k of [1, 2]) {
-      if (this.s.worldClock) await this.s.advanceTo(prev + ttl - this.ttlMarginMs(), `use of the session ${(ttl - this.ttlMarginMs()) / 1000} s after its previous use (TTL ${ttl / 1000} s)`);
-      else await this.s.wait(this.web.loginRecord().at + 0.65 * ttl * k - Date.now(), `use of the session ${0.65 * k} TTL after login`);
-      const r = await this.s.load(actor, app, page);
-      prev = this.s.now();
+      const margin = this.s.time.ttlMargin(ttl);
+      if (this.s.time.world) await this.s.time.advanceTo(prev + ttl - margin, `use of the session ${(ttl - margin) / 1000} s after its previous use (TTL ${ttl / 1000} s)`);
+      else await this.s.time.wait(this.web.loginRecord().at + 0.65 * ttl * k - Date.now(), `use of the session ${0.65 * k} TTL after login`);
+      const r = await this.s.open(actor, app, page);
+      prev = this.s.time.now();
       this.slidingLoads.push({ at: prev, exchange: r.exchange });
     }
   }
@@ -71,7 +58,7 @@ export class SessionsFlow {
       await this.s.actor(actor).clearCookies();
       await this.web.logIn(actor, app, user);
       const login = this.web.loginAnswer();
-      const c = login && this.s.sessionCookieOf(login.exchange);
+      const c = login && this.s.credentials.sessionCookieOf(login.exchange);
       // Express's s:<id>.<signature>: the signature is derived from the id, not randomness.
       if (c) this.sessionSamples.push({ value: unwrapSessionId(c.cookie.value).id, exchange: login!.exchange });
       // A login the kit did not see as a POST (a GET form): the session id the jar holds now.
@@ -83,13 +70,7 @@ export class SessionsFlow {
   }
 
   sessionCreated(app: TargetName): void {
-    const response = this.s.lastResponse();
-    const session = this.s.sessionCookieOf(response);
-    const others = setCookiesOf(response).filter((c) => c !== session && !isDeletion(c, this.s.now()));
-    const set = this.s.verify(checks.sessionCookieSet, { app, response, session, others });
-    const args = { app, host: this.s.app(app).host, role: 'session id', cookie: session, response };
-    this.s.verifyAfter([set], checks.cookieIsHttpOnly, args);
-    this.s.verifyAfter([set], checks.cookieIsHostOnly, args);
+    judgeSessionCookie(this.s, app, this.s.lastResponse());
   }
 
   tokensNotInBrowser(actor: ActorName): void {

@@ -3,11 +3,12 @@ import type { TargetName } from '../../backend/config';
 import * as checks from '../../checks';
 import { type SetCookie, setCookiesOf } from '../../checks';
 import type { Exchange } from '../../trace';
-import { findToken, type Found } from '../../checks/cookie-tokens';
-import { type ActorName, type PageName, type Scenario, isDeletion } from '../scenario';
-import { type SpaApp, type SpaDriver, lastApiCall } from '../spa/spa';
-import { createSpaDriver, spaAppOf } from '../spa/spa-flow';
-import type { WebappFlow } from '../webapp/webapp-flow';
+import type { Found } from '../../checks/cookie-tokens';
+import { isDeletion } from '../credentials';
+import type { PageName, Scenario } from '../scenario';
+import { type SpaApp, type SpaDriver, lastApiCall } from '../spa/driver';
+import { createSpaDriver, spaAppOf } from '../spa/flow';
+import type { WebappFlow } from '../webapp/flow';
 
 /**
  * The scenarios a security reviewer adds to the diagram's one-user happy path, for every
@@ -71,7 +72,7 @@ export class IdentityFlow {
 
   async load(app: TargetName, page: PageName, user: string): Promise<void> {
     this.s.actAs(user);
-    const r = await this.s.load(this.s.browserOf(user), app, page);
+    const r = await this.s.open(this.s.browserOf(user), app, page);
     this.last = { user, app, what: `${app} ${page === 'cart' ? 'shopping cart' : page === 'posts' ? 'forum posts' : page} page`, api: false, response: r.exchange };
   }
 
@@ -93,8 +94,8 @@ export class IdentityFlow {
    * the query string, under the credential cookie's own name and the names frameworks use.
    */
   async probeQuery(app: TargetName, page: PageName, holder: string): Promise<void> {
-    const names = this.s.credentialNames(app);
-    const held = (await this.s.actor(this.s.browserOf(holder)).cookies(this.s.url(app, 'home'))).filter((c) => names.includes(c.key));
+    const names = this.s.credentials.credentialNames(app);
+    const held = (await (await this.s.jar(this.s.browserOf(holder))).cookies(this.s.url(app, 'home'))).filter((c) => names.includes(c.key));
     if (!held.length) throw new Error(`${holder}'s browser holds no credential cookie for the ${app} to offer in the query string`);
     const params = new URLSearchParams();
     for (const c of held) {
@@ -163,20 +164,16 @@ export class IdentityFlow {
 
   /** The local-storage entry holding a JWT FusionAuth issued: bare, or inside a JSON value under any key. */
   private async spaJwt(app: TargetName, user: string): Promise<{ key: string; value: string; found: Found }> {
-    const storage = await (await this.spaDriver(user)).storage(this.spaApp(app, user));
-    const jwts = new Set(this.s.env.double.issued().jwts);
-    for (const [key, raw] of Object.entries(storage)) {
-      const found = findToken(raw, (v) => (jwts.has(v) ? 'jwt' : undefined));
-      if (found) return { key, value: found.value, found };
-    }
+    const held = this.s.credentials.jwtInStorage(await (await this.spaDriver(user)).storage(this.spaApp(app, user)));
+    if (held) return { key: held.key, value: held.found.value, found: held.found };
     throw new Error(`the ${app} app in ${user}'s browser keeps no JWT FusionAuth issued in local storage`);
   }
 
   /** The JWT expires: the world clock moves past its exp, or (real clock) a minted expired one replaces it, wrapped as the app keeps it. */
   async spaExpireJwt(app: TargetName, user: string): Promise<void> {
     const { key, value, found } = await this.spaJwt(app, user);
-    if (this.s.worldClock) {
-      await this.s.advancePastExp(value, `past the exp of ${user}'s JWT in the ${app} app`);
+    if (this.s.time.world) {
+      await this.s.time.advancePastExp(value, `past the exp of ${user}'s JWT in the ${app} app`);
       return;
     }
     const expired = await this.s.env.double.mintJwt(user, app, { expired: true });
@@ -251,7 +248,7 @@ export class IdentityFlow {
     const out: { cookie: SetCookie; why: string }[] = [];
     for (const c of answers.flatMap((e) => setCookiesOf(e))) {
       // An emptied cookie holds no credential either.
-      if (c.cookie.value === '' || isDeletion(c, this.s.now())) continue;
+      if (c.cookie.value === '' || isDeletion(c, this.s.time.now())) continue;
       const role = this.s.env.double.tokenRole(c.cookie.value);
       const why = role === 'jwt' ? 'a JWT FusionAuth issued' : role === 'refreshToken' ? 'a refresh token FusionAuth issued' : /^eyJ[\w-]*\.[\w-]*\./.test(c.cookie.value) ? 'a JWT' : /sess|sid|auth|token|jwt/i.test(c.cookie.key) ? 'a session id' : undefined;
       if (why) out.push({ cookie: c, why });
@@ -271,7 +268,7 @@ export class IdentityFlow {
 
   async noAccessAfterFailedLogin(page: PageName): Promise<void> {
     const a = this.requireAttempt();
-    const r = await this.s.load('Browser', a.app, page);
+    const r = await this.s.open('Browser', a.app, page);
     this.s.verify(checks.failedLoginNoAccess, { attempt: a.attempt, what: `${a.app} ${page} page`, user: a.user, proof: this.s.proof(a.app, a.user), response: r.exchange });
   }
 
@@ -338,7 +335,7 @@ export class IdentityFlow {
     const secrets: checks.UrlSecrets = {
       passwords: [...new Set([...this.s.env.double.directory.users.map((u) => u.password), WRONG_PASSWORD])],
       tokens: [...issued.jwts, ...issued.refreshTokens],
-      sessionIds: checks.cookieValuesSet(exchanges, (p) => apps.has(p), (['store', 'forums'] as TargetName[]).flatMap((a) => this.s.credentialNames(a))),
+      sessionIds: checks.cookieValuesSet(exchanges, (p) => apps.has(p), (['store', 'forums'] as TargetName[]).flatMap((a) => this.s.credentials.credentialNames(a))),
     };
     const leaks = checks.urlLeaks(exchanges, secrets);
     const failures: unknown[] = [];

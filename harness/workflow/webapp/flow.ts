@@ -1,12 +1,13 @@
 import { Actor, type HttpResult, findLinks, guessLoginFields, parseForms } from '../../browser';
 import { type TargetName, jsonLogin } from '../../backend/config';
-import { type Carrier, carrierByRemoval, findToken } from '../../checks/cookie-tokens';
 import * as checks from '../../checks';
 import { type Check, type SetCookie, type Verdict, isRefreshCall, refreshTokenOf, setCookiesOf } from '../../checks';
 import { type Exchange, Journal } from '../../trace';
 import { appShowing, type PageName, userPageOf } from '../apps';
 import { type BadJwt, mintBadJwt } from '../bad-jwt';
-import { type ActorName, type Scenario, type TokenCookies, isDeletion, newTokens } from '../scenario';
+import { ActorJar, type Carrier, type TokenCookies, carrierByRemoval, expireJwtCookie, expireRefreshTokenCookie, isDeletion, newTokens } from '../credentials';
+import type { ActorName, Scenario } from '../scenario';
+import { judgeAttackGotPage, judgeAttackRefreshed, judgeJwtCookieReplaced, judgeRefreshCalled, judgeTokenCookies } from '../cookie-login';
 import { judgeJsonLoginAnswer, nextOf, postJsonLogin } from './json-login';
 
 const BAD_JWT_CHECKS: Record<BadJwt, Check<checks.RejectedArgs>> = {
@@ -50,8 +51,7 @@ export class WebappFlow {
   private remembered: TokenCookies = {};
 
   async rememberTokens(actor: ActorName, app: TargetName): Promise<void> {
-    const n = this.s.cookieNamesOf(app) ?? {};
-    this.remembered = { jwt: this.s.tokenIn(await this.s.cookieValue(actor, app, n.jwt), 'jwt'), refresh: this.s.tokenIn(await this.s.cookieValue(actor, app, n.refresh), 'refreshToken') };
+    this.remembered = await this.s.credentials.tokensHeld(actor, app);
   }
 
   rememberedJwt(): string | undefined {
@@ -123,23 +123,23 @@ export class WebappFlow {
 
   /** Log in through the form and land on the page the backend sends the user to. */
   async logIn(actor: ActorName, app: TargetName, user: string): Promise<HttpResult> {
-    const session = this.s.cookieNamesOf(app)?.session;
-    this.sessionBefore = session ? await this.s.cookieValue(actor, app, session) : undefined;
+    const session = this.s.credentials.namesOf(app)?.session;
+    this.sessionBefore = session ? await this.s.credentials.cookieValue(actor, app, session) : undefined;
     await this.s.open(actor, app, 'login');
     const answer = await this.submitLogin(actor, app, user);
-    this.loginAt = this.s.now();
+    this.loginAt = this.s.time.now();
     const login = this.s.lastAction().results.find((r) => r.exchange.request.method === 'POST')?.exchange;
     const json = this.jsonLogin(app);
     const page =
       json && !answer.location
         ? await this.s.act(actor, app, (a) => a.navigate(nextOf(answer, json).url ?? this.s.url(app, userPageOf(app))))
         : await this.s.act(actor, app, (a) => a.follow(this.s.pageOf(actor)!));
-    this.lastUseAt = this.s.now();
+    this.lastUseAt = this.s.time.now();
     // What the browser really holds now, not only what the login answer said: a backend
     // that keeps the pre-login session sets no new cookie, and its old one is still in use.
-    await this.s.learnFromJar(actor, app);
-    const name = this.s.cookieNamesOf(app)?.session;
-    this.sessionAfter = { value: name ? await this.s.cookieValue(actor, app, name) : undefined, login };
+    await this.s.credentials.learnFromJar(actor, app);
+    const name = this.s.credentials.namesOf(app)?.session;
+    this.sessionAfter = { value: name ? await this.s.credentials.cookieValue(actor, app, name) : undefined, login };
     return page;
   }
 
@@ -147,66 +147,40 @@ export class WebappFlow {
   async loggedIn(actor: ActorName, app: TargetName, user: string): Promise<void> {
     const startSeq = this.s.journal.lastSeq;
     const page = await this.logIn(actor, app, user);
-    if (!checks.showsUser({ page: app, user, proof: this.s.proof(app, user), response: page.exchange }) || !this.s.credentialNames(app).length) {
-      const seen = this.s.journal.since(startSeq).map((e) => `${e.from}->${e.to} ${e.request.method} ${e.request.path} ${e.response?.status ?? e.error}`);
-      // Redacted: a path or URL may carry a token or a session id (a defect the kit reports elsewhere).
-      const text = `precondition failed: ${user} could not log in to ${app} (final answer ${page.status} from ${page.url}${this.s.credentialNames(app).length ? '' : '; the login set no cookie'}).\n  exchanges: ${seen.join('\n             ')}`;
-      throw new Error(this.s.env.double.redactor.text(text));
-    }
+    const cookies = this.s.credentials.credentialNames(app).length > 0;
+    if (!checks.showsUser({ page: app, user, proof: this.s.proof(app, user), response: page.exchange }) || !cookies) throw this.s.loginFailed(user, app, startSeq, page, cookies ? {} : { note: 'the login set no cookie' });
   }
 
-  /**
-   * The JWT expires: on the world clock the world moves past the `exp` of the JWT FusionAuth
-   * issued (the backend's own clock says it has expired; a cookie whose Max-Age followed the
-   * JWT runs out with it); on the real clock the browser's JWT is replaced by a minted one
-   * whose `exp` is past.
-   */
-  async expireJwt(actor: ActorName, app: TargetName): Promise<void> {
-    const name = this.s.names(app).jwt!;
-    if (this.s.worldClock) {
-      // The cookie may wrap the token (signed, JSON, base64): its exp is the token's.
-      const held = await this.s.cookieValue(actor, app, name);
-      const jwt = held && findToken(held, (v) => (this.s.env.double.tokenRole(v) === 'jwt' ? 'jwt' : undefined))?.value;
-      if (!jwt) throw new Error(`${actor} holds no JWT cookie (${name}) for ${app} to let expire`);
-      await this.s.advancePastExp(jwt, `past the exp of the ${app}'s JWT`);
-      return;
-    }
-    const jwt = await this.s.env.double.mintJwt(this.s.user, app, { expired: true });
-    await this.s.putToken(actor, app, name, jwt);
+  /** The JWT expires (credentials/expiry.ts: the world clock moves past its exp, or an expired one takes its place). */
+  expireJwt(actor: ActorName, app: TargetName): Promise<void> {
+    return expireJwtCookie(this.s, actor, app);
   }
 
   /** The refresh token expires: the world moves past its TTL, or (real clock) the double expires it on demand. */
-  async expireRefreshToken(actor: ActorName, app: TargetName): Promise<void> {
-    const name = this.s.names(app).refresh;
-    const held = await this.s.cookieValue(actor, app, name);
-    const rt = held && findToken(held, (v) => (this.s.env.double.tokenRole(v) === 'refreshToken' ? 'refreshToken' : undefined))?.value;
-    if (!rt) throw new Error(`${actor} holds no refresh-token cookie for ${app}`);
-    await this.s.expireRefreshTokenValue(rt, `past the TTL of the ${app}'s refresh token`);
+  expireRefreshToken(actor: ActorName, app: TargetName): Promise<void> {
+    return expireRefreshTokenCookie(this.s, actor, app);
   }
 
   async presentBadJwt(actor: ActorName, app: TargetName, kind: BadJwt): Promise<HttpResult> {
     this.presented = kind;
     const jwt = await mintBadJwt(this.s.env.double, this.s.user, app, kind);
-    const names = this.s.names(app);
-    if (names.refresh) await this.s.rewriteCookie(actor, app, names.refresh, undefined);
-    await this.s.putToken(actor, app, names.jwt!, jwt);
-    return this.s.load(actor, app, userPageOf(app));
+    const names = this.s.credentials.tokenNames(app);
+    if (names.refresh) await this.s.credentials.rewriteCookie(actor, app, names.refresh, undefined);
+    await this.s.credentials.putToken(actor, app, names.jwt!, jwt);
+    return this.s.open(actor, app, userPageOf(app));
   }
 
   /** Hacker copies cookies from the browser: the refresh token with a garbage JWT, or the JWT alone. */
   async steal(what: 'refresh' | 'jwt' | 'session', app: TargetName): Promise<void> {
     this.stolen = what;
-    const name = what === 'session' ? this.s.sessionName(app) : what === 'refresh' ? this.s.names(app).refresh! : this.s.names(app).jwt!;
-    await this.s.actor('Hacker').copyCookiesFrom(this.s.actor('Browser'), this.s.url(app, 'home'), [name]);
+    const name = what === 'session' ? this.s.credentials.sessionName(app) : what === 'refresh' ? this.s.credentials.tokenNames(app).refresh! : this.s.credentials.tokenNames(app).jwt!;
+    await this.s.credentials.copy('Browser', 'Hacker', app, [name]);
   }
 
   async hackerPresentsBadJwt(app: TargetName): Promise<void> {
     const bad = await this.s.env.double.mintJwt(this.s.user, app, { badSignature: true });
     // Wrapped as the browser's own cookie wraps its JWT (j: JSON, base64 JSON…), so the app reads it as a JWT.
-    const name = this.s.names(app).jwt!;
-    const held = await this.s.cookieValue('Browser', app, name);
-    const found = held === undefined ? undefined : findToken(held, (v) => (this.s.env.double.tokenRole(v) === 'jwt' ? 'jwt' : undefined));
-    await this.s.actor('Hacker').setCookie(`${name}=${found?.replace ? found.replace(bad) : bad}; Path=/`, this.s.url(app, 'home'));
+    await this.s.credentials.plant('Hacker', app, this.s.credentials.tokenNames(app).jwt!, bad, 'Browser');
   }
 
   // ---- checks ------------------------------------------------------------------------
@@ -265,16 +239,16 @@ export class WebappFlow {
 
   redirectedTo(page: PageName): Verdict {
     const { app } = this.s.lastAction();
-    const check = { ...checks.redirectsTo, kind: `redirect-to-${page}` };
+    const at = { kind: `redirect-to-${page}` };
     const json = this.jsonLogin(app);
     const last = this.s.lastResponse();
     if (json && last.request.method === 'POST' && !(last.response && last.response.status >= 300 && last.response.status < 400)) {
       const r = this.s.lastAction().results.at(-1)!;
       const next = nextOf(r, json);
       const reason = `${app}.login.mode is "json" and the login answered ${last.response?.status ?? last.error} (${next.url ? `naming ${new URL(next.url).pathname} in ${next.how}` : next.how}): the front end navigates itself, so there is no redirect to judge; the kit loads ${next.url ? new URL(next.url).pathname : this.s.app(app).routes[page === 'login' ? 'login' : userPageOf(app)]} next`;
-      return this.s.verifier.notApplicable(check, { to: `the ${page} page`, toPath: this.s.app(app).routes[page], response: last }, this.s.currentSteps, reason, `${app}.login.mode`);
+      return this.s.verifier.notApplicable(checks.redirectsTo, { to: `the ${page} page`, toPath: this.s.app(app).routes[page], response: last }, this.s.currentSteps, reason, `${app}.login.mode`, at);
     }
-    return this.s.verify(check, { to: `the ${page} page`, toPath: this.s.app(app).routes[page], response: this.s.lastResponse() });
+    return this.s.verify(checks.redirectsTo, { to: `the ${page} page`, toPath: this.s.app(app).routes[page], response: this.s.lastResponse() }, at);
   }
 
   /**
@@ -283,16 +257,16 @@ export class WebappFlow {
    * scenario's own exchanges and cookies stay as they were).
    */
   private async findCarrier(app: TargetName, response: Exchange): Promise<Carrier> {
-    const names = [...new Set(setCookiesOf(response).filter((c) => !isDeletion(c, this.s.now())).map((c) => c.cookie.key))];
+    const names = [...new Set(setCookiesOf(response).filter((c) => !isDeletion(c, this.s.time.now())).map((c) => c.cookie.key))];
     const url = this.s.url(app, 'home');
-    const jar = await this.s.actor('Browser').cookies(url);
+    const held = await (await this.s.jar('Browser')).cookies(url);
     const page: PageName = userPageOf(app);
     const own = this.s.env.double.journal;
     this.s.env.double.useJournal(new Journal()); // the backend's calls during the tries are not the scenario's
     try {
       return await carrierByRemoval(names, async (without) => {
         const probe = new Actor({ name: 'Browser', ...this.s.env.network('Browser'), journal: new Journal(), timeoutMs: this.s.env.config.timeouts?.requestMs });
-        for (const c of jar) if (!without.includes(c.key)) await probe.setCookie(c.clone()!, url);
+        await new ActorJar(probe).add(url, held.filter((c) => !without.includes(c.key)));
         const r = await probe.get(this.s.url(app, page));
         return checks.showsUser({ page, user: this.s.user, proof: this.s.proof(app), response: r.exchange });
       });
@@ -304,45 +278,37 @@ export class WebappFlow {
   async tokenCookiesSet(app: TargetName): Promise<void> {
     const response = this.s.lastResponse();
     const host = this.s.app(app).host;
-    if (!this.s.tokenCookie(app, 'jwt', response) && !this.s.tokenCookie(app, 'refreshToken', response) && setCookiesOf(response).some((c) => !isDeletion(c, this.s.now()))) {
+    if (!this.s.credentials.tokenCookie('jwt', response) && !this.s.credentials.tokenCookie('refreshToken', response) && setCookiesOf(response).some((c) => !isDeletion(c, this.s.time.now()))) {
       // An opaque or encrypted cookie is a legitimate design: judge the cookies that carry the login.
-      const carrier = this.s.noteOpaqueCarrier(app, await this.findCarrier(app, response));
+      const carrier = this.s.credentials.noteOpaqueCarrier(app, await this.findCarrier(app, response));
       const set = setCookiesOf(response);
       for (const [i, name] of (carrier.cookies.length ? carrier.cookies : ['']).entries()) {
         const cookie = set.find((c) => c.cookie.key === name);
         const args = { app, host, role: `login cookie${cookie ? ` ${name}` : ''} (opaque)`, cookie, response };
         if (i === 0)
-          for (const tag of ['jwt', 'refresh'])
-            this.s.verify({ ...checks.tokenCookieSet, kind: `${tag}-cookie-set`, evaluate: (a) => ({ ...checks.tokenCookieSet.evaluate(a), actual: `${carrier.cookies.length > 1 ? `cookies ${carrier.cookies.join(', ')} carry the login together` : cookie ? `cookie ${name} carries the login` : 'no cookie carries the login'}: ${carrier.why}` }) }, args);
+          for (const tag of ['jwt', 'refresh']) {
+            const carries = carrier.cookies.length > 1 ? `cookies ${carrier.cookies.join(', ')} carry the login together` : cookie ? `cookie ${name} carries the login` : 'no cookie carries the login';
+            this.s.verify(checks.tokenCookieSet, args, { kind: `${tag}-cookie-set`, note: `${carries}: ${carrier.why}` });
+          }
         this.s.verify(checks.cookieIsHttpOnly, args);
         this.s.verify(checks.cookieIsHostOnly, args);
       }
       return;
     }
-    for (const [role, label] of [['jwt', 'JWT'], ['refreshToken', 'refresh token']] as const) {
-      const cookie = this.s.tokenCookie(app, role, response);
-      const args = { app, host, role: label, cookie, response };
-      const tag = role === 'jwt' ? 'jwt' : 'refresh';
-      // Say where in the value the token was found, when the app wraps it (j: JSON, s: signed…).
-      const via = cookie && (this.s.wrappingOf(cookie.cookie.key) ?? this.s.wrappingOf(cookie.cookie.key.replace(/\.\d+$/, '')));
-      const set = this.s.verify({ ...checks.tokenCookieSet, kind: `${tag}-cookie-set`, ...(via ? { evaluate: (a: typeof args) => { const o = checks.tokenCookieSet.evaluate(a); return { ...o, actual: `${o.actual} (inside its value: ${via})` }; } } : {}) }, args);
-      // A cookie that was never set has no attributes to judge: one failure, not three.
-      this.s.verifyAfter([set], checks.cookieIsHttpOnly, args);
-      this.s.verifyAfter([set], checks.cookieIsHostOnly, args);
-    }
+    judgeTokenCookies(this.s, app, response);
   }
 
   /** Secure and SameSite on whatever carries the login: token cookies, or the session cookie. */
   credentialCookiesHardened(app: TargetName): void {
     const response = this.s.lastResponse();
     const host = this.s.app(app).host;
-    const session = this.s.sessionCookieOf(response);
-    const carried = this.s.opaqueCarrier(app)?.cookies;
+    const session = this.s.credentials.sessionCookieOf(response);
+    const carried = this.s.credentials.opaqueCarrier(app)?.cookies;
     const roles: [string, SetCookie | undefined][] = carried?.length
       ? carried.map((n) => [`login cookie ${n} (opaque)`, setCookiesOf(response).find((c) => c.cookie.key === n)])
       : // Token cookies when the backend set them, or when the workflow expected them (their check ran: failed or not).
-      this.s.cookieNamesOf(app)?.jwt || this.s.verifier.verdicts.some((v) => v.id.endsWith('.jwt-cookie-set'))
-      ? [['JWT', this.s.tokenCookie(app, 'jwt', response)], ['refresh token', this.s.tokenCookie(app, 'refreshToken', response)]]
+      this.s.credentials.namesOf(app)?.jwt || this.s.verifier.verdicts.some((v) => v.id.endsWith('.jwt-cookie-set'))
+      ? [['JWT', this.s.credentials.tokenCookie('jwt', response)], ['refresh token', this.s.credentials.tokenCookie('refreshToken', response)]]
       : [['session id', session]];
     for (const [role, cookie] of roles) {
       const args = { app, host, role, cookie, response };
@@ -354,7 +320,7 @@ export class WebappFlow {
 
   credentialCookiesSent(): void {
     const { app } = this.s.lastAction();
-    const names = this.s.credentialNames(app);
+    const names = this.s.credentials.credentialNames(app);
     const args = { request: this.s.lastAction().results[0].exchange, names };
     const set = ['jwt-cookie-set', 'refresh-cookie-set', 'session-cookie-set'].map((k) => this.s.verifier.failed(k));
     if (set.some((v) => v)) {
@@ -379,22 +345,16 @@ export class WebappFlow {
   }
 
   calledRefresh(app: TargetName, expectStatus: number, refreshToken: string | undefined): void {
-    this.s.verify(checks.backendCalledRefresh, { caller: this.s.app(app).participant, exchanges: this.s.sinceLast(), refreshToken: refreshToken ?? '(none held)', expectStatus, endpoint: this.s.env.variant.refreshEndpoint });
+    judgeRefreshCalled(this.s, app, expectStatus, refreshToken, this.s.env.variant.refreshEndpoint);
   }
 
   /** The refresh token the browser holds for an app, read before the action that spends it. */
   async refreshTokenHeld(actor: ActorName, app: TargetName): Promise<string | undefined> {
-    const held = await this.s.cookieValue(actor, app, this.s.cookieNamesOf(app)?.refresh);
-    return this.s.tokenIn(held, 'refreshToken') ?? held;
+    return this.s.credentials.tokenOrValue(actor, app, 'refreshToken');
   }
 
-  jwtCookieReplaced(app: TargetName, oldJwt: string | undefined): void {
-    const response = this.s.lastResponse();
-    const refreshes = this.s.sinceLast().filter((e) => isRefreshCall(e) && e.response?.status === 200);
-    const issued = new Set(refreshes.flatMap((e) => newTokens(e).jwt ?? []));
-    const cookie = setCookiesOf(response).find((c) => findToken(c.cookie.value, (v) => (issued.has(v) ? 'jwt' : undefined)));
-    // No refresh, no new JWT to write: the refresh check already failed for it.
-    this.s.verifyAfter([this.s.verifier.failed('refresh-called')], checks.tokenCookieReplaced, { role: 'JWT', response, cookie, oldValue: oldJwt });
+  jwtCookieReplaced(oldJwt: string | undefined): void {
+    judgeJwtCookieReplaced(this.s, oldJwt);
   }
 
   async refreshTokenCurrent(actor: ActorName, app: TargetName): Promise<void> {
@@ -408,20 +368,11 @@ export class WebappFlow {
   // ---- attack vectors (INFO) ---------------------------------------------------------
 
   attackRefreshed(app: TargetName): void {
-    this.s.verify(checks.stolenRefreshTokenRefreshed, { attack: `${app} refreshed the JWT with the stolen refresh token`, caller: this.s.app(app).participant, exchanges: this.s.sinceLast() });
+    judgeAttackRefreshed(this.s, app);
   }
 
   attackGotPage(app: TargetName, withNewJwt: boolean): void {
-    const check = withNewJwt ? checks.stolenRefreshTokenOpensPage : this.stolen === 'session' ? checks.stolenSessionOpensPage : checks.stolenJwtOpensPage;
-    const page = userPageOf(app);
-    this.s.verify(check, {
-      attack: `the hacker got ${this.s.user}'s ${page}${withNewJwt ? ' and a new JWT' : ''}`,
-      page,
-      user: this.s.user,
-      proof: this.s.proof(app),
-      response: this.s.lastResponse(),
-      ...(withNewJwt ? { newJwtAmong: this.s.env.double.issued().jwts } : {}),
-    });
+    judgeAttackGotPage(this.s, app, this.stolen, withNewJwt);
   }
 
   /** The last login through the form: when it happened and the session ids around it. */

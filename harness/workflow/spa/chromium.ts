@@ -1,8 +1,8 @@
 import { ChromiumActor, chromiumAvailable } from '../../browser/chromium';
 import { KitError } from '../../backend/config';
 import type { Scenario } from '../scenario';
-import { type FaCookie, type SpaApp, type SpaDriver } from './spa';
-import { useChromiumSpa } from './spa-flow';
+import { type FaCookie, type SpaApp, type SpaDriver } from './driver';
+import { useChromiumSpa } from './flow';
 
 /**
  * Browser mode: a real headless Chromium runs the app's own JavaScript. Loaded only with
@@ -181,7 +181,7 @@ useChromiumSpa(async (s: Scenario, profile?: string) => {
   if (!chromiumAvailable()) throw new KitError("browser mode needs Chromium: install Debian's package (apt-get install chromium) or set LOGINFLOW_CHROMIUM to its path", 'BROWSER_MISSING');
   const browser = await browserFor(s, profile);
   // The page clock follows the world clock, so the app's own JavaScript sees its JWT expire.
-  await browser.newSession(s.journal, s.worldClock ? { clock: s.now() } : {});
-  const unfollow = s.worldClock ? s.env.clock.onAdvance((now) => browser.setClock(now)) : undefined;
+  await browser.newSession(s.journal, s.time.world ? { clock: s.time.now() } : {});
+  const unfollow = s.time.world ? s.env.clock.onAdvance((now) => browser.setClock(now)) : undefined;
   return new ChromiumSpa(browser, `http://${s.env.fusionauthHost}`, s.app('store').loginFields, unfollow);
 });
