@@ -135,7 +135,7 @@ export class WorldClock {
   newFile(name: string, initialOffsetMs = this.offset): FaketimeFile {
     if (!this.dir) {
       sweepStaleDirs();
-      this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `${DIR_PREFIX}${process.pid}-`));
+      this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `${DIR_PREFIX}${pidNamespace()}-${process.pid}-`));
       liveDirs.add(this.dir);
       installExitCleanup();
     }
@@ -186,8 +186,25 @@ const DIR_PREFIX = 'loginflow-clock-';
 const liveDirs = new Set<string>();
 
 /**
+ * The PID namespace this process sees pids in (`/proc/self/ns/pid`'s inode), or `0` where there
+ * is no /proc. A pid only means something inside its namespace: a kit started in another one
+ * (the real-app tests run each fixed-port app in its own, `unshare -p`) must not take a live
+ * kit's pid for a dead one and remove its clock files mid-run (seen: ENOENT on a
+ * `.faketime.tmp` in the OAuth suites while a namespaced kit started).
+ */
+export function pidNamespace(): string {
+  try {
+    return /\[(\d+)\]/.exec(fs.readlinkSync('/proc/self/ns/pid'))?.[1] ?? '0';
+  } catch {
+    return '0';
+  }
+}
+
+/**
  * Removes the timestamp directories of kit processes that are gone: a kit killed with
- * SIGKILL cannot clean up after itself, so the next one does (the directory names its pid).
+ * SIGKILL cannot clean up after itself, so the next one does (the directory names its PID
+ * namespace and pid). Directories of another PID namespace are never judged: their pids
+ * cannot be checked from here.
  */
 function sweepStaleDirs(): void {
   let names: string[] = [];
@@ -196,8 +213,11 @@ function sweepStaleDirs(): void {
   } catch {
     return;
   }
+  const ns = pidNamespace();
   for (const n of names) {
-    const pid = Number(/^loginflow-clock-(\d+)-/.exec(n)?.[1]);
+    const m = /^loginflow-clock-(\d+)-(\d+)-/.exec(n);
+    if (!m || m[1] !== ns) continue;
+    const pid = Number(m[2]);
     if (!pid || pid === process.pid) continue;
     try {
       process.kill(pid, 0);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { DATE_TOLERANCE_MS, STARTUP_SKEW_MS, WorldClock, clockMoved, faketimeLibrary, parseDateHeader } from '../../harness/clock/world-clock';
+import { DATE_TOLERANCE_MS, STARTUP_SKEW_MS, WorldClock, clockMoved, pidNamespace, faketimeLibrary, parseDateHeader } from '../../harness/clock/world-clock';
 import { Actor } from '../../harness/browser';
 
 test('clockMoved: the skew seen in the Date header, real time, something else, no header', () => {
@@ -83,19 +83,24 @@ test('buildEnv puts a started backend on its timestamp file: preload first (keep
   }
 });
 
-test('a new clock sweeps the timestamp directories of kit processes that are gone (killed with SIGKILL), not of live ones', () => {
+test('a new clock sweeps the timestamp directories of kit processes that are gone (killed with SIGKILL), not of live ones, and never those of another PID namespace', () => {
   const os = require('node:os') as typeof import('node:os');
   const path = require('node:path') as typeof import('node:path');
+  const ns = pidNamespace();
+  assert.match(ns, /^\d+$/);
   const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
-  const stale = fs.mkdtempSync(path.join(os.tmpdir(), `loginflow-clock-${dead}-`));
-  const live = fs.mkdtempSync(path.join(os.tmpdir(), `loginflow-clock-${process.ppid}-`));
+  const stale = fs.mkdtempSync(path.join(os.tmpdir(), `loginflow-clock-${ns}-${dead}-`));
+  const live = fs.mkdtempSync(path.join(os.tmpdir(), `loginflow-clock-${ns}-${process.ppid}-`));
+  // The same dead pid, seen from another PID namespace: it may be a live kit there.
+  const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), `loginflow-clock-${ns === '1' ? '2' : '1'}-${dead}-`));
   const c = new WorldClock('world');
   try {
     c.newFile('store');
     assert.equal(fs.existsSync(stale), false, 'the dead kit\'s directory is gone');
     assert.equal(fs.existsSync(live), true, 'a live process\'s directory stays');
+    assert.equal(fs.existsSync(elsewhere), true, 'a directory of another PID namespace stays');
   } finally {
     c.dispose();
-    fs.rmSync(live, { recursive: true, force: true });
+    for (const d of [live, elsewhere]) fs.rmSync(d, { recursive: true, force: true });
   }
 });
